@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  testTimeout: 30000,
+  // Two cores: two workers keep the emulator-backed suites from starving each other.
+  maxWorkers: 2,
+};
