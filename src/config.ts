@@ -1,0 +1,157 @@
+import Ajv, { ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+
+/**
+ * Every app setting the product reads, as one JSON Schema. `loadConfig` validates the environment against it once at
+ * start-up; infra tests read it to check that Bicep sets each of them. Values arrive as strings and are coerced.
+ */
+export const appSettingsSchema = {
+  type: 'object',
+  properties: {
+    KEY_VAULT_URL: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https://',
+      description: 'Vault that receives every issued secret, e.g. https://kv-vending.vault.azure.net.',
+    },
+    AZURE_CLIENT_ID: {
+      type: 'string',
+      format: 'uuid',
+      description: 'Client id of the user-assigned managed identity the function runs as.',
+    },
+    GRAPH_BASE_URL: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https://',
+      default: 'https://graph.microsoft.com',
+      description: 'Graph endpoint; a national cloud sets its own (e.g. https://graph.microsoft.us).',
+    },
+    GRAPH_TOKEN_SCOPE: {
+      type: 'string',
+      pattern: '/\\.default$',
+      default: 'https://graph.microsoft.com/.default',
+      description: 'Scope asked of the identity for Graph tokens; national clouds differ.',
+    },
+    KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: {
+      type: 'boolean',
+      default: true,
+      description: 'Check that the vault host matches the resource of its auth challenge. Only a local emulator turns it off.',
+    },
+    SECRET_MAX_LIFETIME_DAYS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 730,
+      default: 180,
+      description: 'Longest lifetime a secret may be issued with.',
+    },
+    SECRET_DEFAULT_LIFETIME_DAYS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 730,
+      default: 90,
+      description: 'Lifetime when the caller asks for none; at most SECRET_MAX_LIFETIME_DAYS.',
+    },
+    SECRET_EXPIRING_WITHIN_DAYS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 365,
+      default: 30,
+      description: 'A credential ending within this many days is reported as expiring.',
+    },
+    EXPIRY_SCAN_SCHEDULE: {
+      type: 'string',
+      pattern: '^\\S+( \\S+){5}$',
+      default: '0 0 6 * * *',
+      description: 'NCRONTAB (six fields) of the expiry scan timer.',
+    },
+    API_AUDIENCE: {
+      type: 'string',
+      minLength: 1,
+      description: "The vending API's own app id or identifier URI; callers' tokens must carry it as aud.",
+    },
+    API_TENANT_ID: {
+      type: 'string',
+      format: 'uuid',
+      description: 'Tenant whose tokens the API accepts.',
+    },
+  },
+  required: ['KEY_VAULT_URL', 'AZURE_CLIENT_ID'],
+} as const;
+
+/** The validated, frozen configuration of one process. */
+export interface Config {
+  readonly keyVaultUrl: string;
+  readonly managedIdentityClientId: string;
+  readonly graph: { readonly baseUrl: string; readonly tokenScope: string; readonly customHosts: readonly string[] };
+  readonly keyVaultVerifyChallengeResource: boolean;
+  readonly secretLifetime: { readonly maxDays: number; readonly defaultDays: number; readonly expiringWithinDays: number };
+  readonly expiryScanSchedule: string;
+  readonly api: { readonly audience: string | undefined; readonly tenantId: string | undefined };
+}
+
+interface ValidatedSettings {
+  KEY_VAULT_URL: string;
+  AZURE_CLIENT_ID: string;
+  GRAPH_BASE_URL: string;
+  GRAPH_TOKEN_SCOPE: string;
+  KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: boolean;
+  SECRET_MAX_LIFETIME_DAYS: number;
+  SECRET_DEFAULT_LIFETIME_DAYS: number;
+  SECRET_EXPIRING_WITHIN_DAYS: number;
+  EXPIRY_SCAN_SCHEDULE: string;
+  API_AUDIENCE?: string;
+  API_TENANT_ID?: string;
+}
+
+/** Thrown with every bad setting listed at once, so a misconfigured deployment is fixed in one round. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid app settings:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true });
+addFormats(ajv);
+const validateSettings = ajv.compile(appSettingsSchema);
+
+function describe(error: ErrorObject): string {
+  if (error.keyword === 'required') return `${(error.params as { missingProperty: string }).missingProperty} is required`;
+  return `${error.instancePath.slice(1)} ${error.message ?? 'is invalid'}`;
+}
+
+/** Reads and validates the settings from `env` (default: the process environment). Call once, at start-up. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const settings: Record<string, unknown> = {};
+  for (const key of Object.keys(appSettingsSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') settings[key] = value;
+  }
+  const problems: string[] = [];
+  if (!validateSettings(settings)) problems.push(...(validateSettings.errors ?? []).map(describe));
+  const s = settings as unknown as ValidatedSettings;
+  if (problems.length === 0 && s.SECRET_DEFAULT_LIFETIME_DAYS > s.SECRET_MAX_LIFETIME_DAYS) {
+    problems.push('SECRET_DEFAULT_LIFETIME_DAYS must not exceed SECRET_MAX_LIFETIME_DAYS');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const graphBaseUrl = s.GRAPH_BASE_URL.replace(/\/+$/, '');
+  return Object.freeze({
+    keyVaultUrl: s.KEY_VAULT_URL.replace(/\/+$/, ''),
+    managedIdentityClientId: s.AZURE_CLIENT_ID,
+    graph: Object.freeze({
+      baseUrl: graphBaseUrl,
+      tokenScope: s.GRAPH_TOKEN_SCOPE,
+      // The Graph client attaches tokens only to hosts it knows or is told of, by hostname without port.
+      customHosts: Object.freeze([new URL(graphBaseUrl).hostname]),
+    }),
+    keyVaultVerifyChallengeResource: s.KEY_VAULT_VERIFY_CHALLENGE_RESOURCE,
+    secretLifetime: Object.freeze({
+      maxDays: s.SECRET_MAX_LIFETIME_DAYS,
+      defaultDays: s.SECRET_DEFAULT_LIFETIME_DAYS,
+      expiringWithinDays: s.SECRET_EXPIRING_WITHIN_DAYS,
+    }),
+    expiryScanSchedule: s.EXPIRY_SCAN_SCHEDULE,
+    api: Object.freeze({ audience: s.API_AUDIENCE, tenantId: s.API_TENANT_ID }),
+  });
+}
