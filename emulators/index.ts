@@ -46,6 +46,8 @@ export interface RunningEmulators {
   tls: TlsMaterial;
   seed: Seed;
   services: Record<keyof typeof DEFAULT_PORTS, RunningService>;
+  /** Every secretText the Graph emulator issued (in-process only: for tests that prove no secret leaks). */
+  issuedSecretTexts(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -74,7 +76,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     issuer.authorityHost = entra.url;
     const managedIdentity = await startService(createManagedIdentityService(issuer, identityHeader), { port: ports.managedIdentity });
     started.push(managedIdentity);
-    const graph = await startService(createGraphService(issuer), { tls, port: ports.graph });
+    const graphService = createGraphService(issuer);
+    const graph = await startService(graphService, { tls, port: ports.graph });
     started.push(graph);
     const keyVault = await startService(createKeyVaultService(issuer), { tls, port: ports.keyVault });
     started.push(keyVault);
@@ -113,6 +116,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       tls,
       seed,
       services: { entra, managedIdentity, graph, keyVault },
+      issuedSecretTexts: () => graphService.issuedSecretTexts,
       close: async () => {
         await Promise.all(started.map((s) => s.close()));
       },
