@@ -1,0 +1,83 @@
+import { randomInt } from 'node:crypto';
+import { badRequest, GraphFailure } from './errors';
+
+const HEAD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const TAIL_ALPHABET = HEAD_ALPHABET + '_~.-';
+
+function randomString(length: number, alphabet: string): string {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+/** A client secret shaped like Entra's current ones: 40 characters, `xxx8Q~` then 34 more. */
+export function generateSecretText(): string {
+  return `${randomString(3, HEAD_ALPHABET)}8Q~${randomString(34, TAIL_ALPHABET)}`;
+}
+
+/** Graph's DateTimeOffset rendering: 7 fractional digits and `Z`. */
+export function graphDate(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+}
+
+/** start + 2 calendar years, Graph's default password lifetime. */
+export function defaultEnd(start: Date): Date {
+  const end = new Date(start.getTime());
+  end.setUTCFullYear(end.getUTCFullYear() + 2);
+  return end;
+}
+
+/** Reads an optional DateTimeOffset property of a request body; a value that is no date fails as OData does. */
+export function readDate(value: unknown, property: string): Date | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/i.test(value.trim())) {
+    throw badRequest(`Cannot convert the literal '${JSON.stringify(value)}' to the expected type 'Edm.DateTimeOffset'.`, 'BadRequest');
+  }
+  const date = new Date(value.trim());
+  if (Number.isNaN(date.getTime())) {
+    throw badRequest(`Cannot convert the literal '${value}' to the expected type 'Edm.DateTimeOffset'.`, 'BadRequest');
+  }
+  void property;
+  return date;
+}
+
+/** Checks start/end as Entra does for credentials: the end must lie after the start. */
+export function checkCredentialDates(start: Date, end: Date): void {
+  if (end.getTime() <= start.getTime()) {
+    throw badRequest('Key credential end date is invalid.', 'KeyCredentialsInvalidEndDate');
+  }
+}
+
+/**
+ * Parses an ISO-8601 duration (`P30D`, `PT12H`, `P1Y2M3DT4H5M6S`, `P2W`) into milliseconds.
+ * Years count 365 days and months 30 days, as a lifetime cap needs no calendar.
+ */
+export function parseIsoDuration(text: string): number | undefined {
+  const match = /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(
+    text.trim(),
+  );
+  if (!match || /^PT?$/i.test(text.trim())) return undefined;
+  const [, y, mo, w, d, h, mi, s] = match.map((part) => (part === undefined ? 0 : Number(part)));
+  const days = (y ?? 0) * 365 + (mo ?? 0) * 30 + (w ?? 0) * 7 + (d ?? 0);
+  return ((days * 24 + (h ?? 0)) * 60 + (mi ?? 0)) * 60_000 + (s ?? 0) * 1000;
+}
+
+/** The tenant's app-management policy for password lifetimes (only the part this emulator enforces). */
+export interface PasswordPolicy {
+  passwordMaxLifetime: string;
+  maxLifetimeMs: number;
+  policyId: string;
+}
+
+/** The id of the tenant-wide default app management policy. */
+export const DEFAULT_POLICY_ID = '00000000-0000-0000-0000-000000000000';
+
+export function checkLifetime(policy: PasswordPolicy | undefined, start: Date, end: Date): void {
+  if (policy && end.getTime() - start.getTime() > policy.maxLifetimeMs) {
+    throw new GraphFailure(
+      400,
+      'CredentialInvalidLifetimeAsPerAppPolicy',
+      `Credential lifetime exceeds the max value allowed as per assigned policy '${policy.policyId}'.`,
+    );
+  }
+}
