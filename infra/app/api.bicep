@@ -1,0 +1,197 @@
+// Flex Consumption plan + the function app, running as the user-assigned identity, every setting identity-based.
+@description('Required. Name of the function app (globally unique: it becomes <name>.azurewebsites.net).')
+@minLength(2)
+@maxLength(60)
+param name string
+
+@description('Required. Name of the Flex Consumption plan.')
+@minLength(1)
+@maxLength(60)
+param planName string
+
+@description('Optional. Azure region. Defaults to the resource group\'s.')
+param location string = resourceGroup().location
+
+@description('Optional. Tags applied to the plan and the app (the app also gets azd-service-name).')
+param tags object = {}
+
+@description('Required. Resource id of the user-assigned identity the app runs as.')
+param identityResourceId string
+
+@description('Required. Client id of the user-assigned identity.')
+@minLength(36)
+@maxLength(36)
+param identityClientId string
+
+@description('Required. Name of the storage account for host storage and the deployment package.')
+param storageAccountName string
+
+@description('Required. Blob container the deployment package is uploaded to.')
+param deploymentContainerName string
+
+@description('Required. Queue that carries credential events.')
+param credentialEventsQueueName string
+
+@description('Required. Table that records vended applications and secrets.')
+param ledgerTableName string
+
+@description('Required. Name of the Application Insights component.')
+param applicationInsightsName string
+
+@description('Required. Data-plane URL of the Key Vault that receives issued secrets.')
+param keyVaultUrl string
+
+@description('Required. Graph endpoint (GRAPH_BASE_URL), without trailing slash.')
+param graphBaseUrl string
+
+@description('Required. Scope the identity asks for Graph tokens (GRAPH_TOKEN_SCOPE).')
+param graphTokenScope string
+
+@description('Required. Longest lifetime of an issued secret, in days (SECRET_MAX_LIFETIME_DAYS).')
+@minValue(1)
+@maxValue(730)
+param secretMaxLifetimeDays int
+
+@description('Required. Lifetime of a secret when the caller asks none, in days (SECRET_DEFAULT_LIFETIME_DAYS).')
+@minValue(1)
+@maxValue(730)
+param secretDefaultLifetimeDays int
+
+@description('Required. A credential ending within this many days is reported as expiring (SECRET_EXPIRING_WITHIN_DAYS).')
+@minValue(1)
+@maxValue(365)
+param secretExpiringWithinDays int
+
+@description('Required. NCRONTAB (six fields) of the expiry scan timer (EXPIRY_SCAN_SCHEDULE).')
+@minLength(11)
+param expiryScanSchedule string
+
+@description('Required. Audience callers\' tokens must carry (API_AUDIENCE): the vending API\'s identifier URI.')
+@minLength(1)
+param apiAudience string
+
+@description('Required. Tenant whose tokens the API accepts (API_TENANT_ID).')
+@minLength(36)
+@maxLength(36)
+param apiTenantId string
+
+@description('Optional. Memory of each instance, in MB.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Optional. Most instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    // Linux: Flex Consumption runs on Linux only.
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  // azd finds the app to deploy `services.api` to by this tag.
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityResourceId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references in settings resolve with the UAMI (the default would be a system identity it lacks).
+    keyVaultReferenceIdentity: identityResourceId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      // Flex forbids FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE and the content
+      // share settings: runtime and package location live in functionAppConfig below.
+      appSettings: [
+        // Host storage by identity: account name + credential + which identity; no connection string, no key.
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        // The connection string only locates the component; with local auth disabled ingestion needs the Entra token below.
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+        // Read by src/config.ts (appSettingsSchema).
+        { name: 'AZURE_CLIENT_ID', value: identityClientId }
+        { name: 'KEY_VAULT_URL', value: keyVaultUrl }
+        { name: 'GRAPH_BASE_URL', value: graphBaseUrl }
+        { name: 'GRAPH_TOKEN_SCOPE', value: graphTokenScope }
+        { name: 'SECRET_MAX_LIFETIME_DAYS', value: string(secretMaxLifetimeDays) }
+        { name: 'SECRET_DEFAULT_LIFETIME_DAYS', value: string(secretDefaultLifetimeDays) }
+        { name: 'SECRET_EXPIRING_WITHIN_DAYS', value: string(secretExpiringWithinDays) }
+        { name: 'EXPIRY_SCAN_SCHEDULE', value: expiryScanSchedule }
+        { name: 'API_AUDIENCE', value: apiAudience }
+        { name: 'API_TENANT_ID', value: apiTenantId }
+        // Storage the code will use (event queue, ledger table), addressed by service URI and reached by identity.
+        { name: 'CREDENTIAL_EVENTS_QUEUE', value: credentialEventsQueueName }
+        { name: 'LEDGER_TABLE', value: ledgerTableName }
+        { name: 'STORAGE_QUEUE_SERVICE_URI', value: storage.properties.primaryEndpoints.queue }
+        { name: 'STORAGE_TABLE_SERVICE_URI', value: storage.properties.primaryEndpoints.table }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          // The platform fetches the package with the UAMI (Storage Blob Data Owner), not a key or SAS.
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+}
+
+// No publishing with basic (username/password) credentials: azd and CI deploy with Entra tokens.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: { allow: false }
+}
+
+@description('Name of the function app.')
+output name string = functionApp.name
+
+@description('Base URL of the function app, e.g. https://func-x.azurewebsites.net.')
+output uri string = 'https://${functionApp.properties.defaultHostName}'
