@@ -15,6 +15,7 @@ function portFromEnv(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const emulators = await startEmulators({
+    reuseTls: true,
     ports: {
       entra: portFromEnv('EMULATOR_PORT_ENTRA', DEFAULT_PORTS.entra),
       managedIdentity: portFromEnv('EMULATOR_PORT_MANAGED_IDENTITY', DEFAULT_PORTS.managedIdentity),

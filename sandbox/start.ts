@@ -1,0 +1,56 @@
+/** `npm run sandbox`: the whole product on this machine. Stop with Ctrl-C. */
+import { startSandbox } from './sandbox';
+
+async function main(): Promise<void> {
+  const port = process.env.API_PORT ? Number(process.env.API_PORT) : undefined;
+  const sandbox = await startSandbox(port === undefined ? {} : { apiPort: port });
+  const { endpoints } = sandbox;
+  const portal = endpoints.principals.portal!;
+  const operator = endpoints.principals.operator!;
+  const lines = [
+    '',
+    '  entra-app-vending sandbox is running',
+    '',
+    `  API              ${sandbox.apiBaseUrl}   (try ${sandbox.apiBaseUrl}/health, ${sandbox.apiBaseUrl}/openapi.json)`,
+    `  Graph            ${endpoints.graph.baseUrl}/v1.0`,
+    `  Key Vault        ${endpoints.keyVault.url}`,
+    `  Entra authority  ${endpoints.entra.authorityHost}   tenant ${endpoints.tenantId}`,
+    `  Azurite          UseDevelopmentStorage=true (blob 10000, queue 10001, table 10002)`,
+    `  CA certificate   ${endpoints.caCertPath}`,
+    `  Endpoints file   .sandbox/endpoints.json`,
+    '',
+    '  !! CALLER AUTHENTICATION IS NOT BUILT YET: this API accepts unauthenticated calls. Never expose it. !!',
+    '',
+    '  A caller token (for when authentication lands), e.g. as the portal client:',
+    `    curl --cacert ${endpoints.caCertPath} -d grant_type=client_credentials -d client_id=${portal.clientId} \\`,
+    `      -d client_secret=${portal.clientSecret} -d scope=${endpoints.vendingApi.identifierUri}/.default \\`,
+    `      ${endpoints.entra.authorityHost}/${endpoints.tenantId}/oauth2/v2.0/token`,
+    '',
+    '  Create an app with a first secret:',
+    `    curl -s -X POST ${sandbox.apiBaseUrl}/applications -H 'content-type: application/json' -d '{"displayName":"my-app"}'`,
+    '',
+    `  Read a secret back from the vault as the operator (client ${operator.clientId}): see README "Try it".`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the sandbox…`);
+    sandbox.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+// Starts a command with the emulator CA trusted. Node reads NODE_EXTRA_CA_CERTS only when a process starts, so the
+// CA is made here first (fresh each time), then the command is spawned with the variable set.
+//   node scripts/launch.mjs test [jest args]   -> jest, state in .sandbox/test
+//   node scripts/launch.mjs sandbox            -> the product on this machine, state in .sandbox
+//   node scripts/launch.mjs emulators          -> the emulators alone, state in .sandbox
+//   node scripts/launch.mjs bench [args]       -> benchmarks, state in .sandbox/bench
+import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const tsx = resolve(root, 'node_modules', '.bin', 'tsx');
+const [what, ...args] = process.argv.slice(2);
+
+const commands = {
+  test: { stateDir: '.sandbox/test', command: [process.execPath, resolve(root, 'node_modules', 'jest', 'bin', 'jest.js')] },
+  sandbox: { stateDir: '.sandbox', command: [tsx, resolve(root, 'sandbox', 'start.ts')] },
+  emulators: { stateDir: '.sandbox', command: [tsx, resolve(root, 'emulators', 'start.ts')] },
+  bench: { stateDir: '.sandbox/bench', command: [tsx, resolve(root, 'bench', 'run.ts')] },
+};
+const chosen = commands[what];
+if (!chosen) {
+  console.error(`usage: launch.mjs ${Object.keys(commands).join('|')} [args]`);
+  process.exit(2);
+}
+const stateDir = resolve(root, chosen.stateDir);
+const prepared = spawnSync(tsx, [resolve(root, 'scripts', 'prepare-tls.ts'), stateDir], { stdio: 'inherit' });
+if (prepared.status !== 0) process.exit(prepared.status ?? 1);
+
+const [command, ...commandArgs] = chosen.command;
+const child = spawn(command, [...commandArgs, ...args], {
+  stdio: 'inherit',
+  cwd: root,
+  env: { ...process.env, NODE_EXTRA_CA_CERTS: resolve(stateDir, 'tls', 'ca.pem'), EMULATOR_STATE_DIR: stateDir },
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,225 @@
+import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import type { TokenCredential } from '@azure/core-auth';
+import { NotFoundError, TenantPolicyError, UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
+import { ApplicationInfo, Directory, IssuedPassword, PasswordCredentialInfo, PasswordRequest } from '../vending/ports';
+import { parseRetryAfter, RetryBudgetExhaustedError, RetryDecision, RetryOptions, withRetries } from './retryPolicy';
+
+/** Builds the Graph client: the official client with its own RetryHandler left out, because calls here retry with a budget. */
+export function createGraphClient(
+  credential: TokenCredential,
+  options: { baseUrl: string; tokenScope: string; customHosts: readonly string[] },
+): Client {
+  const authentication = new AuthenticationHandler(
+    new TokenCredentialAuthenticationProvider(credential, { scopes: [options.tokenScope] }),
+  );
+  const telemetry = new TelemetryHandler();
+  authentication.setNext(telemetry);
+  telemetry.setNext(new HTTPMessageHandler());
+  return Client.initWithMiddleware({
+    middleware: authentication,
+    baseUrl: options.baseUrl,
+    defaultVersion: 'v1.0',
+    customHosts: new Set(options.customHosts),
+  });
+}
+
+/** How a call may be retried: writes that create things retry throttling only; reads and removals also 503/504. */
+interface CallTraits {
+  idempotent: boolean;
+  /** The object was created moments ago: 404 / NoBackingApplicationObject mean "not replicated yet". */
+  replicationLag?: boolean;
+}
+
+interface GraphPasswordCredential {
+  keyId: string;
+  displayName: string | null;
+  hint: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  secretText?: string | null;
+}
+
+interface GraphApplication {
+  id: string;
+  appId: string;
+  displayName: string;
+  passwordCredentials?: GraphPasswordCredential[];
+}
+
+function graphErrorDetailsCodes(error: GraphError): string[] {
+  try {
+    const body = (typeof error.body === 'string' ? JSON.parse(error.body) : error.body) as {
+      details?: { code?: string }[];
+      innerError?: { code?: string };
+    } | null;
+    return (body?.details ?? []).map((d) => d.code ?? '');
+  } catch {
+    return [];
+  }
+}
+
+function isGraphError(error: unknown): error is GraphError {
+  return error instanceof GraphError || (typeof error === 'object' && error !== null && 'statusCode' in error && 'code' in error);
+}
+
+function retryAfterMs(error: GraphError): number | undefined {
+  return parseRetryAfter(error.headers?.get('retry-after'));
+}
+
+/** A connection that failed before any status came back (reset, refused, TLS). */
+function isNetworkFailure(error: unknown): boolean {
+  if (isGraphError(error)) return error.statusCode === -1 || error.statusCode === 0;
+  return error instanceof TypeError;
+}
+
+function decideRetry(traits: CallTraits): (error: unknown) => RetryDecision {
+  return (error) => {
+    if (isNetworkFailure(error)) return { retry: traits.idempotent };
+    if (!isGraphError(error)) return { retry: false };
+    // Branch on Graph's code, never its message (Graph's own guidance).
+    if (error.statusCode === 429) return { retry: true, retryAfterMs: retryAfterMs(error) };
+    if ((error.statusCode === 503 || error.statusCode === 504) && traits.idempotent) {
+      return { retry: true, retryAfterMs: retryAfterMs(error) };
+    }
+    if (traits.replicationLag) {
+      if (error.statusCode === 404 && error.code === 'Request_ResourceNotFound') return { retry: true };
+      if (error.statusCode === 400 && graphErrorDetailsCodes(error).includes('NoBackingApplicationObject')) return { retry: true };
+    }
+    return { retry: false };
+  };
+}
+
+/** Turns what Graph said into a domain error with an honest status; Graph's own text never reaches the caller. */
+function toDomainError(error: unknown, subject: string): VendingError {
+  if (error instanceof VendingError) return error;
+  if (error instanceof RetryBudgetExhaustedError) {
+    const last = error.lastError;
+    const status = isGraphError(last) && last.statusCode === 429 ? 429 : 503;
+    const seconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1000));
+    return new UpstreamUnavailableError('Microsoft Graph is busy or unavailable; retry later.', status, seconds, 'graph');
+  }
+  if (isNetworkFailure(error)) return new UpstreamUnavailableError('Microsoft Graph could not be reached; retry later.', 503, 5, 'graph');
+  if (!isGraphError(error)) return new UpstreamFailureError('Microsoft Graph call failed.', 'graph', undefined);
+  switch (error.code) {
+    case 'Request_ResourceNotFound':
+    case 'Authorization_RequestDenied':
+      // OwnedBy answers 403 for apps we do not own: to a caller, both mean "no such app here".
+      return new NotFoundError(`${subject} was not found, or it is not managed by this API.`);
+    case 'CredentialInvalidLifetimeAsPerAppPolicy':
+      return new TenantPolicyError(
+        "The tenant's app management policy allows a shorter secret lifetime than requested; ask for a shorter lifetimeDays or an earlier endDateTime.",
+      );
+    case 'CredentialTypeNotAllowedAsPerAppPolicy':
+      return new TenantPolicyError("The tenant's app management policy does not allow client secrets on this application.");
+    default:
+      if (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 504) {
+        const seconds = Math.max(1, Math.ceil((retryAfterMs(error) ?? 5_000) / 1000));
+        return new UpstreamUnavailableError('Microsoft Graph is busy or unavailable; retry later.', error.statusCode === 429 ? 429 : 503, seconds, 'graph');
+      }
+      return new UpstreamFailureError('Microsoft Graph refused the request.', 'graph', error.code ?? undefined);
+  }
+}
+
+function toPasswordInfo(credential: GraphPasswordCredential): PasswordCredentialInfo {
+  return {
+    keyId: credential.keyId,
+    displayName: credential.displayName,
+    hint: credential.hint,
+    startDateTime: credential.startDateTime,
+    endDateTime: credential.endDateTime,
+  };
+}
+
+function toIssuedPassword(credential: GraphPasswordCredential | undefined): IssuedPassword {
+  if (!credential?.secretText) throw new UpstreamFailureError('Microsoft Graph issued no secret text.', 'graph', undefined);
+  return { ...toPasswordInfo(credential), secretText: credential.secretText };
+}
+
+function toGraphPassword(password: PasswordRequest): Record<string, string> {
+  return {
+    displayName: password.displayName,
+    startDateTime: password.startDateTime.toISOString(),
+    // Always explicit: Graph's default is two years.
+    endDateTime: password.endDateTime.toISOString(),
+  };
+}
+
+function appPath(appId: string): string {
+  return `/applications(appId='${appId}')`;
+}
+
+/**
+ * The {@link Directory} over Microsoft Graph v1.0, for an identity holding `Application.ReadWrite.OwnedBy`.
+ * `managedIdentityClientId` identifies this identity among an app's owners.
+ */
+export function createGraphDirectory(client: Client, options: { managedIdentityClientId: string; retry?: RetryOptions }): Directory {
+  async function call<T>(subject: string, traits: CallTraits, request: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetries(request, decideRetry(traits), options.retry);
+    } catch (error) {
+      throw toDomainError(error, subject);
+    }
+  }
+
+  return {
+    async createApplication({ displayName, description, password }) {
+      const created = await call<GraphApplication>('The application', { idempotent: false }, () =>
+        client.api('/applications').post({
+          displayName,
+          ...(description !== undefined ? { description } : {}),
+          signInAudience: 'AzureADMyOrg',
+          ...(password ? { passwordCredentials: [toGraphPassword(password)] } : {}),
+        }) as Promise<GraphApplication>,
+      );
+      const application: ApplicationInfo = { id: created.id, appId: created.appId, displayName: created.displayName };
+      return password ? { application, password: toIssuedPassword(created.passwordCredentials?.[0]) } : { application };
+    },
+
+    async createServicePrincipal(appId) {
+      const sp = await call<{ id: string }>(`Application ${appId}`, { idempotent: false, replicationLag: true }, () =>
+        client.api('/servicePrincipals').post({ appId }) as Promise<{ id: string }>,
+      );
+      return { id: sp.id };
+    },
+
+    async deleteApplication(objectId) {
+      await call(`Application object ${objectId}`, { idempotent: true, replicationLag: true }, () =>
+        client.api(`/applications/${objectId}`).delete() as Promise<void>,
+      );
+    },
+
+    async addPassword(appId, password) {
+      const credential = await call<GraphPasswordCredential>(`Application ${appId}`, { idempotent: false }, () =>
+        client.api(`${appPath(appId)}/addPassword`).post({ passwordCredential: toGraphPassword(password) }) as Promise<GraphPasswordCredential>,
+      );
+      return toIssuedPassword(credential);
+    },
+
+    async removePassword(appId, keyId) {
+      await call(`Application ${appId}`, { idempotent: true }, () =>
+        client.api(`${appPath(appId)}/removePassword`).post({ keyId }) as Promise<void>,
+      );
+    },
+
+    async getOwnedApplication(appId) {
+      const subject = `Application ${appId}`;
+      const [application, owners] = await Promise.all([
+        call<GraphApplication>(subject, { idempotent: true }, () =>
+          client.api(appPath(appId)).select(['id', 'appId', 'displayName', 'passwordCredentials']).get() as Promise<GraphApplication>,
+        ),
+        call<{ value: { id: string; appId?: string }[] }>(subject, { idempotent: true }, () =>
+          client.api(`${appPath(appId)}/owners`).select(['id', 'appId']).top(999).get() as Promise<{ value: { id: string; appId?: string }[] }>,
+        ),
+      ]);
+      const ownedByUs = owners.value.some((o) => o.appId?.toLowerCase() === options.managedIdentityClientId.toLowerCase());
+      if (!ownedByUs) throw new NotFoundError(`${subject} was not found, or it is not managed by this API.`);
+      return {
+        id: application.id,
+        appId: application.appId,
+        displayName: application.displayName,
+        passwordCredentials: (application.passwordCredentials ?? []).map(toPasswordInfo),
+      };
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Bounded retries with a total time budget. Used by the Graph adapter for throttling (honouring Retry-After) and
+ * Entra's replication lag (jittered exponential backoff). The clock, sleep and randomness are injected so tests drive
+ * them with jest's fake timers.
+ */
+export interface RetryOptions {
+  /** Attempts in all, first included. Default 6. */
+  maxAttempts?: number;
+  /** No retry starts if it would end after this many ms from the first attempt. Default 30 000. */
+  budgetMs?: number;
+  /** First backoff delay when the service gives no Retry-After. Default 250. */
+  baseDelayMs?: number;
+  /** Cap of one backoff delay. Default 8 000. */
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** What to do after a failed attempt: give up, or retry after the service's wait or our own backoff. */
+export type RetryDecision = { retry: false } | { retry: true; retryAfterMs?: number };
+
+/** Thrown when retries ran out while the service still asked to wait, so the caller can pass Retry-After on. */
+export class RetryBudgetExhaustedError extends Error {
+  constructor(readonly lastError: unknown, readonly retryAfterMs: number | undefined) {
+    super('retry budget exhausted');
+    this.name = 'RetryBudgetExhaustedError';
+  }
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `attempt` until it succeeds, `decide` says not to retry (its error is rethrown), or the attempts or time
+ * budget run out (then {@link RetryBudgetExhaustedError} wraps the last error when that error was retryable).
+ */
+export async function withRetries<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  decide: (error: unknown) => RetryDecision,
+  options: RetryOptions = {},
+): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 6;
+  const budgetMs = options.budgetMs ?? 30_000;
+  const baseDelayMs = options.baseDelayMs ?? 250;
+  const maxDelayMs = options.maxDelayMs ?? 8_000;
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const startedAt = now();
+
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      const decision = decide(error);
+      if (!decision.retry) throw error;
+      // Full jitter: a random share of the exponential step, so callers that failed together do not retry together.
+      const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attemptNumber - 1)) * (0.5 + random() / 2);
+      const delay = decision.retryAfterMs ?? backoff;
+      const elapsed = now() - startedAt;
+      if (attemptNumber >= maxAttempts || elapsed + delay > budgetMs) {
+        throw new RetryBudgetExhaustedError(error, decision.retryAfterMs);
+      }
+      await sleep(delay);
+    }
+  }
+}
+
+/** Parses a Retry-After header (seconds, possibly fractional, or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

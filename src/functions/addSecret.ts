@@ -1,0 +1,23 @@
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { identifyCaller } from '../http/caller';
+import { compileSchema, readJsonBody } from '../http/requestBody';
+import { routes } from '../http/routes';
+import { secretRequestSchema } from '../http/schemas';
+import { VendingServices } from '../index';
+import { issueSecret, SecretRequest } from '../vending/issueSecret';
+import { guidParameter } from './pathParameters';
+import { registerHttpFunction } from './registry';
+
+const validateBody = compileSchema<SecretRequest>(secretRequestSchema);
+
+/** `POST /api/applications/{appId}/secrets`: a new secret on an app this API owns, answered with its Key Vault reference. */
+export async function addSecret(request: HttpRequest, context: InvocationContext, services: VendingServices): Promise<HttpResponseInit> {
+  const caller = await identifyCaller(request);
+  const appId = guidParameter(request, 'appId');
+  const body = await readJsonBody(request, validateBody, {});
+  const issued = await issueSecret(services.vending, appId, body, caller);
+  context.log('secret issued', JSON.stringify({ appId, keyId: issued.keyId, caller: caller.id }));
+  return { status: 201, jsonBody: issued };
+}
+
+registerHttpFunction(routes.addSecret, addSecret);

@@ -1,0 +1,19 @@
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { identifyCaller } from '../http/caller';
+import { routes } from '../http/routes';
+import { VendingServices } from '../index';
+import { revokeSecret as revokeSecretService } from '../vending/revokeSecret';
+import { guidParameter } from './pathParameters';
+import { registerHttpFunction } from './registry';
+
+/** `DELETE /api/applications/{appId}/secrets/{keyId}`: remove the credential and disable its vault version. */
+export async function revokeSecret(request: HttpRequest, context: InvocationContext, services: VendingServices): Promise<HttpResponseInit> {
+  const caller = await identifyCaller(request);
+  const appId = guidParameter(request, 'appId');
+  const keyId = guidParameter(request, 'keyId');
+  const revoked = await revokeSecretService(services.vending, appId, keyId);
+  context.log('secret revoked', JSON.stringify({ ...revoked, caller: caller.id }));
+  return { status: 204 };
+}
+
+registerHttpFunction(routes.revokeSecret, revokeSecret);

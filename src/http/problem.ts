@@ -1,0 +1,64 @@
+import { HttpResponseInit } from '@azure/functions';
+import { InvalidRequestError, UpstreamUnavailableError, VendingError } from '../vending/errors';
+
+/** Media type of every error answer. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+/** Builds a problem+json response. `type` is a stable URN per error code. */
+export function problemResponse(
+  status: number,
+  code: string,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): HttpResponseInit {
+  return {
+    status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
+    body: JSON.stringify({ type: `urn:entra-app-vending:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, ...extensions }),
+  };
+}
+
+/**
+ * Any error → problem+json with an honest status. Domain errors speak for themselves; anything else becomes a 500
+ * that says only the correlation id, so no upstream message, header or token reaches the caller.
+ */
+export function errorToResponse(error: unknown, correlationId: string): HttpResponseInit {
+  if (error instanceof VendingError) {
+    const headers: Record<string, string> = error instanceof UpstreamUnavailableError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    const extensions = error instanceof InvalidRequestError && error.errors.length === 0 ? {} : error.extensions;
+    return problemResponse(error.status, error.code, error.message, { ...extensions, correlationId }, headers);
+  }
+  return problemResponse(500, 'InternalError', 'The request failed unexpectedly. Quote the correlation id when reporting it.', {
+    correlationId,
+  });
+}
+
+/**
+ * What may be logged about an error: its class, code and status — never its message body, request or response,
+ * which for SDK errors can hold request bodies (secret values) or tokens.
+ */
+export function describeErrorForLog(error: unknown): Record<string, string | number | undefined> {
+  if (typeof error !== 'object' || error === null) return { name: typeof error };
+  const e = error as { name?: unknown; code?: unknown; statusCode?: unknown; status?: unknown; upstream?: unknown; upstreamCode?: unknown };
+  return {
+    name: typeof e.name === 'string' ? e.name : 'Error',
+    code: typeof e.code === 'string' ? e.code : undefined,
+    status: typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : undefined,
+    upstream: typeof e.upstream === 'string' ? e.upstream : undefined,
+    upstreamCode: typeof e.upstreamCode === 'string' ? e.upstreamCode : undefined,
+  };
+}

@@ -1,0 +1,133 @@
+import { CREDENTIAL_DISPLAY_NAME_PATTERN } from '../vending/secretNaming';
+
+/**
+ * JSON Schemas of every request and response body. ajv validates requests with them and the OpenAPI document is
+ * built from them: one definition, two uses. Keep them OpenAPI 3.0 compatible (no `const`, no type arrays).
+ */
+
+const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+export const secretRequestSchema = {
+  type: 'object',
+  description: 'A new client secret. Give lifetimeDays or endDateTime (not both), or neither for the default lifetime.',
+  additionalProperties: false,
+  properties: {
+    displayName: {
+      type: 'string',
+      pattern: CREDENTIAL_DISPLAY_NAME_PATTERN,
+      maxLength: 64,
+      description: "The credential's name and slot: one Key Vault secret per slot, a new version per secret. Default 'default'.",
+    },
+    lifetimeDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'Days the secret is valid, from its start.' },
+    startDateTime: { type: 'string', format: 'date-time', description: 'When the secret becomes valid (now or later). Default now.' },
+    endDateTime: { type: 'string', format: 'date-time', description: 'When the secret stops being valid.' },
+  },
+} as const;
+
+export const createApplicationRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['displayName'],
+  properties: {
+    displayName: { type: 'string', minLength: 1, maxLength: 120, description: 'Display name of the new app registration.' },
+    description: { type: 'string', maxLength: 1024, description: 'Description of the app registration.' },
+    createServicePrincipal: { type: 'boolean', default: true, description: 'Also create its service principal. Default true.' },
+    secret: {
+      description: 'The first secret, issued in the same Graph call; false for none. Default: a secret with the default lifetime.',
+      oneOf: [secretRequestSchema, { type: 'boolean', enum: [false] }],
+    },
+  },
+} as const;
+
+const keyVaultReferenceSchema = {
+  type: 'object',
+  required: ['secretName', 'version', 'secretUri', 'secretUriWithoutVersion', 'reference', 'versionedReference'],
+  properties: {
+    secretName: { type: 'string' },
+    version: { type: 'string' },
+    secretUri: { type: 'string', format: 'uri', description: 'Versioned secret URI (pinned).' },
+    secretUriWithoutVersion: { type: 'string', format: 'uri', description: 'Versionless secret URI (follows rotation).' },
+    reference: { type: 'string', description: 'App Service / Functions Key Vault reference to the versionless URI.' },
+    versionedReference: { type: 'string', description: 'App Service / Functions Key Vault reference to this version.' },
+  },
+} as const;
+
+export const issuedSecretSchema = {
+  type: 'object',
+  required: ['appId', 'keyId', 'displayName', 'startDateTime', 'endDateTime', 'keyVault'],
+  properties: {
+    appId: { type: 'string', pattern: GUID_PATTERN },
+    keyId: { type: 'string', pattern: GUID_PATTERN },
+    displayName: { type: 'string' },
+    hint: { type: 'string', nullable: true, description: 'First three characters of the secret, as Graph reports them.' },
+    startDateTime: { type: 'string', format: 'date-time' },
+    endDateTime: { type: 'string', format: 'date-time' },
+    keyVault: keyVaultReferenceSchema,
+  },
+} as const;
+
+export const createdApplicationSchema = {
+  type: 'object',
+  required: ['application', 'servicePrincipal', 'secret'],
+  properties: {
+    application: {
+      type: 'object',
+      required: ['id', 'appId', 'displayName'],
+      properties: { id: { type: 'string' }, appId: { type: 'string' }, displayName: { type: 'string' } },
+    },
+    servicePrincipal: { type: 'object', nullable: true, properties: { id: { type: 'string' } } },
+    secret: { ...issuedSecretSchema, nullable: true },
+  },
+} as const;
+
+export const secretListSchema = {
+  type: 'object',
+  required: ['appId', 'secrets'],
+  properties: {
+    appId: { type: 'string' },
+    secrets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['keyId', 'startDateTime', 'endDateTime', 'status', 'keyVault'],
+        properties: {
+          keyId: { type: 'string' },
+          displayName: { type: 'string', nullable: true },
+          hint: { type: 'string', nullable: true },
+          startDateTime: { type: 'string', format: 'date-time' },
+          endDateTime: { type: 'string', format: 'date-time' },
+          status: { type: 'string', enum: ['active', 'expiring', 'expired', 'overPolicy'] },
+          keyVault: { ...keyVaultReferenceSchema, nullable: true },
+        },
+      },
+    },
+  },
+} as const;
+
+export const problemSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details.',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    correlationId: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { pointer: { type: 'string' }, detail: { type: 'string' } } },
+    },
+    maxLifetimeDays: { type: 'integer' },
+  },
+} as const;
+
+export const healthSchema = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' } },
+} as const;
+
+/** Path parameters, validated before any upstream call. */
+export const appIdParameterPattern = GUID_PATTERN;

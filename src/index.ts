@@ -1,0 +1,56 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { ManagedIdentityCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
+import { createGraphClient, createGraphDirectory } from './azure/graphDirectory';
+import { createKeyVaultSecretStore } from './azure/keyVaultSecretStore';
+import { RetryOptions } from './azure/retryPolicy';
+import { Config, loadConfig } from './config';
+import { VendingDependencies } from './vending/issueSecret';
+
+/** Everything a handler needs, built once per process. */
+export interface VendingServices {
+  config: Config;
+  vending: VendingDependencies & { expiringWithinDays: number };
+}
+
+/** Seams for tests and the sandbox; production passes none. */
+export interface CompositionOverrides {
+  credential?: TokenCredential;
+  clock?: () => Date;
+  graphRetry?: RetryOptions;
+  warn?: VendingDependencies['warn'];
+}
+
+/**
+ * The composition root: config → credential → Graph client and SecretClient → adapters → services.
+ * The credential is the user-assigned managed identity named by AZURE_CLIENT_ID (App Service protocol in Azure).
+ */
+export function composeServices(config: Config, overrides: CompositionOverrides = {}): VendingServices {
+  const credential = overrides.credential ?? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
+  const graphClient = createGraphClient(credential, config.graph);
+  const secretClient = new SecretClient(config.keyVaultUrl, credential, {
+    disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource,
+  });
+  return {
+    config,
+    vending: {
+      directory: createGraphDirectory(graphClient, {
+        managedIdentityClientId: config.managedIdentityClientId,
+        ...(overrides.graphRetry ? { retry: overrides.graphRetry } : {}),
+      }),
+      secretStore: createKeyVaultSecretStore(secretClient),
+      lifetimePolicy: { maxDays: config.secretLifetime.maxDays, defaultDays: config.secretLifetime.defaultDays },
+      expiringWithinDays: config.secretLifetime.expiringWithinDays,
+      clock: overrides.clock ?? (() => new Date()),
+      warn: overrides.warn ?? ((message, details) => console.warn(JSON.stringify({ level: 'warning', message, ...details }))),
+    },
+  };
+}
+
+let processServices: VendingServices | undefined;
+
+/** The process's services, composed from the environment on first use (config errors surface on the first request and in the log). */
+export function vendingServices(): VendingServices {
+  processServices ??= composeServices(loadConfig());
+  return processServices;
+}

@@ -1,0 +1,74 @@
+/**
+ * The domain's errors. Each carries the HTTP status it means and a stable `code`; `http/problem.ts` turns them into
+ * application/problem+json at the edge. Messages are written for the caller and never carry upstream text or secrets.
+ */
+export abstract class VendingError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** Extra members for the problem body (RFC 9457 extensions). */
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.extensions = extensions;
+  }
+}
+
+/** One invalid field of a request: a JSON Pointer and what is wrong with it. */
+export interface FieldProblem {
+  pointer: string;
+  detail: string;
+}
+
+/** The request is malformed: bad JSON, unknown fields, wrong types, bad dates. */
+export class InvalidRequestError extends VendingError {
+  readonly status = 400;
+  readonly code = 'InvalidRequest';
+  constructor(message: string, readonly errors: readonly FieldProblem[] = []) {
+    super(message, errors.length > 0 ? { errors } : {});
+  }
+}
+
+/** The requested lifetime breaks our policy (too long, end before start, start in the past…). */
+export class LifetimePolicyError extends VendingError {
+  readonly status = 422;
+  readonly code = 'LifetimePolicyViolation';
+  constructor(message: string, readonly maxLifetimeDays: number) {
+    super(message, { maxLifetimeDays });
+  }
+}
+
+/** The tenant's own app-management policy is stricter than ours: ask for a shorter lifetime. */
+export class TenantPolicyError extends VendingError {
+  readonly status = 422;
+  readonly code = 'TenantCredentialPolicyViolation';
+}
+
+/** The application (or credential) does not exist, or it is not one this API manages. */
+export class NotFoundError extends VendingError {
+  readonly status = 404;
+  readonly code = 'NotFound';
+}
+
+/** Graph or Key Vault kept throttling or being unavailable after our retries. */
+export class UpstreamUnavailableError extends VendingError {
+  readonly code = 'UpstreamUnavailable';
+  constructor(
+    message: string,
+    readonly status: 429 | 503,
+    readonly retryAfterSeconds: number,
+    readonly upstream: 'graph' | 'keyVault',
+  ) {
+    super(message, { upstream });
+  }
+}
+
+/** Graph or Key Vault refused or failed in a way the caller cannot fix (our identity's rights, their outage). */
+export class UpstreamFailureError extends VendingError {
+  readonly status = 502;
+  readonly code = 'UpstreamFailure';
+  constructor(message: string, readonly upstream: 'graph' | 'keyVault', readonly upstreamCode: string | undefined) {
+    super(message, { upstream });
+  }
+}

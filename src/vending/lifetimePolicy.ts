@@ -1,0 +1,78 @@
+import { InvalidRequestError, LifetimePolicyError } from './errors';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** How far a requested start may lie in the past (clock skew between caller and us) before it is refused. */
+export const START_SKEW_TOLERANCE_MS = 5 * 60 * 1000;
+
+/** The lifetime rules of this deployment (from config). */
+export interface LifetimePolicy {
+  maxDays: number;
+  defaultDays: number;
+}
+
+/** What a caller may ask for; all optional. `lifetimeDays` and `endDateTime` exclude each other. */
+export interface LifetimeRequest {
+  lifetimeDays?: number;
+  startDateTime?: string;
+  endDateTime?: string;
+}
+
+/** The validity window to send to Graph (always both ends: never Graph's two-year default). */
+export interface CredentialWindow {
+  startDateTime: Date;
+  endDateTime: Date;
+}
+
+function parseInstant(value: string, field: string): Date {
+  // RFC 3339 with an explicit offset: a date-time without a zone would be read in the server's zone.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) {
+    throw new InvalidRequestError(`${field} must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T12:00:00Z.`, [
+      { pointer: `/${field}`, detail: 'must be an RFC 3339 date-time with a time zone' },
+    ]);
+  }
+  const instant = new Date(value);
+  if (Number.isNaN(instant.getTime())) {
+    throw new InvalidRequestError(`${field} is not a valid date-time.`, [{ pointer: `/${field}`, detail: 'is not a valid date-time' }]);
+  }
+  return instant;
+}
+
+/**
+ * Decides the validity window of a new secret under the policy, at instant `now`.
+ * - start: the requested start (not more than a few minutes in the past), else now;
+ * - end: `endDateTime`, else start + `lifetimeDays`, else start + the default lifetime;
+ * - the window must be positive and at most `maxDays` long, or a {@link LifetimePolicyError} says the allowed maximum.
+ */
+export function decideCredentialWindow(request: LifetimeRequest, policy: LifetimePolicy, now: Date): CredentialWindow {
+  if (request.lifetimeDays !== undefined && request.endDateTime !== undefined) {
+    throw new InvalidRequestError('Give either lifetimeDays or endDateTime, not both.', [
+      { pointer: '/lifetimeDays', detail: 'cannot be combined with endDateTime' },
+    ]);
+  }
+  const start = request.startDateTime === undefined ? now : parseInstant(request.startDateTime, 'startDateTime');
+  if (start.getTime() < now.getTime() - START_SKEW_TOLERANCE_MS) {
+    throw new LifetimePolicyError('startDateTime must not lie in the past.', policy.maxDays);
+  }
+  let end: Date;
+  if (request.endDateTime !== undefined) {
+    end = parseInstant(request.endDateTime, 'endDateTime');
+  } else {
+    const days = request.lifetimeDays ?? policy.defaultDays;
+    if (!Number.isInteger(days) || days < 1) {
+      throw new InvalidRequestError('lifetimeDays must be a whole number of days, at least 1.', [
+        { pointer: '/lifetimeDays', detail: 'must be an integer >= 1' },
+      ]);
+    }
+    end = new Date(start.getTime() + days * DAY_MS);
+  }
+  if (end.getTime() <= start.getTime()) {
+    throw new LifetimePolicyError('endDateTime must be after startDateTime.', policy.maxDays);
+  }
+  if (end.getTime() - start.getTime() > policy.maxDays * DAY_MS) {
+    throw new LifetimePolicyError(
+      `The requested lifetime exceeds the maximum of ${policy.maxDays} days allowed by this deployment.`,
+      policy.maxDays,
+    );
+  }
+  return { startDateTime: start, endDateTime: end };
+}

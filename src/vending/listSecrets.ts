@@ -1,0 +1,54 @@
+import { classifyCredential, CredentialStatus } from './credentialStatus';
+import { VendingDependencies } from './issueSecret';
+import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
+import { PasswordCredentialInfo, SecretStore, StoredSecretVersionInfo } from './ports';
+import { CREDENTIAL_DISPLAY_NAME_PATTERN, secretNameFor } from './secretNaming';
+
+/** One credential of an app as the list route shows it: metadata, status and where its secret is stored. */
+export interface ListedSecret extends PasswordCredentialInfo {
+  status: CredentialStatus;
+  /** Null when the secret was not issued through this API (or its vault version is gone). */
+  keyVault: KeyVaultReference | null;
+}
+
+const slotPattern = new RegExp(CREDENTIAL_DISPLAY_NAME_PATTERN);
+
+/** Finds the stored version holding the secret of credential `keyId` among the versions of its slot. */
+export async function findStoredVersion(
+  secretStore: SecretStore,
+  appId: string,
+  credential: Pick<PasswordCredentialInfo, 'keyId' | 'displayName'>,
+  cache = new Map<string, Promise<StoredSecretVersionInfo[]>>(),
+): Promise<StoredSecretVersionInfo | undefined> {
+  if (!credential.displayName || !slotPattern.test(credential.displayName)) return undefined;
+  const name = secretNameFor(appId, credential.displayName);
+  let versions = cache.get(name);
+  if (!versions) {
+    versions = secretStore.listVersions(name);
+    cache.set(name, versions);
+  }
+  return (await versions).find((v) => v.tags.keyId === credential.keyId);
+}
+
+/** The password credentials of an app this identity owns, with status and vault references; never values. */
+export async function listSecrets(
+  deps: VendingDependencies & { expiringWithinDays: number },
+  appId: string,
+): Promise<{ appId: string; secrets: ListedSecret[] }> {
+  const application = await deps.directory.getOwnedApplication(appId);
+  const now = deps.clock();
+  const versionsBySlot = new Map<string, Promise<StoredSecretVersionInfo[]>>();
+  const thresholds = { maxLifetimeDays: deps.lifetimePolicy.maxDays, expiringWithinDays: deps.expiringWithinDays };
+  const secrets = await Promise.all(
+    application.passwordCredentials.map(async (credential): Promise<ListedSecret> => {
+      const stored = await findStoredVersion(deps.secretStore, appId, credential, versionsBySlot);
+      return {
+        ...credential,
+        status: classifyCredential(credential, thresholds, now),
+        keyVault: stored ? keyVaultReferenceFor(deps.secretStore.vaultUrl, stored) : null,
+      };
+    }),
+  );
+  secrets.sort((a, b) => a.endDateTime.localeCompare(b.endDateTime));
+  return { appId: application.appId, secrets };
+}

@@ -1,0 +1,25 @@
+import { NotFoundError } from './errors';
+import { VendingDependencies } from './issueSecret';
+import { findStoredVersion } from './listSecrets';
+
+/** What a revocation did. */
+export interface RevokedSecret {
+  appId: string;
+  keyId: string;
+  /** The vault version that was disabled, if the secret had been stored by this API. */
+  disabledSecretVersion: string | null;
+}
+
+/**
+ * Removes a credential from an app this identity owns (`removePassword`) and disables the vault version holding its
+ * secret, so neither Entra nor the vault will hand it out again.
+ */
+export async function revokeSecret(deps: VendingDependencies, appId: string, keyId: string): Promise<RevokedSecret> {
+  const application = await deps.directory.getOwnedApplication(appId);
+  const credential = application.passwordCredentials.find((c) => c.keyId.toLowerCase() === keyId.toLowerCase());
+  if (!credential) throw new NotFoundError(`Application ${appId} has no credential with keyId ${keyId}.`);
+  await deps.directory.removePassword(appId, credential.keyId);
+  const stored = await findStoredVersion(deps.secretStore, appId, credential);
+  if (stored?.enabled) await deps.secretStore.disableVersion(stored.name, stored.version);
+  return { appId, keyId: credential.keyId, disabledSecretVersion: stored?.version ?? null };
+}
