@@ -52,7 +52,9 @@ function unauthorized(issuer: TokenIssuer, message: string): ServiceResponse {
 function peekClaims(authorization: string): Partial<AccessTokenClaims> {
   try {
     const payload = authorization.trim().split(/\s+/)[1]?.split('.')[1];
-    return payload ? (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<AccessTokenClaims>) : {};
+    return payload
+      ? (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<AccessTokenClaims>)
+      : {};
   } catch {
     return {};
   }
@@ -96,7 +98,11 @@ export function authenticate(issuer: TokenIssuer, authorization: string | undefi
 }
 
 /** `undefined` when a role grants the action; otherwise the 403 Key Vault sends. `secretName` undefined = vault scope. */
-export function authorize(caller: Caller, action: SecretActionName, secretName: string | undefined): ServiceResponse | undefined {
+export function authorize(
+  caller: Caller,
+  action: SecretActionName,
+  secretName: string | undefined,
+): ServiceResponse | undefined {
   const granted = caller.roles.some((role) => ROLE_ACTIONS[role]?.includes(action));
   if (granted) return undefined;
   return forbiddenByRbac({

@@ -13,7 +13,9 @@ export interface KeyVaultErrorBody {
 const NOT_FOUND_HELP = 'For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182';
 
 export function keyVaultError(status: number, code: string, message: string, innerCode?: string): ServiceResponse {
-  const body: KeyVaultErrorBody = { error: { code, message, ...(innerCode ? { innererror: { code: innerCode } } : {}) } };
+  const body: KeyVaultErrorBody = {
+    error: { code, message, ...(innerCode ? { innererror: { code: innerCode } } : {}) },
+  };
   return { status, body };
 }
 
@@ -66,7 +68,9 @@ export function invalidName(name: string): ServiceResponse {
 }
 
 export function unknownApiVersion(version: string, latest: string): ServiceResponse {
-  return badParameter(`The specified version (${version}) is not recognized. Consider using the latest supported version (${latest}).`);
+  return badParameter(
+    `The specified version (${version}) is not recognized. Consider using the latest supported version (${latest}).`,
+  );
 }
 
 /** Unverified wording: the SDK always sends api-version, so this is only reachable by hand-built requests. */
@@ -111,15 +115,22 @@ export function faultBody(status: number): KeyVaultErrorBody {
       return {
         error: {
           code: 'Throttled',
-          message: 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
+          message:
+            'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
         },
       };
     case 503:
-      return { error: { code: 'ServiceUnavailable', message: 'The service is currently unavailable. Please retry later.' } };
+      return {
+        error: { code: 'ServiceUnavailable', message: 'The service is currently unavailable. Please retry later.' },
+      };
     case 500:
-      return { error: { code: 'InternalServerError', message: 'An internal server error occurred. Please retry later.' } };
+      return {
+        error: { code: 'InternalServerError', message: 'An internal server error occurred. Please retry later.' },
+      };
     case 502:
-      return { error: { code: 'BadGateway', message: 'The server received an invalid response from an upstream server.' } };
+      return {
+        error: { code: 'BadGateway', message: 'The server received an invalid response from an upstream server.' },
+      };
     case 504:
       return { error: { code: 'GatewayTimeout', message: 'The request timed out. Please retry later.' } };
     case 400:
@@ -133,6 +144,11 @@ export function faultBody(status: number): KeyVaultErrorBody {
     case 409:
       return { error: { code: 'Conflict', message: 'Injected fault: conflict.' } };
     default:
-      return { error: { code: status >= 500 ? 'InternalServerError' : 'BadRequest', message: `Injected fault (HTTP ${status}).` } };
+      return {
+        error: {
+          code: status >= 500 ? 'InternalServerError' : 'BadRequest',
+          message: `Injected fault (HTTP ${status}).`,
+        },
+      };
   }
 }

@@ -18,7 +18,15 @@ import {
   tagsInvalid,
   unknownApiVersion,
 } from './keyVaultErrors';
-import { latest, RECOVERABLE_DAYS, RECOVERY_LEVEL, SecretStore, SecretVersion, StoredSecret, VersionUpdate } from './secretStore';
+import {
+  latest,
+  RECOVERABLE_DAYS,
+  RECOVERY_LEVEL,
+  SecretStore,
+  SecretVersion,
+  StoredSecret,
+  VersionUpdate,
+} from './secretStore';
 
 /** api-versions the secrets data plane accepts (the SDK sends `2025-07-01` by default, `7.x` on request). */
 export const SUPPORTED_API_VERSIONS = [
@@ -89,7 +97,8 @@ function parseProperties(body: Json): { ok: true; value: ParsedProperties } | { 
   const { contentType, tags, attributes } = body;
   const update: VersionUpdate = {};
   if (contentType !== undefined && contentType !== null) {
-    if (typeof contentType !== 'string' || contentType.length > LIMITS.contentTypeChars) return { ok: false, response: bodyInvalid() };
+    if (typeof contentType !== 'string' || contentType.length > LIMITS.contentTypeChars)
+      return { ok: false, response: bodyInvalid() };
     update.contentType = contentType;
   }
   if (tags !== undefined && tags !== null) {
@@ -115,7 +124,8 @@ function parseProperties(body: Json): { ok: true; value: ParsedProperties } | { 
       ['exp', exp],
     ] as const) {
       if (value === undefined) continue;
-      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) return { ok: false, response: bodyInvalid() };
+      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value)))
+        return { ok: false, response: bodyInvalid() };
       update[key] = value === null ? null : Math.floor(value);
     }
   }
@@ -185,7 +195,8 @@ export class KeyVaultSecretsService implements EmulatedService {
 
     const apiVersion = request.query.get('api-version');
     if (apiVersion === null || apiVersion === '') return missingApiVersion();
-    if (!(SUPPORTED_API_VERSIONS as readonly string[]).includes(apiVersion)) return unknownApiVersion(apiVersion, LATEST_API_VERSION);
+    if (!(SUPPORTED_API_VERSIONS as readonly string[]).includes(apiVersion))
+      return unknownApiVersion(apiVersion, LATEST_API_VERSION);
 
     const auth = authenticate(this.issuer, request.headers.authorization);
     if (!auth.ok) return auth.response;
@@ -214,7 +225,8 @@ export class KeyVaultSecretsService implements EmulatedService {
 
     if (collection === 'deletedsecrets') {
       if (third === undefined) {
-        if (method === 'GET') return this.guard(caller, SecretAction.readMetadata, name) ?? this.getDeleted(request, name);
+        if (method === 'GET')
+          return this.guard(caller, SecretAction.readMetadata, name) ?? this.getDeleted(request, name);
         if (method === 'DELETE') return this.guard(caller, SecretAction.purge, name) ?? this.purge(name);
         return methodNotAllowed(method);
       }
@@ -243,10 +255,16 @@ export class KeyVaultSecretsService implements EmulatedService {
       return this.guard(caller, SecretAction.readMetadata, name) ?? this.listVersions(request, name, apiVersion);
     }
     if (third === 'backup' || third === 'restore') {
-      return keyVaultError(501, 'NotImplemented', 'The Key Vault emulator does not implement secret backup and restore.');
+      return keyVaultError(
+        501,
+        'NotImplemented',
+        'The Key Vault emulator does not implement secret backup and restore.',
+      );
     }
-    if (method === 'GET') return this.guard(caller, SecretAction.getSecret, name) ?? this.getSecret(request, name, third);
-    if (method === 'PATCH') return this.guard(caller, SecretAction.update, name) ?? this.updateSecret(request, name, third);
+    if (method === 'GET')
+      return this.guard(caller, SecretAction.getSecret, name) ?? this.getSecret(request, name, third);
+    if (method === 'PATCH')
+      return this.guard(caller, SecretAction.update, name) ?? this.updateSecret(request, name, third);
     return methodNotAllowed(method);
   }
 
@@ -350,7 +368,10 @@ export class KeyVaultSecretsService implements EmulatedService {
     const secret = result.value;
     return {
       status: 200,
-      body: { ...this.deletedInfo(request.origin, secret), ...this.bundle(request.origin, secret, latest(secret), false) },
+      body: {
+        ...this.deletedInfo(request.origin, secret),
+        ...this.bundle(request.origin, secret, latest(secret), false),
+      },
     };
   }
 
@@ -359,7 +380,10 @@ export class KeyVaultSecretsService implements EmulatedService {
     if (!secret) return deletedSecretNotFound(name);
     return {
       status: 200,
-      body: { ...this.deletedInfo(request.origin, secret), ...this.bundle(request.origin, secret, latest(secret), false) },
+      body: {
+        ...this.deletedInfo(request.origin, secret),
+        ...this.bundle(request.origin, secret, latest(secret), false),
+      },
     };
   }
 
@@ -401,7 +425,9 @@ export class KeyVaultSecretsService implements EmulatedService {
       const n = Number(rawMax);
       if (!Number.isInteger(n) || n < 1 || n > LIMITS.pageSize) {
         // Wording unverified; the limit (1-25) and the code are the service's.
-        return badParameter(`Invalid value for maxresults: ${rawMax}. The value must be between 1 and ${LIMITS.pageSize}.`);
+        return badParameter(
+          `Invalid value for maxresults: ${rawMax}. The value must be between 1 and ${LIMITS.pageSize}.`,
+        );
       }
       pageSize = n;
     }
@@ -410,7 +436,8 @@ export class KeyVaultSecretsService implements EmulatedService {
     if (token) {
       try {
         const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { NextMarker?: unknown };
-        if (typeof decoded.NextMarker !== 'number' || !Number.isInteger(decoded.NextMarker) || decoded.NextMarker < 0) throw new Error();
+        if (typeof decoded.NextMarker !== 'number' || !Number.isInteger(decoded.NextMarker) || decoded.NextMarker < 0)
+          throw new Error();
         offset = decoded.NextMarker;
       } catch {
         return badParameter('The provided $skiptoken is invalid.');

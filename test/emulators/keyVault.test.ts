@@ -61,7 +61,7 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
     return control<RequestLogEntry[]>(emulators().endpoints.keyVault.control, 'GET', 'requests');
   }
 
-  it('answers the SDK\'s unauthenticated first request with the challenge, then serves the authorized retry', async () => {
+  it("answers the SDK's unauthenticated first request with the challenge, then serves the authorized retry", async () => {
     const { endpoints } = emulators();
     await control(endpoints.keyVault.control, 'DELETE', 'requests');
     const set = await client().setSecret('challenge-flow', 'first-value');
@@ -72,12 +72,16 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
       ['PUT', '/secrets/challenge-flow', 200, 'functionIdentity'],
     ]);
 
-    const raw = await fetch(`${endpoints.keyVault.url}/secrets/challenge-flow?api-version=2025-07-01`, { method: 'PUT' });
+    const raw = await fetch(`${endpoints.keyVault.url}/secrets/challenge-flow?api-version=2025-07-01`, {
+      method: 'PUT',
+    });
     expect(raw.status).toBe(401);
     expect(raw.headers.get('www-authenticate')).toBe(
       `Bearer authorization="${endpoints.entra.authorityHost}/${endpoints.tenantId}", resource="https://vault.azure.net"`,
     );
-    expect(await raw.json()).toEqual({ error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } });
+    expect(await raw.json()).toEqual({
+      error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' },
+    });
   });
 
   it('sets secrets as new 32-hex versions and reads the latest (with or without a trailing slash) and any version', async () => {
@@ -117,7 +121,7 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
     expect(log.some((r) => r.method === 'GET' && r.path === '/secrets/db-password/' && r.status === 200)).toBe(true);
   });
 
-  it('answers 404 SecretNotFound with Key Vault\'s exact text for an unknown secret', async () => {
+  it("answers 404 SecretNotFound with Key Vault's exact text for an unknown secret", async () => {
     const error = await caught(client().getSecret('never-set'));
     expect(error.statusCode).toBe(404);
     expect(error.code).toBe('SecretNotFound');
@@ -173,19 +177,31 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
       contentType: 'application/x-retired',
       expiresOn,
     });
-    expect(updated).toMatchObject({ enabled: false, tags: { state: 'retired' }, contentType: 'application/x-retired', expiresOn });
+    expect(updated).toMatchObject({
+      enabled: false,
+      tags: { state: 'retired' },
+      contentType: 'application/x-retired',
+      expiresOn,
+    });
     expect(updated).not.toHaveProperty('value');
 
     const disabled = await caught(kv.getSecret('rotating', { version: v1.properties.version! }));
     expect(disabled.statusCode).toBe(403);
     expect(disabled.code).toBe('Forbidden');
     expect(disabled.body).toEqual({
-      error: { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } },
+      error: {
+        code: 'Forbidden',
+        message: 'Operation get is not allowed on a disabled secret.',
+        innererror: { code: 'SecretDisabled' },
+      },
     });
     // Metadata reads still work on a disabled version.
     const versions = [];
     for await (const p of kv.listPropertiesOfSecretVersions('rotating')) versions.push(p);
-    expect(versions.find((p) => p.version === v1.properties.version)).toMatchObject({ enabled: false, tags: { state: 'retired' } });
+    expect(versions.find((p) => p.version === v1.properties.version)).toMatchObject({
+      enabled: false,
+      tags: { state: 'retired' },
+    });
 
     const latest = await kv.updateSecretProperties('rotating', '', { tags: { state: 'current' } });
     expect(latest.tags).toEqual({ state: 'current' });
