@@ -75,7 +75,7 @@ function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Parses the body as Key Vault's model binder would; `undefined` body = nothing sent. */
+/** Parses a JSON object body; an empty body reads as `{}` (the value check then refuses it). */
 function parseBody(request: ServiceRequest): { ok: true; body: Json } | { ok: false } {
   if (request.body.length === 0) return { ok: true, body: {} };
   try {
