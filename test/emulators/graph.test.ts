@@ -42,17 +42,12 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
   }
 
   function expectEnvelope(body: Record<string, unknown>): void {
-    expect(body).toEqual(
-      expect.objectContaining({
-        code: expect.any(String),
-        message: expect.any(String),
-        innerError: expect.objectContaining({
-          date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/),
-          'request-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
-          'client-request-id': expect.any(String),
-        }),
-      }),
-    );
+    expect(typeof body.code).toBe('string');
+    expect(typeof body.message).toBe('string');
+    const inner = body.innerError as Record<string, unknown>;
+    expect(inner.date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    expect(inner['request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof inner['client-request-id']).toBe('string');
   }
 
   beforeAll(() => {
@@ -116,7 +111,8 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     const cred = created.passwordCredentials[0]!;
     expect(cred.secretText).toMatch(/^[A-Za-z0-9]{3}8Q~[A-Za-z0-9_~.-]{34}$/);
     expect(cred.hint).toBe(cred.secretText!.slice(0, 3));
-    expect(cred).toMatchObject({ displayName: 'initial', customKeyIdentifier: null, keyId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(cred).toMatchObject({ displayName: 'initial', customKeyIdentifier: null });
+    expect(cred.keyId).toMatch(/^[0-9a-f-]{36}$/);
     const start = new Date(cred.startDateTime).getTime();
     expect(start).toBeGreaterThanOrEqual(before - 1000);
     expect(start).toBeLessThanOrEqual(Date.now() + 1000);
@@ -301,11 +297,8 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expect(response.headers.get('client-request-id')).toBe('my-correlation');
     expect(response.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const body = (await response.json()) as { error: Record<string, unknown> };
-    expect(body.error).toMatchObject({
-      code: 'InvalidAuthenticationToken',
-      message: 'Access token is empty.',
-      innerError: expect.objectContaining({ 'client-request-id': 'my-correlation' }),
-    });
+    expect(body.error).toMatchObject({ code: 'InvalidAuthenticationToken', message: 'Access token is empty.' });
+    expect((body.error.innerError as Record<string, unknown>)['client-request-id']).toBe('my-correlation');
     expectEnvelope(body.error);
 
     const vaultToken = await secretCredential('tenantAdmin').getToken('https://vault.azure.net/.default');
@@ -353,7 +346,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
       expect(Object.keys(second.value[0]!).sort()).toEqual(['displayName', 'id']);
 
       const seen: string[] = [];
-      const iterator = new PageIterator(mi, first as never, (item: Application) => {
+      const iterator = new PageIterator(mi, first, (item: Application) => {
         seen.push(item.displayName);
         return true;
       });
