@@ -652,7 +652,13 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     },
     controlRoutes,
     faultResponse(status: number, retryAfterSeconds: number | undefined, request: ServiceRequest): ServiceResponse {
-      return errorResponse(request, faultFailure(status, retryAfterSeconds));
+      let principal: string | undefined;
+      try {
+        principal = authenticate(request).principal;
+      } catch {
+        // An injected fault answers anonymous callers too.
+      }
+      return errorResponse(request, faultFailure(status, retryAfterSeconds), principal);
     },
     reset() {
       directory.reset();
