@@ -3,25 +3,14 @@
  * `.sandbox/endpoints.json`. Ports: EMULATOR_PORT_ENTRA, EMULATOR_PORT_MANAGED_IDENTITY, EMULATOR_PORT_GRAPH,
  * EMULATOR_PORT_KEY_VAULT (0 = any free port).
  */
-import { DEFAULT_PORTS, startEmulators } from './index';
-
-function portFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number, got '${raw}'`);
-  return port;
-}
+import { startEmulators } from './index';
+import { emulatorPortsFromEnv } from './ports';
 
 async function main(): Promise<void> {
   const emulators = await startEmulators({
     reuseTls: true,
-    ports: {
-      entra: portFromEnv('EMULATOR_PORT_ENTRA', DEFAULT_PORTS.entra),
-      managedIdentity: portFromEnv('EMULATOR_PORT_MANAGED_IDENTITY', DEFAULT_PORTS.managedIdentity),
-      graph: portFromEnv('EMULATOR_PORT_GRAPH', DEFAULT_PORTS.graph),
-      keyVault: portFromEnv('EMULATOR_PORT_KEY_VAULT', DEFAULT_PORTS.keyVault),
-    },
+    ports: emulatorPortsFromEnv(),
+    ...(process.env.EMULATOR_STATE_DIR ? { stateDir: process.env.EMULATOR_STATE_DIR } : {}),
   });
   const { endpoints } = emulators;
   console.log(`Entra            ${endpoints.entra.authorityHost}  (tenant ${endpoints.tenantId})`);

@@ -27,8 +27,9 @@ function portOpen(port: number): Promise<boolean> {
  * Resolves once all three services accept connections.
  */
 export async function startAzurite(stateDir: string): Promise<RunningAzurite> {
-  const location = resolve(stateDir, 'azurite');
-  mkdirSync(location, { recursive: true });
+  // In memory, yet Azurite still writes its debug log and lock files to the working directory: keep them in .sandbox.
+  const cwd = resolve(stateDir, 'azurite');
+  mkdirSync(cwd, { recursive: true });
   const bin = resolve(__dirname, '..', 'node_modules', '.bin', 'azurite');
   const child: ChildProcess = spawn(
     bin,
@@ -37,12 +38,11 @@ export async function startAzurite(stateDir: string): Promise<RunningAzurite> {
       '--inMemoryPersistence',
       '--disableTelemetry',
       '--skipApiVersionCheck',
-      '--location', location,
       '--blobHost', '127.0.0.1', '--blobPort', String(AZURITE_PORTS.blob),
       '--queueHost', '127.0.0.1', '--queuePort', String(AZURITE_PORTS.queue),
       '--tableHost', '127.0.0.1', '--tablePort', String(AZURITE_PORTS.table),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -25,6 +25,7 @@ export interface SandboxOptions {
 export interface RunningSandbox {
   apiBaseUrl: string;
   endpoints: EmulatorEndpoints;
+  endpointsPath: string;
   emulators: RunningEmulators;
   /** The app settings the API runs with (no secrets in them). */
   settings: Record<string, string>;
@@ -86,6 +87,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     return {
       apiBaseUrl: `${host.url}/api`,
       endpoints,
+      endpointsPath: emulators.endpointsPath,
       emulators,
       settings,
       close: async () => {

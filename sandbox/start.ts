@@ -1,9 +1,13 @@
 /** `npm run sandbox`: the whole product on this machine. Stop with Ctrl-C. */
+import { apiPortFromEnv, emulatorPortsFromEnv } from '../emulators/ports';
 import { startSandbox } from './sandbox';
 
 async function main(): Promise<void> {
-  const port = process.env.API_PORT ? Number(process.env.API_PORT) : undefined;
-  const sandbox = await startSandbox(port === undefined ? {} : { apiPort: port });
+  const sandbox = await startSandbox({
+    apiPort: apiPortFromEnv(),
+    emulatorPorts: emulatorPortsFromEnv(),
+    ...(process.env.EMULATOR_STATE_DIR ? { stateDir: process.env.EMULATOR_STATE_DIR } : {}),
+  });
   const { endpoints } = sandbox;
   const portal = endpoints.principals.portal!;
   const operator = endpoints.principals.operator!;
@@ -17,7 +21,7 @@ async function main(): Promise<void> {
     `  Entra authority  ${endpoints.entra.authorityHost}   tenant ${endpoints.tenantId}`,
     `  Azurite          UseDevelopmentStorage=true (blob 10000, queue 10001, table 10002)`,
     `  CA certificate   ${endpoints.caCertPath}`,
-    `  Endpoints file   .sandbox/endpoints.json`,
+    `  Endpoints file   ${sandbox.endpointsPath}`,
     '',
     '  !! CALLER AUTHENTICATION IS NOT BUILT YET: this API accepts unauthenticated calls. Never expose it. !!',
     '',

@@ -5,6 +5,7 @@
 //   node scripts/launch.mjs emulators          -> the emulators alone, state in .sandbox
 //   node scripts/launch.mjs bench [args]       -> benchmarks, state in .sandbox/bench
 import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -22,7 +23,9 @@ if (!chosen) {
   console.error(`usage: launch.mjs ${Object.keys(commands).join('|')} [args]`);
   process.exit(2);
 }
-const stateDir = resolve(root, chosen.stateDir);
+// Test and bench runs get a private folder, so parallel runs never swap each other's CA; it is removed afterwards.
+const privateRun = what === 'test' || what === 'bench';
+const stateDir = resolve(root, chosen.stateDir, privateRun ? `run-${process.pid}` : '');
 const prepared = spawnSync(tsx, [resolve(root, 'scripts', 'prepare-tls.ts'), stateDir], { stdio: 'inherit' });
 if (prepared.status !== 0) process.exit(prepared.status ?? 1);
 
@@ -33,4 +36,7 @@ const child = spawn(command, [...commandArgs, ...args], {
   env: { ...process.env, NODE_EXTRA_CA_CERTS: resolve(stateDir, 'tls', 'ca.pem'), EMULATOR_STATE_DIR: stateDir },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  if (privateRun) rmSync(stateDir, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});
