@@ -13,7 +13,17 @@
 // Exit codes: 0 ok; 1 diagnostics (an error or warning); 2 usage; 3 no Bicep CLI and no dotnet to restore one;
 // 4 dotnet restore failed; 5 graph.bicep not compiled while REQUIRE_GRAPH_BICEP=true.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +49,8 @@ export class BicepUnavailableError extends Error {
 function runtimeId() {
   const os = { linux: 'linux', darwin: 'osx', win32: 'win' }[process.platform];
   const arch = { x64: 'x64', arm64: 'arm64' }[process.arch];
-  if (!os || !arch) throw new BicepUnavailableError(`No Bicep CLI package for ${process.platform}/${process.arch}.`, EXIT.noCli);
+  if (!os || !arch)
+    throw new BicepUnavailableError(`No Bicep CLI package for ${process.platform}/${process.arch}.`, EXIT.noCli);
   return `${os}-${arch}`;
 }
 
@@ -126,7 +137,12 @@ export function restore({ log = (line) => process.stderr.write(`${line}\n`) } = 
       cwd: root,
       encoding: 'utf8',
       timeout: 300_000,
-      env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1', DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1' },
+      env: {
+        ...process.env,
+        DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+        DOTNET_NOLOGO: '1',
+        DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1',
+      },
     },
   );
   if (restored.status !== 0) {
@@ -135,15 +151,26 @@ export function restore({ log = (line) => process.stderr.write(`${line}\n`) } = 
       EXIT.restoreFailed,
     );
   }
-  const binary = join(nugetDir, `azure.bicep.commandline.${rid}`, version, 'tools', rid.startsWith('win') ? 'bicep.exe' : 'bicep');
-  if (!existsSync(binary)) throw new BicepUnavailableError(`dotnet restore succeeded but ${binary} is missing.`, EXIT.restoreFailed);
+  const binary = join(
+    nugetDir,
+    `azure.bicep.commandline.${rid}`,
+    version,
+    'tools',
+    rid.startsWith('win') ? 'bicep.exe' : 'bicep',
+  );
+  if (!existsSync(binary))
+    throw new BicepUnavailableError(`dotnet restore succeeded but ${binary} is missing.`, EXIT.restoreFailed);
   mkdirSync(toolsDir, { recursive: true });
   // Copy then rename, so an interrupted copy never leaves a half-written binary where locate() looks.
   copyFileSync(binary, `${restoredCli}.partial`);
   chmodSync(`${restoredCli}.partial`, 0o755);
   renameSync(`${restoredCli}.partial`, restoredCli);
   const actual = versionOf(restoredCli);
-  if (actual !== version) throw new BicepUnavailableError(`Restored ${restoredCli} reports ${actual ?? 'nothing'}, expected ${version}.`, EXIT.restoreFailed);
+  if (actual !== version)
+    throw new BicepUnavailableError(
+      `Restored ${restoredCli} reports ${actual ?? 'nothing'}, expected ${version}.`,
+      EXIT.restoreFailed,
+    );
   return { path: restoredCli, version, source: '.tools', restored: true };
 }
 
@@ -234,9 +261,12 @@ export function buildInfra(cli, { outdir, log }) {
     };
     for (const d of unexpected) log(format(d));
     log(`infra/graph/graph.bicep: NOT compiled: ${summary.graph.reason}.`);
-    log('  It needs network access to that registry (or a cached restore in ~/.bicep); main.bicep does not depend on it.');
+    log(
+      '  It needs network access to that registry (or a cached restore in ~/.bicep); main.bicep does not depend on it.',
+    );
     if (unexpected.length > 0) summary.exitCode = EXIT.diagnostics;
-    else if (process.env.REQUIRE_GRAPH_BICEP === 'true' && summary.exitCode === EXIT.ok) summary.exitCode = EXIT.graphNotCompiled;
+    else if (process.env.REQUIRE_GRAPH_BICEP === 'true' && summary.exitCode === EXIT.ok)
+      summary.exitCode = EXIT.graphNotCompiled;
   } else {
     const graphTemplate = join(outdir, 'graph.json');
     const graphBuild = compile(cli.path, graphFile, graphTemplate, { noRestore: true });
@@ -280,13 +310,19 @@ function main(argv) {
         const started = Date.now();
         const cli = restore({ log });
         const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
-        print({ found: true, ...cli, seconds: (Date.now() - started) / 1000 }, `${cli.path} (Bicep ${cli.version}, from ${cli.source}${cli.restored ? ', restored now' : ''}; ${took})`);
+        print(
+          { found: true, ...cli, seconds: (Date.now() - started) / 1000 },
+          `${cli.path} (Bicep ${cli.version}, from ${cli.source}${cli.restored ? ', restored now' : ''}; ${took})`,
+        );
         return EXIT.ok;
       }
       case 'build': {
         const cli = restore({ log });
         log(`Bicep ${cli.version}: ${cli.path} (from ${cli.source})`);
-        const outdir = outdirIndex >= 0 && rest[outdirIndex + 1] ? resolve(rest[outdirIndex + 1]) : mkdtempSync(join(tmpdir(), 'bicep-build-'));
+        const outdir =
+          outdirIndex >= 0 && rest[outdirIndex + 1]
+            ? resolve(rest[outdirIndex + 1])
+            : mkdtempSync(join(tmpdir(), 'bicep-build-'));
         const summary = buildInfra(cli, { outdir, log });
         if (json) print(summary);
         return summary.exitCode;
@@ -298,7 +334,8 @@ function main(argv) {
   } catch (error) {
     if (error instanceof BicepUnavailableError) {
       log(error.message);
-      if (json) process.stdout.write(`${JSON.stringify({ found: false, reason: error.message, exitCode: error.code })}\n`);
+      if (json)
+        process.stdout.write(`${JSON.stringify({ found: false, reason: error.message, exitCode: error.code })}\n`);
       return error.code;
     }
     throw error;

@@ -1,0 +1,400 @@
+// Compiles infra/main.bicep with the real Bicep CLI and checks the ARM template against the code: every app setting
+// src/config.ts reads is set, everything is identity-based, the roles are the right ones. Skipped (loudly) when no
+// Bicep CLI can be found or restored, unless REQUIRE_BICEP=true (CI), where that is a failure.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { appSettingsSchema } from '../../src/config';
+
+const root = resolve(__dirname, '..', '..');
+const locator = join(root, 'scripts', 'bicep.mjs');
+
+/** Settings of appSettingsSchema that Bicep deliberately leaves to their default, with the reason. */
+const SETTINGS_LEFT_AT_DEFAULT: Readonly<Record<string, string>> = {
+  KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: 'emulator-only switch; its default (true) is the only right value in Azure',
+};
+
+/** App settings Flex Consumption rejects or ignores (runtime and package live in functionAppConfig). */
+const FLEX_FORBIDDEN_SETTINGS = [
+  'FUNCTIONS_WORKER_RUNTIME',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'WEBSITE_RUN_FROM_PACKAGE',
+  'WEBSITE_CONTENTSHARE',
+  'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+  'SCM_DO_BUILD_DURING_DEPLOYMENT',
+  'ENABLE_ORYX_BUILD',
+  'WEBSITE_TIME_ZONE',
+  'TZ',
+  'WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT',
+];
+
+const ROLE = {
+  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+} as const;
+
+interface ArmParameter {
+  type: string;
+  defaultValue?: unknown;
+  minValue?: number;
+  maxValue?: number;
+}
+interface ArmOutput {
+  type: string;
+  value: unknown;
+}
+interface ArmResource {
+  type: string;
+  name: string;
+  kind?: string;
+  scope?: string;
+  existing?: boolean;
+  tags?: unknown;
+  sku?: Record<string, unknown>;
+  identity?: { type: string; userAssignedIdentities?: Record<string, unknown> };
+  properties?: Record<string, unknown>;
+}
+interface ArmTemplate {
+  parameters?: Record<string, ArmParameter>;
+  variables?: Record<string, unknown>;
+  resources: ArmResource[] | Record<string, ArmResource>;
+  outputs?: Record<string, ArmOutput>;
+}
+interface Diagnostic {
+  level: string;
+  code: string;
+  message: string;
+  file: string;
+  line?: number;
+}
+interface BuildSummary {
+  cli: { path: string; version: string; source: string };
+  exitCode: number;
+  main: { template?: string; errors: number; warnings: number; notes: number; diagnostics: Diagnostic[] };
+  graph: { compiled: boolean; reason?: string; otherErrors?: number };
+}
+
+/** A compiled template (or a module's nested one) with its resources as a list. */
+class Template {
+  readonly resources: ArmResource[];
+  constructor(readonly arm: ArmTemplate) {
+    this.resources = (Array.isArray(arm.resources) ? arm.resources : Object.values(arm.resources)).filter(
+      (r) => !r.existing,
+    );
+  }
+  ofType(type: string): ArmResource[] {
+    return this.resources.filter((r) => r.type.toLowerCase() === type.toLowerCase());
+  }
+  one(type: string): ArmResource {
+    const found = this.ofType(type);
+    if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+    return found[0]!;
+  }
+  /** The nested template of module `name` and the parameter values main passes it. */
+  module(name: string): { template: Template; params: Record<string, string> } {
+    const deployment = this.ofType('Microsoft.Resources/deployments').find((d) => d.name === name);
+    if (!deployment) throw new Error(`no module ${name}`);
+    const props = deployment.properties as { template: ArmTemplate; parameters: Record<string, { value: unknown }> };
+    const params = Object.fromEntries(Object.entries(props.parameters).map(([k, v]) => [k, JSON.stringify(v.value)]));
+    return { template: new Template(props.template), params };
+  }
+  /** Minimal expression resolution: `variables('x').y` → its literal value. */
+  resolveVariables(expression: string): string {
+    return expression.replace(/variables\('(\w+)'\)\.(\w+)/g, (whole, name: string, key: string) => {
+      const value = (this.arm.variables?.[name] as Record<string, unknown> | undefined)?.[key];
+      return typeof value === 'string' ? `'${value}'` : whole;
+    });
+  }
+}
+
+/** `{module, output}` when an expression reads another module's output, e.g. identity.outputs.clientId. */
+function moduleOutput(expression: string | undefined): { module: string; output: string } | undefined {
+  const match = /'Microsoft\.Resources\/deployments', '(\w+)'\), '[^']+'\)\.outputs\.(\w+)\.value/.exec(
+    expression ?? '',
+  );
+  return match ? { module: match[1]!, output: match[2]! } : undefined;
+}
+
+function locateCli(): { available: true } | { available: false; reason: string } {
+  // Restores the pinned CLI with dotnet when none is found (fast once it is in .tools/bicep).
+  const run = spawnSync(process.execPath, [locator, 'restore', '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  if (run.status === 0) return { available: true };
+  return { available: false, reason: `${run.stderr}`.trim() || `scripts/bicep.mjs restore exited ${run.status}` };
+}
+
+const cli = locateCli();
+const requireBicep = process.env.REQUIRE_BICEP === 'true';
+
+if (!cli.available) {
+  const message = `Bicep CLI unavailable, infra tests ${requireBicep ? 'FAIL (REQUIRE_BICEP=true)' : 'SKIPPED'}: ${cli.reason}`;
+  if (requireBicep) {
+    test('a Bicep CLI is available (REQUIRE_BICEP=true)', () => {
+      throw new Error(message);
+    });
+  } else {
+    console.warn(message);
+    test.skip(`infra: ${message}`, () => undefined);
+  }
+} else {
+  describe('infra/main.bicep compiled by the Bicep CLI', () => {
+    let outdir: string;
+    let summary: BuildSummary;
+    let main: Template;
+    let api: { template: Template; params: Record<string, string> };
+    let site: ArmResource;
+    let appSettings: Map<string, string>;
+
+    beforeAll(() => {
+      outdir = mkdtempSync(join(tmpdir(), 'infra-test-'));
+      const run = spawnSync(process.execPath, [locator, 'build', '--outdir', outdir, '--json'], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 300_000,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      summary = JSON.parse(run.stdout) as BuildSummary;
+      if (!summary.main.template) throw new Error(`infra/main.bicep did not compile:\n${run.stderr}`);
+      main = new Template(JSON.parse(readFileSync(summary.main.template, 'utf8')) as ArmTemplate);
+      api = main.module('api');
+      site = api.template.one('Microsoft.Web/sites');
+      const settings = (site.properties?.siteConfig as { appSettings: { name: string; value: unknown }[] }).appSettings;
+      appSettings = new Map(
+        settings.map((s) => [s.name, typeof s.value === 'string' ? s.value : JSON.stringify(s.value)]),
+      );
+    }, 300_000);
+
+    afterAll(() => {
+      if (outdir) rmSync(outdir, { recursive: true, force: true });
+    });
+
+    test('lint reports no error and no warning', () => {
+      const problems = summary.main.diagnostics.filter((d) => d.level === 'error' || d.level === 'warning');
+      expect(problems.map((d) => `${d.file}(${d.line}) ${d.code}: ${d.message}`)).toEqual([]);
+      expect(summary.main.errors + summary.main.warnings).toBe(0);
+    });
+
+    test('graph.bicep is compiled, or the build says plainly why not', () => {
+      if (summary.graph.compiled) return;
+      expect(summary.graph.reason).toMatch(/restore/);
+      expect(summary.graph.otherErrors).toBe(0);
+      console.warn(`infra/graph/graph.bicep NOT compiled: ${summary.graph.reason}`);
+    });
+
+    test('every setting src/config.ts reads is set on the function app', () => {
+      const keys = Object.keys(appSettingsSchema.properties);
+      for (const exception of Object.keys(SETTINGS_LEFT_AT_DEFAULT)) expect(keys).toContain(exception);
+      const missing = keys.filter((k) => !(k in SETTINGS_LEFT_AT_DEFAULT) && !appSettings.has(k));
+      expect(missing).toEqual([]);
+      for (const required of appSettingsSchema.required) expect(appSettings.has(required)).toBe(true);
+      for (const [name, value] of appSettings)
+        expect({ name, empty: value.trim() === '' }).toEqual({ name, empty: false });
+    });
+
+    test('storage the code will use is created and passed by name and service URI', () => {
+      const storage = main.module('storage');
+      expect(storage.params.credentialEventsQueueName).toBe('"credential-events"');
+      expect(storage.params.ledgerTableName).toBe('"ledger"');
+      expect(storage.template.ofType('Microsoft.Storage/storageAccounts/queueServices/queues')).toHaveLength(1);
+      expect(storage.template.ofType('Microsoft.Storage/storageAccounts/tableServices/tables')).toHaveLength(1);
+      for (const name of [
+        'CREDENTIAL_EVENTS_QUEUE',
+        'LEDGER_TABLE',
+        'STORAGE_QUEUE_SERVICE_URI',
+        'STORAGE_TABLE_SERVICE_URI',
+      ]) {
+        expect(appSettings.has(name)).toBe(true);
+      }
+      expect(appSettings.get('STORAGE_QUEUE_SERVICE_URI')).toContain('primaryEndpoints.queue');
+      expect(appSettings.get('STORAGE_TABLE_SERVICE_URI')).toContain('primaryEndpoints.table');
+    });
+
+    test('policy parameters have the bounds and defaults of appSettingsSchema', () => {
+      const schema = appSettingsSchema.properties as Record<
+        string,
+        { minimum?: number; maximum?: number; default?: unknown }
+      >;
+      let checked = 0;
+      for (const [setting, value] of appSettings) {
+        const param = /^\[(?:string\()?parameters\('(\w+)'\)\)?\]$/.exec(value)?.[1];
+        const rule = schema[setting];
+        if (!param || !rule) continue;
+        const apiParam = api.template.arm.parameters?.[param];
+        if (rule.minimum !== undefined)
+          expect({ setting, min: apiParam?.minValue }).toEqual({ setting, min: rule.minimum });
+        if (rule.maximum !== undefined)
+          expect({ setting, max: apiParam?.maxValue }).toEqual({ setting, max: rule.maximum });
+        const mainParam = main.arm.parameters?.[param];
+        // An empty default means "the deployment cloud's own value" (GRAPH_BASE_URL from environment().graph).
+        if (mainParam && rule.default !== undefined && mainParam.defaultValue !== '') {
+          expect({ setting, default: mainParam.defaultValue }).toEqual({ setting, default: rule.default });
+          if (rule.minimum !== undefined) expect(mainParam.minValue).toBe(rule.minimum);
+          if (rule.maximum !== undefined) expect(mainParam.maxValue).toBe(rule.maximum);
+          checked++;
+        }
+      }
+      expect(checked).toBeGreaterThanOrEqual(4); // the three lifetimes and the schedule
+    });
+
+    test('settings use identity: no keys, no key-based connection strings', () => {
+      const text = JSON.stringify(main.arm);
+      for (const forbidden of [
+        'AccountKey=',
+        'listKeys(',
+        'listkeys(',
+        'SharedAccessKey',
+        'listConnectionStrings(',
+        'listSecrets(',
+      ]) {
+        expect({ forbidden, found: text.includes(forbidden) }).toEqual({ forbidden, found: false });
+      }
+      expect(appSettings.has('AzureWebJobsStorage')).toBe(false);
+      expect(appSettings.has('APPINSIGHTS_INSTRUMENTATIONKEY')).toBe(false);
+      expect(appSettings.get('AzureWebJobsStorage__credential')).toBe('managedidentity');
+      expect(appSettings.get('AzureWebJobsStorage__clientId')).toBe("[parameters('identityClientId')]");
+      expect(appSettings.has('AzureWebJobsStorage__accountName')).toBe(true);
+      // The connection string only locates App Insights; ingestion must be authorised with the identity's token.
+      expect(appSettings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe(
+        "[format('ClientId={0};Authorization=AAD', parameters('identityClientId'))]",
+      );
+      const insights = main.module('monitoring').template.one('Microsoft.Insights/components');
+      expect(insights.properties?.DisableLocalAuth).toBe(true);
+      for (const name of FLEX_FORBIDDEN_SETTINGS)
+        expect({ name, set: appSettings.has(name) }).toEqual({ name, set: false });
+    });
+
+    test('the identity settings and references point at the user-assigned identity', () => {
+      expect(moduleOutput(api.params.identityClientId)).toEqual({ module: 'identity', output: 'clientId' });
+      expect(moduleOutput(api.params.identityResourceId)).toEqual({ module: 'identity', output: 'resourceId' });
+      expect(appSettings.get('AZURE_CLIENT_ID')).toBe("[parameters('identityClientId')]");
+      const identity = main.module('identity').template;
+      expect(identity.one('Microsoft.ManagedIdentity/userAssignedIdentities')).toBeDefined();
+      expect(JSON.stringify(identity.arm.outputs?.resourceId?.value)).toContain(
+        'Microsoft.ManagedIdentity/userAssignedIdentities',
+      );
+      expect(moduleOutput(api.params.keyVaultUrl)).toEqual({ module: 'keyVault', output: 'uri' });
+    });
+
+    test('the function app runs node 22 on Flex Consumption FC1 (Linux) as the UAMI', () => {
+      const plan = api.template.one('Microsoft.Web/serverfarms');
+      expect(plan.sku).toEqual({ tier: 'FlexConsumption', name: 'FC1' });
+      expect(plan.properties?.reserved).toBe(true);
+      expect(site.kind).toBe('functionapp,linux');
+      expect(site.identity?.type).toBe('UserAssigned');
+      expect(Object.keys(site.identity?.userAssignedIdentities ?? {})).toEqual([
+        "[format('{0}', parameters('identityResourceId'))]",
+      ]);
+      expect(site.properties?.keyVaultReferenceIdentity).toBe("[parameters('identityResourceId')]");
+      expect(site.properties?.httpsOnly).toBe(true);
+      expect(JSON.stringify(site.tags)).toContain("'azd-service-name', 'api'");
+      const config = site.properties?.functionAppConfig as {
+        runtime: { name: string; version: string };
+        deployment: {
+          storage: { type: string; authentication: { type: string; userAssignedIdentityResourceId: string } };
+        };
+      };
+      expect(config.runtime).toEqual({ name: 'node', version: '22' });
+      expect(config.deployment.storage.type).toBe('blobContainer');
+      expect(config.deployment.storage.authentication).toEqual({
+        type: 'UserAssignedIdentity',
+        userAssignedIdentityResourceId: "[parameters('identityResourceId')]",
+      });
+      const basicAuth = api.template.ofType('Microsoft.Web/sites/basicPublishingCredentialsPolicies');
+      expect(basicAuth.map((p) => p.properties?.allow)).toEqual([false, false]);
+    });
+
+    test('Key Vault is in RBAC mode with purge protection and 90-day soft delete', () => {
+      const keyVault = main.module('keyVault').template;
+      const vault = keyVault.one('Microsoft.KeyVault/vaults');
+      expect(vault.properties?.enableRbacAuthorization).toBe(true);
+      expect(vault.properties?.enablePurgeProtection).toBe(true);
+      expect(vault.properties?.enableSoftDelete).toBe(true);
+      expect(vault.properties?.softDeleteRetentionInDays).toBe("[parameters('softDeleteRetentionInDays')]");
+      expect(keyVault.arm.parameters?.softDeleteRetentionInDays?.defaultValue).toBe(90);
+      expect(vault.properties?.accessPolicies).toBeUndefined();
+    });
+
+    test('storage has shared keys disabled, TLS 1.2 and no public blob access', () => {
+      const account = main.module('storage').template.one('Microsoft.Storage/storageAccounts');
+      expect(account.properties).toMatchObject({
+        allowSharedKeyAccess: false,
+        minimumTlsVersion: 'TLS1_2',
+        allowBlobPublicAccess: false,
+        supportsHttpsTrafficOnly: true,
+      });
+    });
+
+    test('the identity holds exactly the least-privilege roles, each named guid(scope, principal, role)', () => {
+      const rbac = main.module('rbac');
+      expect(moduleOutput(rbac.params.principalId)).toEqual({ module: 'identity', output: 'principalId' });
+      const assignments = rbac.template.ofType('Microsoft.Authorization/roleAssignments').map((a) => {
+        const props = a.properties as { principalId: string; principalType: string; roleDefinitionId: string };
+        const roleDefinitionId = rbac.template.resolveVariables(props.roleDefinitionId);
+        return {
+          role: /'Microsoft\.Authorization\/roleDefinitions', '([0-9a-f-]{36})'/.exec(roleDefinitionId)?.[1],
+          scopeType: /resourceId\('([^']+)'/.exec(a.scope ?? '')?.[1],
+          principalId: props.principalId,
+          principalType: props.principalType,
+          name: rbac.template.resolveVariables(a.name),
+          expectedName: `[guid(${a.scope?.slice(1, -1)}, parameters('principalId'), '${/'([0-9a-f-]{36})'\)\]$/.exec(roleDefinitionId)?.[1]}')]`,
+        };
+      });
+      expect(assignments.map(({ role, scopeType }) => ({ role, scopeType }))).toEqual(
+        expect.arrayContaining([
+          { role: ROLE.keyVaultSecretsOfficer, scopeType: 'Microsoft.KeyVault/vaults' },
+          { role: ROLE.storageBlobDataOwner, scopeType: 'Microsoft.Storage/storageAccounts' },
+          { role: ROLE.storageQueueDataContributor, scopeType: 'Microsoft.Storage/storageAccounts' },
+          { role: ROLE.storageTableDataContributor, scopeType: 'Microsoft.Storage/storageAccounts' },
+          { role: ROLE.monitoringMetricsPublisher, scopeType: 'Microsoft.Insights/components' },
+        ]),
+      );
+      expect(assignments).toHaveLength(5);
+      for (const a of assignments) {
+        expect(a.principalType).toBe('ServicePrincipal');
+        expect(a.principalId).toBe("[parameters('principalId')]");
+        expect(a.name).toBe(a.expectedName);
+      }
+    });
+
+    test('no output is a secret or read from a list* function', () => {
+      const templates = [
+        main,
+        ...['identity', 'monitoring', 'storage', 'keyVault', 'rbac', 'api'].map((m) => main.module(m).template),
+      ];
+      for (const template of templates) {
+        for (const [name, output] of Object.entries(template.arm.outputs ?? {})) {
+          const value = JSON.stringify(output.value);
+          expect({ name, secure: output.type.toLowerCase().startsWith('secure') }).toEqual({ name, secure: false });
+          expect({ name, list: /\blist\w*\(/i.test(value) }).toEqual({ name, list: false });
+          expect({ name, connectionString: /connectionstring/i.test(value) }).toEqual({
+            name,
+            connectionString: false,
+          });
+          expect(name).not.toMatch(/secret|password|key$|connectionstring/i);
+        }
+      }
+    });
+
+    test('main exposes the outputs azd and the Graph step read', () => {
+      expect(Object.keys(main.arm.outputs ?? {})).toEqual(
+        expect.arrayContaining([
+          'AZURE_FUNCTION_APP_NAME',
+          'SERVICE_API_URI',
+          'KEY_VAULT_URL',
+          'AZURE_CLIENT_ID',
+          'MANAGED_IDENTITY_PRINCIPAL_ID',
+          'API_APP_UNIQUE_NAME',
+          'API_AUDIENCE',
+          'AZURE_RESOURCE_GROUP',
+        ]),
+      );
+    });
+  });
+}
