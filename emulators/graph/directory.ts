@@ -67,7 +67,13 @@ export function applicationDefaults(): Record<string, unknown> {
     tokenEncryptionKeyId: null,
     optionalClaims: null,
     addIns: [],
-    api: { acceptMappedClaims: null, knownClientApplications: [], requestedAccessTokenVersion: 2, oauth2PermissionScopes: [], preAuthorizedApplications: [] },
+    api: {
+      acceptMappedClaims: null,
+      knownClientApplications: [],
+      requestedAccessTokenVersion: 2,
+      oauth2PermissionScopes: [],
+      preAuthorizedApplications: [],
+    },
     appRoles: [],
     info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
     keyCredentials: [],
@@ -151,7 +157,12 @@ export class Directory {
     this.seq = 0;
     const seed = this.seed;
     for (const user of seed.users) {
-      this.users.set(user.objectId, { kind: 'user', id: user.objectId, displayName: user.displayName, userPrincipalName: user.userPrincipalName });
+      this.users.set(user.objectId, {
+        kind: 'user',
+        id: user.objectId,
+        displayName: user.displayName,
+        userPrincipalName: user.userPrincipalName,
+      });
     }
     for (const principal of Object.values(seed.principals)) {
       this.addServicePrincipal({
@@ -171,7 +182,12 @@ export class Directory {
       id: api.objectId,
       appId: api.appId,
       displayName: api.displayName,
-      props: { ...applicationDefaults(), signInAudience: 'AzureADMyOrg', identifierUris: [api.identifierUri], appRoles: api.appRoles.map(appRole) },
+      props: {
+        ...applicationDefaults(),
+        signInAudience: 'AzureADMyOrg',
+        identifierUris: [api.identifierUri],
+        appRoles: api.appRoles.map(appRole),
+      },
       owners: new Set(),
       createdAt: 0,
     });
@@ -322,7 +338,10 @@ export class Directory {
 }
 
 /** A stored password credential as Graph shows it on reads: never a secret. */
-export function passwordCredentialJson(cred: PasswordCredentialRecord, secretText: string | null = null): Record<string, unknown> {
+export function passwordCredentialJson(
+  cred: PasswordCredentialRecord,
+  secretText: string | null = null,
+): Record<string, unknown> {
   return {
     customKeyIdentifier: null,
     displayName: cred.displayName,
@@ -438,7 +457,10 @@ export function userJson(user: UserRecord): Record<string, unknown> {
 }
 
 /** A member of a directoryObject collection: the resource with its `@odata.type`. */
-export function directoryObjectJson(record: DirectoryObject | UserRecord, directory: Directory): Record<string, unknown> {
+export function directoryObjectJson(
+  record: DirectoryObject | UserRecord,
+  directory: Directory,
+): Record<string, unknown> {
   switch (record.kind) {
     case 'application':
       return { '@odata.type': '#microsoft.graph.application', ...applicationJson(record, directory) };

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ServiceRequest, ServiceResponse } from '../host/serviceHost';
 
 /** The content type Graph answers JSON with. */
-export const GRAPH_JSON = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const GRAPH_JSON =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 /** One entry of an OData error's `details`. */
 export interface ErrorDetail {
@@ -17,7 +18,11 @@ export class GraphFailure extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly options: { details?: ErrorDetail[]; headers?: Record<string, string>; innerError?: Record<string, string> } = {},
+    readonly options: {
+      details?: ErrorDetail[];
+      headers?: Record<string, string>;
+      innerError?: Record<string, string>;
+    } = {},
   ) {
     super(message);
   }
@@ -103,7 +108,8 @@ export function methodNotAllowed(): GraphFailure {
 
 /** Graph's own bodies for injected faults, per status. */
 export function faultFailure(status: number, retryAfterSeconds: number | undefined): GraphFailure {
-  const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
+  const headers: Record<string, string> =
+    retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
   switch (status) {
     case 429:
       return new GraphFailure(429, 'TooManyRequests', 'Please retry again later.', {
@@ -119,11 +125,26 @@ export function faultFailure(status: number, retryAfterSeconds: number | undefin
     case 401:
       return new GraphFailure(401, 'InvalidAuthenticationToken', 'Access token validation failure.', { headers });
     case 403:
-      return new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.', { headers });
+      return new GraphFailure(
+        403,
+        'Authorization_RequestDenied',
+        'Insufficient privileges to complete the operation.',
+        { headers },
+      );
     case 404:
-      return new GraphFailure(404, 'Request_ResourceNotFound', 'Resource does not exist or one of its queried reference-property objects are not present.', { headers });
+      return new GraphFailure(
+        404,
+        'Request_ResourceNotFound',
+        'Resource does not exist or one of its queried reference-property objects are not present.',
+        { headers },
+      );
     case 409:
-      return new GraphFailure(409, 'Request_MultipleObjectsWithSameKeyValue', 'Another object with the same value for property already exists.', { headers });
+      return new GraphFailure(
+        409,
+        'Request_MultipleObjectsWithSameKeyValue',
+        'Another object with the same value for property already exists.',
+        { headers },
+      );
     default:
       return status >= 500
         ? new GraphFailure(status, 'generalException', 'An unspecified error has occurred.', { headers })

@@ -150,7 +150,9 @@ function writableApplicationProperties(body: Record<string, unknown>): Record<st
     const actual = kindOf(value);
     const ok =
       actual === expected ||
-      (expected === 'null' && (actual === 'null' || actual === (BOOLEAN_PROPERTIES.has(name) ? 'boolean' : OBJECT_PROPERTIES.has(name) ? 'object' : 'string'))) ||
+      (expected === 'null' &&
+        (actual === 'null' ||
+          actual === (BOOLEAN_PROPERTIES.has(name) ? 'boolean' : OBJECT_PROPERTIES.has(name) ? 'object' : 'string'))) ||
       (expected === 'object' && actual === 'null' && name !== 'api' && name !== 'web');
     if (!ok) throw invalidPropertyValue(name, 'Application');
     out[name] = value;
@@ -203,7 +205,9 @@ const SERVICE_PRINCIPAL_PROPERTIES = Object.keys(
   }),
 );
 /** `$select` on a directoryObject collection may name properties of any member type. */
-const DIRECTORY_OBJECT_PROPERTIES = [...new Set([...APPLICATION_PROPERTIES, ...SERVICE_PRINCIPAL_PROPERTIES, 'userPrincipalName', 'mail'])];
+const DIRECTORY_OBJECT_PROPERTIES = [
+  ...new Set([...APPLICATION_PROPERTIES, ...SERVICE_PRINCIPAL_PROPERTIES, 'userPrincipalName', 'mail']),
+];
 
 /** Microsoft Graph v1.0 (applications, service principals, owners, passwords) over the shared emulator host. */
 export function createGraphService(issuer: TokenIssuer): GraphEmulator {
@@ -235,7 +239,8 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     if (!header || /^\s*(Bearer\s*)?$/i.test(header)) throw unauthorized('Access token is empty.');
     const check = issuer.check(header, GRAPH_RESOURCE);
     if (!check.valid) {
-      if (check.reason.startsWith('invalid audience')) throw unauthorized('Access token validation failure. Invalid audience.');
+      if (check.reason.startsWith('invalid audience'))
+        throw unauthorized('Access token validation failure. Invalid audience.');
       if (check.reason === 'token expired' || check.reason === 'token not yet valid') {
         throw unauthorized('Access token has expired or is not yet valid.');
       }
@@ -282,7 +287,8 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
   /** Builds a password credential from a request's `passwordCredential` shape, checking dates and the tenant policy. */
   function newPassword(input: Record<string, unknown>): { record: PasswordCredentialRecord; secretText: string } {
     for (const name of ['keyId', 'secretText', 'hint', 'customKeyIdentifier']) {
-      if (input[name] !== undefined && input[name] !== null) throw badRequest(`Property '${name}' is read-only and cannot be set.`);
+      if (input[name] !== undefined && input[name] !== null)
+        throw badRequest(`Property '${name}' is read-only and cannot be set.`);
     }
     const displayName = input.displayName;
     if (displayName !== undefined && displayName !== null && typeof displayName !== 'string') {
@@ -296,7 +302,7 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     return {
       record: {
         keyId: randomUUID(),
-        displayName: (displayName) ?? null,
+        displayName: displayName ?? null,
         hint: secretText.slice(0, 3),
         startDateTime: graphDate(start),
         endDateTime: graphDate(end),
@@ -311,7 +317,9 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     requireRead(caller);
     const select = parseSelect(request.query, APPLICATION_PROPERTIES, 'microsoft.graph.application');
     const filter = parseFilter(request.query, ['appId', 'displayName', 'id'], 'Application');
-    const matching = directory.listApplications().filter((a) => matchesFilter({ id: a.id, appId: a.appId, displayName: a.displayName }, filter));
+    const matching = directory
+      .listApplications()
+      .filter((a) => matchesFilter({ id: a.id, appId: a.appId, displayName: a.displayName }, filter));
     const { page, nextLink } = paginate(matching, request);
     return ok(request, caller, 200, {
       '@odata.context': contextUrl(request.origin, 'applications', select, false),
@@ -326,9 +334,11 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     const displayName = readDisplayName(body.displayName, 'Application');
     const props = { ...applicationDefaults(), ...writableApplicationProperties(body) };
     const inline = body.passwordCredentials;
-    if (inline !== undefined && inline !== null && !Array.isArray(inline)) throw invalidPropertyValue('passwordCredentials', 'Application');
+    if (inline !== undefined && inline !== null && !Array.isArray(inline))
+      throw invalidPropertyValue('passwordCredentials', 'Application');
     const passwords = ((inline as unknown[] | null | undefined) ?? []).map((entry) => {
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalidPropertyValue('passwordCredentials', 'Application');
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+        throw invalidPropertyValue('passwordCredentials', 'Application');
       return newPassword(entry as Record<string, unknown>);
     });
     const app = directory.addApplication({ displayName, props, owners: new Set([caller.objectId]) });
@@ -336,7 +346,10 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     for (const p of passwords) issuedSecretTexts.push(p.secretText);
     const json = applicationJson(app, directory);
     json.passwordCredentials = passwords.map((p) => passwordCredentialJson(p.record, p.secretText));
-    return ok(request, caller, 201, { '@odata.context': contextUrl(request.origin, 'applications', undefined, true), ...json });
+    return ok(request, caller, 201, {
+      '@odata.context': contextUrl(request.origin, 'applications', undefined, true),
+      ...json,
+    });
   }
 
   function getApplicationResponse(request: ServiceRequest, caller: Caller, key: EntityKey): ServiceResponse {
@@ -355,7 +368,9 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     requireOwnership(caller, app);
     const body = readJsonBody(request);
     if ('passwordCredentials' in body) {
-      throw badRequest("Property 'passwordCredentials' is read-only and cannot be set. Use the addPassword and removePassword actions.");
+      throw badRequest(
+        "Property 'passwordCredentials' is read-only and cannot be set. Use the addPassword and removePassword actions.",
+      );
     }
     const displayName = 'displayName' in body ? readDisplayName(body.displayName, 'Application') : undefined;
     const props = writableApplicationProperties(body);
@@ -420,12 +435,18 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     cast: 'application' | 'servicePrincipal' | undefined,
   ): ServiceResponse {
     const typeName = cast ? `microsoft.graph.${cast}` : 'microsoft.graph.directoryObject';
-    const known = cast === 'application' ? APPLICATION_PROPERTIES : cast === 'servicePrincipal' ? SERVICE_PRINCIPAL_PROPERTIES : DIRECTORY_OBJECT_PROPERTIES;
+    const known =
+      cast === 'application'
+        ? APPLICATION_PROPERTIES
+        : cast === 'servicePrincipal'
+          ? SERVICE_PRINCIPAL_PROPERTIES
+          : DIRECTORY_OBJECT_PROPERTIES;
     const select = parseSelect(request.query, known, typeName);
     const filtered = members.filter((m) => !cast || m.kind === cast);
     const sequenced = filtered.map((m, i) => ({ seq: 'seq' in m ? m.seq : i + 1, member: m }));
     const { page, nextLink } = paginate(sequenced, request);
-    const entitySet = cast === 'application' ? 'applications' : cast === 'servicePrincipal' ? 'servicePrincipals' : 'directoryObjects';
+    const entitySet =
+      cast === 'application' ? 'applications' : cast === 'servicePrincipal' ? 'servicePrincipals' : 'directoryObjects';
     return ok(request, caller, 200, {
       '@odata.context': contextUrl(request.origin, entitySet, select, false),
       value: page.map((p) => applySelect(directoryObjectJson(p.member, directory), select)),
@@ -438,10 +459,19 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
   function listServicePrincipals(request: ServiceRequest, caller: Caller): ServiceResponse {
     requireRead(caller);
     const select = parseSelect(request.query, SERVICE_PRINCIPAL_PROPERTIES, 'microsoft.graph.servicePrincipal');
-    const filter = parseFilter(request.query, ['appId', 'displayName', 'id', 'servicePrincipalType'], 'ServicePrincipal');
+    const filter = parseFilter(
+      request.query,
+      ['appId', 'displayName', 'id', 'servicePrincipalType'],
+      'ServicePrincipal',
+    );
     const matching = directory
       .listServicePrincipals()
-      .filter((s) => matchesFilter({ id: s.id, appId: s.appId, displayName: s.displayName, servicePrincipalType: s.servicePrincipalType }, filter));
+      .filter((s) =>
+        matchesFilter(
+          { id: s.id, appId: s.appId, displayName: s.displayName, servicePrincipalType: s.servicePrincipalType },
+          filter,
+        ),
+      );
     const { page, nextLink } = paginate(matching, request);
     return ok(request, caller, 200, {
       '@odata.context': contextUrl(request.origin, 'servicePrincipals', select, false),
@@ -471,7 +501,8 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
       });
     }
     requireOwnership(caller, app);
-    if ('accountEnabled' in body && typeof body.accountEnabled !== 'boolean') throw invalidPropertyValue('accountEnabled', 'ServicePrincipal');
+    if ('accountEnabled' in body && typeof body.accountEnabled !== 'boolean')
+      throw invalidPropertyValue('accountEnabled', 'ServicePrincipal');
     const sp = directory.addServicePrincipal({
       appId: app.appId,
       displayName: app.displayName,
@@ -592,7 +623,8 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
   const controlRoutes: Record<string, (body: unknown, request: ServiceRequest) => ServiceResponse> = {
     'PUT replication-lag': (body) => {
       const ms = (body as { ms?: unknown }).ms;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > 600_000) return controlError('ms must be 0-600000');
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > 600_000)
+        return controlError('ms must be 0-600000');
       directory.lagMs = ms;
       return { status: 200, body: { ms } };
     },
@@ -603,33 +635,41 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
         directory.policy = undefined;
         return { status: 200, body: {} };
       }
-      if (typeof passwordMaxLifetime !== 'string') return controlError('passwordMaxLifetime must be an ISO-8601 duration such as P30D');
+      if (typeof passwordMaxLifetime !== 'string')
+        return controlError('passwordMaxLifetime must be an ISO-8601 duration such as P30D');
       const maxLifetimeMs = parseIsoDuration(passwordMaxLifetime);
-      if (maxLifetimeMs === undefined || maxLifetimeMs <= 0) return controlError('passwordMaxLifetime must be an ISO-8601 duration such as P30D');
+      if (maxLifetimeMs === undefined || maxLifetimeMs <= 0)
+        return controlError('passwordMaxLifetime must be an ISO-8601 duration such as P30D');
       if (policyId !== undefined && typeof policyId !== 'string') return controlError('policyId must be a string');
-      directory.policy = { passwordMaxLifetime, maxLifetimeMs, policyId: (policyId) ?? DEFAULT_POLICY_ID };
+      directory.policy = { passwordMaxLifetime, maxLifetimeMs, policyId: policyId ?? DEFAULT_POLICY_ID };
       return { status: 200, body: { passwordMaxLifetime, policyId: directory.policy.policyId } };
     },
     'GET policy': () => ({
       status: 200,
-      body: directory.policy ? { passwordMaxLifetime: directory.policy.passwordMaxLifetime, policyId: directory.policy.policyId } : {},
+      body: directory.policy
+        ? { passwordMaxLifetime: directory.policy.passwordMaxLifetime, policyId: directory.policy.policyId }
+        : {},
     }),
     'POST credentials': (body) => {
       const { appId, displayName, startDateTime, endDateTime, hint } = body as Record<string, unknown>;
       if (typeof appId !== 'string') return controlError('appId is required');
       const app = directory.findApplication({ appId });
       if (!app) return controlError(`no application with appId ${appId}`, 404);
-      if (typeof startDateTime !== 'string' || typeof endDateTime !== 'string') return controlError('startDateTime and endDateTime are required');
+      if (typeof startDateTime !== 'string' || typeof endDateTime !== 'string')
+        return controlError('startDateTime and endDateTime are required');
       const start = new Date(startDateTime);
       const end = new Date(endDateTime);
-      if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) return controlError('startDateTime/endDateTime must be dates');
-      if (displayName !== undefined && displayName !== null && typeof displayName !== 'string') return controlError('displayName must be a string');
-      if (hint !== undefined && hint !== null && (typeof hint !== 'string' || hint.length > 3)) return controlError('hint must be at most 3 characters');
+      if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()))
+        return controlError('startDateTime/endDateTime must be dates');
+      if (displayName !== undefined && displayName !== null && typeof displayName !== 'string')
+        return controlError('displayName must be a string');
+      if (hint !== undefined && hint !== null && (typeof hint !== 'string' || hint.length > 3))
+        return controlError('hint must be at most 3 characters');
       const keyId = randomUUID();
       app.passwordCredentials.push({
         keyId,
-        displayName: (displayName) ?? null,
-        hint: (hint) ?? null,
+        displayName: displayName ?? null,
+        hint: hint ?? null,
         startDateTime: graphDate(start),
         endDateTime: graphDate(end),
       });

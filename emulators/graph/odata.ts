@@ -76,7 +76,11 @@ function splitOnAnd(filter: string): string[] {
  * Parses the small `$filter` subset the emulator understands: `prop eq 'x'` and `startswith(prop,'x')`, joined by `and`.
  * Properties outside `filterable` fail with Graph's Request_UnsupportedQuery.
  */
-export function parseFilter(query: URLSearchParams, filterable: readonly string[], resourceName: string): FilterClause[] {
+export function parseFilter(
+  query: URLSearchParams,
+  filterable: readonly string[],
+  resourceName: string,
+): FilterClause[] {
   const raw = query.get('$filter');
   if (raw === null || raw.trim() === '') return [];
   const byLower = new Map(filterable.map((k) => [k.toLowerCase(), k]));
@@ -130,7 +134,9 @@ function encodeSkiptoken(afterSeq: number): string {
 function decodeSkiptoken(token: string): number {
   try {
     if (!token.startsWith(SKIPTOKEN_PREFIX)) throw new Error('foreign');
-    const parsed = JSON.parse(Buffer.from(token.slice(SKIPTOKEN_PREFIX.length), 'base64url').toString('utf8')) as { a?: unknown };
+    const parsed = JSON.parse(Buffer.from(token.slice(SKIPTOKEN_PREFIX.length), 'base64url').toString('utf8')) as {
+      a?: unknown;
+    };
     if (typeof parsed.a !== 'number') throw new Error('shape');
     return parsed.a;
   } catch {

@@ -31,7 +31,10 @@ export function defaultEnd(start: Date): Date {
 export function readDate(value: unknown, property: string): Date | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/i.test(value.trim())) {
-    throw badRequest(`Cannot convert the literal '${JSON.stringify(value)}' to the expected type 'Edm.DateTimeOffset'.`, 'BadRequest');
+    throw badRequest(
+      `Cannot convert the literal '${JSON.stringify(value)}' to the expected type 'Edm.DateTimeOffset'.`,
+      'BadRequest',
+    );
   }
   const date = new Date(value.trim());
   if (Number.isNaN(date.getTime())) {
@@ -53,9 +56,10 @@ export function checkCredentialDates(start: Date, end: Date): void {
  * Years count 365 days and months 30 days, as a lifetime cap needs no calendar.
  */
 export function parseIsoDuration(text: string): number | undefined {
-  const match = /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(
-    text.trim(),
-  );
+  const match =
+    /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(
+      text.trim(),
+    );
   if (!match || /^PT?$/i.test(text.trim())) return undefined;
   const [, y, mo, w, d, h, mi, s] = match.map((part) => (part === undefined ? 0 : Number(part)));
   const days = (y ?? 0) * 365 + (mo ?? 0) * 30 + (w ?? 0) * 7 + (d ?? 0);

@@ -11,7 +11,9 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
 
   function graphClient(credential: TokenCredential): Client {
     return Client.initWithMiddleware({
-      authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: ['https://graph.microsoft.com/.default'] }),
+      authProvider: new TokenCredentialAuthenticationProvider(credential, {
+        scopes: ['https://graph.microsoft.com/.default'],
+      }),
       baseUrl: emulators().endpoints.graph.baseUrl,
       defaultVersion: 'v1.0',
       customHosts: new Set(['127.0.0.1']),
@@ -61,7 +63,14 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     id: string;
     appId: string;
     displayName: string;
-    passwordCredentials: { keyId: string; hint: string | null; secretText: string | null; displayName: string | null; startDateTime: string; endDateTime: string }[];
+    passwordCredentials: {
+      keyId: string;
+      hint: string | null;
+      secretText: string | null;
+      displayName: string | null;
+      startDateTime: string;
+      endDateTime: string;
+    }[];
   }
   interface ServicePrincipal {
     '@odata.context'?: string;
@@ -93,7 +102,10 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     expect(conflict.statusCode).toBe(409);
     expect(conflict.code).toBe('Request_MultipleObjectsWithSameKeyValue');
 
-    const byAppId = (await mi.api(`/servicePrincipals(appId='${app.appId}')`).select('id,appId').get()) as Record<string, unknown>;
+    const byAppId = (await mi.api(`/servicePrincipals(appId='${app.appId}')`).select('id,appId').get()) as Record<
+      string,
+      unknown
+    >;
     expect(byAppId).toEqual({
       '@odata.context': `${endpoints.graph.baseUrl}/v1.0/$metadata#servicePrincipals(id,appId)/$entity`,
       id: sp.id,
@@ -101,7 +113,9 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     });
     const byId = (await mi.api(`/servicePrincipals/${sp.id}`).get()) as ServicePrincipal;
     expect(byId.appId).toBe(app.appId);
-    const filtered = (await mi.api('/servicePrincipals').filter(`appId eq '${app.appId}'`).get()) as { value: ServicePrincipal[] };
+    const filtered = (await mi.api('/servicePrincipals').filter(`appId eq '${app.appId}'`).get()) as {
+      value: ServicePrincipal[];
+    };
     expect(filtered.value.map((s) => s.id)).toEqual([sp.id]);
 
     const spOwners = (await mi.api(`/servicePrincipals/${sp.id}/owners`).get()) as { value: { id: string }[] };
@@ -112,20 +126,29 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     const { endpoints, seed } = emulators();
     const self = (await mi.api(`/servicePrincipals/${endpoints.managedIdentity.objectId}`).get()) as ServicePrincipal;
     expect(self).toMatchObject({ appId: endpoints.managedIdentity.clientId, servicePrincipalType: 'ManagedIdentity' });
-    const apiSp = (await mi.api(`/servicePrincipals(appId='${seed.vendingApi.appId}')`).get()) as ServicePrincipal & { id: string; appRoles: { value: string }[] };
+    const apiSp = (await mi.api(`/servicePrincipals(appId='${seed.vendingApi.appId}')`).get()) as ServicePrincipal & {
+      id: string;
+      appRoles: { value: string }[];
+    };
     expect(apiSp.id).toBe(seed.vendingApi.servicePrincipalId);
     expect(apiSp.appRoles.map((r) => r.value)).toEqual(seed.vendingApi.appRoles);
-    const apiApp = (await mi.api(`/applications/${seed.vendingApi.objectId}`).select('identifierUris').get()) as { identifierUris: string[] };
+    const apiApp = (await mi.api(`/applications/${seed.vendingApi.objectId}`).select('identifierUris').get()) as {
+      identifierUris: string[];
+    };
     expect(apiApp.identifierUris).toEqual([seed.vendingApi.identifierUri]);
   });
 
   it('lists what the managed identity owns, with the application cast, $select, $top and paging', async () => {
     const { endpoints } = emulators();
     const created: Application[] = [];
-    for (let i = 0; i < 3; i += 1) created.push((await mi.api('/applications').post({ displayName: `owned-${i}` })) as Application);
+    for (let i = 0; i < 3; i += 1)
+      created.push((await mi.api('/applications').post({ displayName: `owned-${i}` })) as Application);
     await mi.api('/servicePrincipals').post({ appId: created[0]!.appId });
 
-    const everything = (await mi.api(`/servicePrincipals/${endpoints.managedIdentity.objectId}/ownedObjects`).top(999).get()) as {
+    const everything = (await mi
+      .api(`/servicePrincipals/${endpoints.managedIdentity.objectId}/ownedObjects`)
+      .top(999)
+      .get()) as {
       value: { '@odata.type': string; id: string }[];
     };
     const types = new Set(everything.value.map((o) => o['@odata.type']));
@@ -172,7 +195,9 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
         mi.api(`/applications/${app.id}`).get(),
         mi.api(`/applications(appId='${app.appId}')`).get(),
         mi.api(`/applications/${app.id}/addPassword`).post({}),
-        mi.api(`/applications(appId='${app.appId}')/removePassword`).post({ keyId: '00000000-0000-0000-0000-000000000001' }),
+        mi
+          .api(`/applications(appId='${app.appId}')/removePassword`)
+          .post({ keyId: '00000000-0000-0000-0000-000000000001' }),
         mi.api(`/applications/${app.id}`).patch({ notes: 'x' }),
         mi.api(`/applications/${app.id}/owners`).get(),
         mi.api(`/applications/${app.id}`).delete(),
@@ -195,7 +220,9 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
       await graphControl('PUT', 'replication-lag', { ms: 0 });
       const read = (await mi.api(`/applications/${app.id}`).get()) as Application;
       expect(read.appId).toBe(app.appId);
-      expect(((await mi.api('/servicePrincipals').post({ appId: app.appId })) as ServicePrincipal).appId).toBe(app.appId);
+      expect(((await mi.api('/servicePrincipals').post({ appId: app.appId })) as ServicePrincipal).appId).toBe(
+        app.appId,
+      );
     });
 
     it('hides a new service principal too', async () => {
@@ -215,29 +242,44 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     it('refuses password lifetimes above passwordMaxLifetime, the 2-year default included', async () => {
       await graphControl('PUT', 'policy', { passwordMaxLifetime: 'P30D' });
       const app = (await mi.api('/applications').post({ displayName: 'policy-app' })) as Application;
-      const byDefault = await failure(mi.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: 'two years' } }));
+      const byDefault = await failure(
+        mi.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: 'two years' } }),
+      );
       expect(byDefault.statusCode).toBe(400);
       expect(byDefault.code).toBe('CredentialInvalidLifetimeAsPerAppPolicy');
-      expect(byDefault.message).toBe("Credential lifetime exceeds the max value allowed as per assigned policy '00000000-0000-0000-0000-000000000000'.");
+      expect(byDefault.message).toBe(
+        "Credential lifetime exceeds the max value allowed as per assigned policy '00000000-0000-0000-0000-000000000000'.",
+      );
 
-      const inline = await failure(mi.api('/applications').post({ displayName: 'policy-inline', passwordCredentials: [{ displayName: 'x' }] }));
+      const inline = await failure(
+        mi.api('/applications').post({ displayName: 'policy-inline', passwordCredentials: [{ displayName: 'x' }] }),
+      );
       expect(inline.code).toBe('CredentialInvalidLifetimeAsPerAppPolicy');
 
       const start = new Date();
       const end = new Date(start.getTime() + 10 * 24 * 3600 * 1000);
       const fine = (await mi
         .api(`/applications/${app.id}/addPassword`)
-        .post({ passwordCredential: { startDateTime: start.toISOString(), endDateTime: end.toISOString() } })) as { secretText: string };
+        .post({ passwordCredential: { startDateTime: start.toISOString(), endDateTime: end.toISOString() } })) as {
+        secretText: string;
+      };
       expect(fine.secretText).toHaveLength(40);
 
-      await graphControl('PUT', 'policy', { passwordMaxLifetime: 'PT12H', policyId: 'b1f5f1c2-0000-4000-8000-000000000001' });
+      await graphControl('PUT', 'policy', {
+        passwordMaxLifetime: 'PT12H',
+        policyId: 'b1f5f1c2-0000-4000-8000-000000000001',
+      });
       const hours = await failure(
-        mi.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { startDateTime: start.toISOString(), endDateTime: end.toISOString() } }),
+        mi
+          .api(`/applications/${app.id}/addPassword`)
+          .post({ passwordCredential: { startDateTime: start.toISOString(), endDateTime: end.toISOString() } }),
       );
       expect(hours.message).toContain("policy 'b1f5f1c2-0000-4000-8000-000000000001'");
 
       await graphControl('PUT', 'policy', {});
-      expect(((await mi.api(`/applications/${app.id}/addPassword`).post({})) as { secretText: string }).secretText).toHaveLength(40);
+      expect(
+        ((await mi.api(`/applications/${app.id}/addPassword`).post({})) as { secretText: string }).secretText,
+      ).toHaveLength(40);
     });
   });
 
@@ -252,14 +294,23 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     });
     const read = (await mi.api(`/applications/${app.id}`).select('passwordCredentials').get()) as Application;
     expect(read.passwordCredentials).toHaveLength(1);
-    expect(read.passwordCredentials[0]).toMatchObject({ keyId: planted.keyId, displayName: 'expired', hint: 'abc', secretText: null });
+    expect(read.passwordCredentials[0]).toMatchObject({
+      keyId: planted.keyId,
+      displayName: 'expired',
+      hint: 'abc',
+      secretText: null,
+    });
     expect(new Date(read.passwordCredentials[0]!.endDateTime).toISOString()).toBe('2021-01-01T00:00:00.000Z');
     await mi.api(`/applications/${app.id}/removePassword`).post({ keyId: planted.keyId });
 
     const unknown = await fetch(`${emulators().endpoints.graph.control}/credentials`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appId: '00000000-0000-0000-0000-0000000000ff', startDateTime: '2020-01-01T00:00:00Z', endDateTime: '2021-01-01T00:00:00Z' }),
+      body: JSON.stringify({
+        appId: '00000000-0000-0000-0000-0000000000ff',
+        startDateTime: '2020-01-01T00:00:00Z',
+        endDateTime: '2021-01-01T00:00:00Z',
+      }),
     });
     expect(unknown.status).toBe(404);
   });
@@ -267,16 +318,26 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
   describe('faults', () => {
     it('answers 429 with Retry-After, which the client retries to success', async () => {
       await graphControl('DELETE', 'requests');
-      await graphControl('POST', 'faults', { method: 'GET', pathPattern: '^/v1\\.0/applications$', status: 429, retryAfterSeconds: 0 });
+      await graphControl('POST', 'faults', {
+        method: 'GET',
+        pathPattern: '^/v1\\.0/applications$',
+        status: 429,
+        retryAfterSeconds: 0,
+      });
       const list = (await mi.api('/applications').get()) as { value: unknown[] };
       expect(list.value.length).toBeGreaterThan(0);
       const log = await graphControl<{ path: string; status: number }[]>('GET', 'requests');
       expect(log.filter((e) => e.path === '/v1.0/applications').map((e) => e.status)).toEqual([429, 200]);
     });
 
-    it('shows Graph\'s 429 and 503 bodies when the client does not retry', async () => {
+    it("shows Graph's 429 and 503 bodies when the client does not retry", async () => {
       await graphControl('POST', 'faults', { pathPattern: 'applications', status: 429, retryAfterSeconds: 7 });
-      const throttled = await failure(mi.api('/applications').middlewareOptions([new RetryHandlerOptions(0, 0)]).get());
+      const throttled = await failure(
+        mi
+          .api('/applications')
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .get(),
+      );
       expect(throttled.statusCode).toBe(429);
       expect(throttled.code).toBe('TooManyRequests');
       expect(throttled.message).toBe('Please retry again later.');
@@ -284,7 +345,12 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
       expect(throttled.headers?.get('retry-after')).toBe('7');
 
       await graphControl('POST', 'faults', { pathPattern: 'applications', status: 503 });
-      const unavailable = await failure(mi.api('/applications').middlewareOptions([new RetryHandlerOptions(0, 0)]).get());
+      const unavailable = await failure(
+        mi
+          .api('/applications')
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .get(),
+      );
       expect(unavailable.statusCode).toBe(503);
       expect(unavailable.code).toBe('serviceNotAvailable');
     });
@@ -298,13 +364,28 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
 
   it('logs who called, and never a secret', async () => {
     await graphControl('DELETE', 'requests');
-    const app = (await mi.api('/applications').post({ displayName: 'log-app', passwordCredentials: [{}] })) as Application;
+    const app = (await mi
+      .api('/applications')
+      .post({ displayName: 'log-app', passwordCredentials: [{}] })) as Application;
     await mi.api(`/applications/${app.id}/addPassword`).post({});
     await admin.api('/applications').top(1).get();
-    const log = await graphControl<{ method: string; path: string; status: number; principal: string | null }[]>('GET', 'requests');
+    const log = await graphControl<{ method: string; path: string; status: number; principal: string | null }[]>(
+      'GET',
+      'requests',
+    );
     expect(log).toEqual([
-      expect.objectContaining({ method: 'POST', path: '/v1.0/applications', status: 201, principal: 'functionIdentity' }),
-      expect.objectContaining({ method: 'POST', path: `/v1.0/applications/${app.id}/addPassword`, status: 200, principal: 'functionIdentity' }),
+      expect.objectContaining({
+        method: 'POST',
+        path: '/v1.0/applications',
+        status: 201,
+        principal: 'functionIdentity',
+      }),
+      expect.objectContaining({
+        method: 'POST',
+        path: `/v1.0/applications/${app.id}/addPassword`,
+        status: 200,
+        principal: 'functionIdentity',
+      }),
       expect.objectContaining({ method: 'GET', path: '/v1.0/applications', status: 200, principal: 'tenantAdmin' }),
     ]);
     const text = JSON.stringify(log);

@@ -12,7 +12,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
 
   function graphClient(credential: TokenCredential): Client {
     return Client.initWithMiddleware({
-      authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: ['https://graph.microsoft.com/.default'] }),
+      authProvider: new TokenCredentialAuthenticationProvider(credential, {
+        scopes: ['https://graph.microsoft.com/.default'],
+      }),
       baseUrl: emulators().endpoints.graph.baseUrl,
       defaultVersion: 'v1.0',
       customHosts: new Set(['127.0.0.1']),
@@ -130,8 +132,12 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
       appId: endpoints.managedIdentity.clientId,
       servicePrincipalType: 'ManagedIdentity',
     });
-    const ownersByAppId = (await mi.api(`/applications(appId='${created.appId}')/owners`).select('id').get()) as { value: unknown[] };
-    expect(ownersByAppId.value).toEqual([{ '@odata.type': '#microsoft.graph.servicePrincipal', id: endpoints.managedIdentity.objectId }]);
+    const ownersByAppId = (await mi.api(`/applications(appId='${created.appId}')/owners`).select('id').get()) as {
+      value: unknown[];
+    };
+    expect(ownersByAppId.value).toEqual([
+      { '@odata.type': '#microsoft.graph.servicePrincipal', id: endpoints.managedIdentity.objectId },
+    ]);
   });
 
   it('requires displayName on create', async () => {
@@ -163,7 +169,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
   it('adds and removes passwords through both address forms', async () => {
     const app = (await mi.api('/applications').post({ displayName: 'password-app' })) as Application;
 
-    const byId = (await mi.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: 'by-id' } })) as PasswordCredential;
+    const byId = (await mi
+      .api(`/applications/${app.id}/addPassword`)
+      .post({ passwordCredential: { displayName: 'by-id' } })) as PasswordCredential;
     expect(byId).toMatchObject({ displayName: 'by-id', customKeyIdentifier: null });
     expect(byId.secretText).toHaveLength(40);
     expect(byId.hint).toBe(byId.secretText!.slice(0, 3));
@@ -173,7 +181,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     const end = '2030-03-01T00:00:00Z';
     const byAppId = (await mi
       .api(`/applications(appId='${app.appId}')/addPassword`)
-      .post({ passwordCredential: { displayName: 'by-app-id', startDateTime: start, endDateTime: end } })) as PasswordCredential;
+      .post({
+        passwordCredential: { displayName: 'by-app-id', startDateTime: start, endDateTime: end },
+      })) as PasswordCredential;
     expect(new Date(byAppId.startDateTime).toISOString()).toBe('2030-01-01T00:00:00.000Z');
     expect(new Date(byAppId.endDateTime).toISOString()).toBe('2030-03-01T00:00:00.000Z');
     expect(emulators().issuedSecretTexts()).toEqual(expect.arrayContaining([byId.secretText, byAppId.secretText]));
@@ -187,7 +197,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expect(read.passwordCredentials.every((c) => c.secretText === null)).toBe(true);
 
     expect(await mi.api(`/applications/${app.id}/removePassword`).post({ keyId: byId.keyId })).toBeUndefined();
-    expect(await mi.api(`/applications(appId='${app.appId}')/removePassword`).post({ keyId: byAppId.keyId })).toBeUndefined();
+    expect(
+      await mi.api(`/applications(appId='${app.appId}')/removePassword`).post({ keyId: byAppId.keyId }),
+    ).toBeUndefined();
     read = (await mi.api(`/applications/${app.id}`).select('passwordCredentials').get()) as Application;
     expect(read.passwordCredentials.map((c) => c.keyId)).toEqual([bare.keyId]);
 
@@ -197,7 +209,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expectEnvelope(unknownKey.parsed);
   });
 
-  it('refuses bad password dates with Graph\'s errors', async () => {
+  it("refuses bad password dates with Graph's errors", async () => {
     const app = (await mi.api('/applications').post({ displayName: 'bad-dates-app' })) as Application;
     const backwards = await failure(
       mi.api(`/applications/${app.id}/addPassword`).post({
@@ -207,7 +219,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expect(backwards.statusCode).toBe(400);
     expect(backwards.code).toBe('KeyCredentialsInvalidEndDate');
     expectEnvelope(backwards.parsed);
-    const garbage = await failure(mi.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { endDateTime: 'next tuesday' } }));
+    const garbage = await failure(
+      mi.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { endDateTime: 'next tuesday' } }),
+    );
     expect(garbage.statusCode).toBe(400);
     expect(garbage.code).toBe('BadRequest');
     const inline = await failure(
@@ -231,13 +245,15 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expect(readOnly.code).toBe('Request_BadRequest');
   });
 
-  it('deletes (204) and then answers 404 Request_ResourceNotFound with Graph\'s exact message', async () => {
+  it("deletes (204) and then answers 404 Request_ResourceNotFound with Graph's exact message", async () => {
     const app = (await mi.api('/applications').post({ displayName: 'delete-app' })) as Application;
     expect(await mi.api(`/applications/${app.id}`).delete()).toBeUndefined();
     const error = await failure(mi.api(`/applications/${app.id}`).get());
     expect(error.statusCode).toBe(404);
     expect(error.code).toBe('Request_ResourceNotFound');
-    expect(error.message).toBe(`Resource '${app.id}' does not exist or one of its queried reference-property objects are not present.`);
+    expect(error.message).toBe(
+      `Resource '${app.id}' does not exist or one of its queried reference-property objects are not present.`,
+    );
     expectEnvelope(error.parsed);
     const byAppId = await failure(mi.api(`/applications(appId='${app.appId}')/addPassword`).post({}));
     expect(byAppId.statusCode).toBe(404);
@@ -266,7 +282,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
       mi.api(`/applications/${payroll.objectId}`).delete(),
       mi.api(`/applications/${payroll.objectId}/addPassword`).post({ passwordCredential: {} }),
       mi.api(`/applications(appId='${payroll.appId}')/addPassword`).post({ passwordCredential: {} }),
-      mi.api(`/applications/${payroll.objectId}/removePassword`).post({ keyId: '00000000-0000-0000-0000-000000000001' }),
+      mi
+        .api(`/applications/${payroll.objectId}/removePassword`)
+        .post({ keyId: '00000000-0000-0000-0000-000000000001' }),
       mi.api('/servicePrincipals').post({ appId: payroll.appId }),
     ];
     for (const attempt of attempts) {
@@ -277,13 +295,19 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
       expectEnvelope(error.parsed);
     }
     // Application.ReadWrite.All may.
-    const added = (await admin.api(`/applications/${payroll.objectId}/addPassword`).post({ passwordCredential: { displayName: 'admin' } })) as PasswordCredential;
+    const added = (await admin
+      .api(`/applications/${payroll.objectId}/addPassword`)
+      .post({ passwordCredential: { displayName: 'admin' } })) as PasswordCredential;
     expect(added.secretText).toHaveLength(40);
     await admin.api(`/applications/${payroll.objectId}/removePassword`).post({ keyId: added.keyId });
   });
 
   it('refuses everything to a principal without Graph permissions', async () => {
-    for (const call of [noRoles.api('/applications').get(), noRoles.api('/applications').post({ displayName: 'x' }), noRoles.api('/servicePrincipals').get()]) {
+    for (const call of [
+      noRoles.api('/applications').get(),
+      noRoles.api('/applications').post({ displayName: 'x' }),
+      noRoles.api('/servicePrincipals').get(),
+    ]) {
       const error = await failure(call);
       expect(error.statusCode).toBe(403);
       expect(error.code).toBe('Authorization_RequestDenied');
@@ -292,7 +316,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
 
   it('answers 401 InvalidAuthenticationToken without a token or with a token for another resource', async () => {
     const { endpoints } = emulators();
-    const response = await fetch(`${endpoints.graph.baseUrl}/v1.0/applications`, { headers: { 'client-request-id': 'my-correlation' } });
+    const response = await fetch(`${endpoints.graph.baseUrl}/v1.0/applications`, {
+      headers: { 'client-request-id': 'my-correlation' },
+    });
     expect(response.status).toBe(401);
     expect(response.headers.get('client-request-id')).toBe('my-correlation');
     expect(response.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -302,10 +328,15 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expectEnvelope(body.error);
 
     const vaultToken = await secretCredential('tenantAdmin').getToken('https://vault.azure.net/.default');
-    const wrongAudience = await fetch(`${endpoints.graph.baseUrl}/v1.0/applications`, { headers: { authorization: `Bearer ${vaultToken.token}` } });
+    const wrongAudience = await fetch(`${endpoints.graph.baseUrl}/v1.0/applications`, {
+      headers: { authorization: `Bearer ${vaultToken.token}` },
+    });
     expect(wrongAudience.status).toBe(401);
     const wrong = (await wrongAudience.json()) as { error: { code: string; message: string } };
-    expect(wrong.error).toMatchObject({ code: 'InvalidAuthenticationToken', message: 'Access token validation failure. Invalid audience.' });
+    expect(wrong.error).toMatchObject({
+      code: 'InvalidAuthenticationToken',
+      message: 'Access token validation failure. Invalid audience.',
+    });
   });
 
   describe('listing', () => {
@@ -313,20 +344,29 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     const apps: Application[] = [];
 
     beforeAll(async () => {
-      for (let i = 0; i < 7; i += 1) apps.push((await mi.api('/applications').post({ displayName: `${prefix}${i}` })) as Application);
+      for (let i = 0; i < 7; i += 1)
+        apps.push((await mi.api('/applications').post({ displayName: `${prefix}${i}` })) as Application);
     });
 
     it('filters by appId and displayName (the client percent-encodes $filter)', async () => {
       const target = apps[3]!;
-      const byAppId = (await mi.api('/applications').filter(`appId eq '${target.appId}'`).get()) as { value: Application[] };
+      const byAppId = (await mi.api('/applications').filter(`appId eq '${target.appId}'`).get()) as {
+        value: Application[];
+      };
       expect(byAppId.value.map((a) => a.id)).toEqual([target.id]);
-      const byName = (await mi.api('/applications').filter(`displayName eq '${target.displayName}'`).select('id,displayName').get()) as {
+      const byName = (await mi
+        .api('/applications')
+        .filter(`displayName eq '${target.displayName}'`)
+        .select('id,displayName')
+        .get()) as {
         '@odata.context': string;
         value: Record<string, unknown>[];
       };
       expect(byName.value).toEqual([{ id: target.id, displayName: target.displayName }]);
       expect(byName['@odata.context']).toMatch(/\$metadata#applications\(id,displayName\)$/);
-      const none = (await mi.api('/servicePrincipals').filter(`appId eq '${target.appId}'`).get()) as { value: unknown[] };
+      const none = (await mi.api('/servicePrincipals').filter(`appId eq '${target.appId}'`).get()) as {
+        value: unknown[];
+      };
       expect(none.value).toEqual([]);
       const unsupported = await failure(mi.api('/applications').filter("notes eq 'x'").get());
       expect(unsupported.statusCode).toBe(400);
@@ -334,14 +374,26 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     });
 
     it('pages with $top and an absolute https @odata.nextLink that PageIterator follows', async () => {
-      const first = (await mi.api('/applications').filter(`startswith(displayName,'${prefix}')`).select('id,displayName').top(3).get()) as {
+      const first = (await mi
+        .api('/applications')
+        .filter(`startswith(displayName,'${prefix}')`)
+        .select('id,displayName')
+        .top(3)
+        .get()) as {
         value: Application[];
         '@odata.nextLink': string;
       };
       expect(first.value).toHaveLength(3);
-      expect(first['@odata.nextLink']).toMatch(new RegExp(`^${emulators().endpoints.graph.baseUrl.replace(/\./g, '\\.')}/v1\\.0/applications\\?.*\\$skiptoken=`));
+      expect(first['@odata.nextLink']).toMatch(
+        new RegExp(
+          `^${emulators().endpoints.graph.baseUrl.replace(/\./g, '\\.')}/v1\\.0/applications\\?.*\\$skiptoken=`,
+        ),
+      );
 
-      const second = (await mi.api(first['@odata.nextLink']).get()) as { value: Application[]; '@odata.nextLink'?: string };
+      const second = (await mi.api(first['@odata.nextLink']).get()) as {
+        value: Application[];
+        '@odata.nextLink'?: string;
+      };
       expect(second.value).toHaveLength(3);
       expect(Object.keys(second.value[0]!).sort()).toEqual(['displayName', 'id']);
 
@@ -364,7 +416,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
 
     it('lists every application (default page size 100) to OwnedBy, including ones it does not own', async () => {
       const all = (await mi.api('/applications').select('displayName').get()) as { value: { displayName: string }[] };
-      expect(all.value.map((a) => a.displayName)).toEqual(expect.arrayContaining(['legacy-payroll', 'entra-app-vending', `${prefix}0`]));
+      expect(all.value.map((a) => a.displayName)).toEqual(
+        expect.arrayContaining(['legacy-payroll', 'entra-app-vending', `${prefix}0`]),
+      );
     });
   });
 });
