@@ -1,0 +1,94 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { loadConfig } from '../../../src/config';
+import { addSecret } from '../../../src/functions/addSecret';
+import { createApplication } from '../../../src/functions/createApplication';
+import { health } from '../../../src/functions/health';
+import { listSecrets } from '../../../src/functions/listSecrets';
+import { openApi } from '../../../src/functions/openApi';
+import { registeredHttpFunctions, toHttpHandler } from '../../../src/functions/registry';
+import { revokeSecret } from '../../../src/functions/revokeSecret';
+import { composeServices, VendingServices } from '../../../src/index';
+import { appSettingsFor } from '../../../sandbox/sandbox';
+import { useEmulators } from '../../support/emulators';
+
+describe('HTTP function handlers with real HttpRequest and InvocationContext, against the emulators', () => {
+  const emulators = useEmulators();
+  let services: VendingServices;
+  const logs: string[] = [];
+  const context = (functionName: string): InvocationContext =>
+    new InvocationContext({ functionName, logHandler: (level, ...args) => logs.push(`${level} ${args.join(' ')}`) });
+
+  beforeAll(() => {
+    const settings = appSettingsFor(emulators().endpoints);
+    // Read by ManagedIdentityCredential itself, as in App Service.
+    process.env.IDENTITY_ENDPOINT = settings.IDENTITY_ENDPOINT;
+    process.env.IDENTITY_HEADER = settings.IDENTITY_HEADER;
+    services = composeServices(loadConfig({ ...settings, SECRET_MAX_LIFETIME_DAYS: '60', SECRET_DEFAULT_LIFETIME_DAYS: '14' }));
+  });
+
+  const post = (url: string, body: unknown): HttpRequest =>
+    new HttpRequest({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body: { string: JSON.stringify(body) } });
+
+  it('registers every route in the one table', () => {
+    expect([...registeredHttpFunctions.keys()].sort()).toEqual(
+      ['addSecret', 'createApplication', 'health', 'listSecrets', 'openApi', 'revokeSecret'].sort(),
+    );
+  });
+
+  it('creates, adds, lists and revokes through the handlers, with the configured policy', async () => {
+    const create = toHttpHandler(createApplication, () => services);
+    const created = await create(post('http://localhost/api/applications', { displayName: 'handler-app' }), context('createApplication'));
+    expect(created.status).toBe(201);
+    const body = created.jsonBody as { application: { appId: string }; secret: { keyId: string; startDateTime: string; endDateTime: string } };
+    const appId = body.application.appId;
+    expect(Date.parse(body.secret.endDateTime) - Date.parse(body.secret.startDateTime)).toBe(14 * 24 * 3600 * 1000);
+
+    const add = toHttpHandler(addSecret, () => services);
+    // Route parameters come from the host's route match: without them the appId is missing → 400, no Graph call.
+    const noParams = await add(post(`http://localhost/api/applications/${appId}/secrets`, { lifetimeDays: 61 }), context('addSecret'));
+    expect(noParams.status).toBe(400);
+    const withParams = new HttpRequest({
+      method: 'POST',
+      url: `http://localhost/api/applications/${appId}/secrets`,
+      headers: { 'content-type': 'application/json' },
+      params: { appId },
+      body: { string: JSON.stringify({ lifetimeDays: 61 }) },
+    });
+    const refused = await add(withParams, context('addSecret'));
+    expect(refused.status).toBe(422);
+    expect(JSON.parse(refused.body as string)).toMatchObject({ maxLifetimeDays: 60 });
+
+    const list = toHttpHandler(listSecrets, () => services);
+    const listed = await list(new HttpRequest({ method: 'GET', url: `http://localhost/api/applications/${appId}/secrets`, params: { appId } }), context('listSecrets'));
+    expect((listed.jsonBody as { secrets: { keyId: string }[] }).secrets.map((s) => s.keyId)).toEqual([body.secret.keyId]);
+
+    const revoke = toHttpHandler(revokeSecret, () => services);
+    const revoked = await revoke(
+      new HttpRequest({ method: 'DELETE', url: 'http://localhost/x', params: { appId, keyId: body.secret.keyId } }),
+      context('revokeSecret'),
+    );
+    expect(revoked.status).toBe(204);
+    expect(logs.some((l) => l.includes('secret revoked') && l.includes(body.secret.keyId))).toBe(true);
+    expect(logs.some((l) => l.startsWith('warning request refused'))).toBe(true);
+  });
+
+  it('answers unknown failures with a 500 problem that carries only a correlation id', async () => {
+    const failing = toHttpHandler(() => Promise.reject(new Error('token=eyJhbGciOi... leaked upstream text')), () => services);
+    const ctx = context('boom');
+    const answer = await failing(new HttpRequest({ method: 'GET', url: 'http://localhost/api/x' }), ctx);
+    expect(answer.status).toBe(500);
+    expect((answer.headers as Record<string, string>)['content-type']).toBe('application/problem+json');
+    const problem = JSON.parse(answer.body as string) as Record<string, unknown>;
+    expect(problem).toMatchObject({ status: 500, correlationId: ctx.invocationId });
+    expect(answer.body).not.toContain('eyJhbGciOi');
+    expect(logs.join('\n')).not.toContain('eyJhbGciOi');
+  });
+
+  it('serves health and the OpenAPI document without services', async () => {
+    expect((await health()).jsonBody).toEqual({ status: 'ok' });
+    const doc = (await openApi(new HttpRequest({ method: 'GET', url: 'https://vending.example/api/openapi.json' }))).jsonBody as {
+      servers: { url: string }[];
+    };
+    expect(doc.servers[0]!.url).toBe('https://vending.example/api');
+  });
+});
