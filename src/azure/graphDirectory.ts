@@ -154,7 +154,7 @@ function appPath(appId: string): string {
  * `managedIdentityClientId` identifies this identity among an app's owners.
  */
 export function createGraphDirectory(client: Client, options: { managedIdentityClientId: string; retry?: RetryOptions }): Directory {
-  async function call<T>(subject: string, traits: CallTraits, request: () => Promise<T>): Promise<T> {
+  async function call<T>(subject: string, traits: CallTraits, request: (attemptNumber: number) => Promise<T>): Promise<T> {
     try {
       return await withRetries(request, decideRetry(traits), options.retry);
     } catch (error) {
@@ -197,9 +197,15 @@ export function createGraphDirectory(client: Client, options: { managedIdentityC
     },
 
     async removePassword(appId, keyId) {
-      await call(`Application ${appId}`, { idempotent: true }, () =>
-        client.api(`${appPath(appId)}/removePassword`).post({ keyId }) as Promise<void>,
-      );
+      await call(`Application ${appId}`, { idempotent: true }, async (attemptNumber) => {
+        try {
+          await (client.api(`${appPath(appId)}/removePassword`).post({ keyId }) as Promise<void>);
+        } catch (error) {
+          // A retry after a lost answer finds the credential gone: the first attempt did the work.
+          if (attemptNumber > 1 && isGraphError(error) && error.statusCode === 404) return;
+          throw error;
+        }
+      });
     },
 
     async getOwnedApplication(appId) {

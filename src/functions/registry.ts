@@ -1,4 +1,4 @@
-import { app, HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { describeErrorForLog, errorToResponse } from '../http/problem';
 import { RouteDefinition } from '../http/routes';
 import { vendingServices, VendingServices } from '../index';
@@ -6,10 +6,13 @@ import { vendingServices, VendingServices } from '../index';
 /** A route handler: parses, validates, calls a service, maps the result. Errors are thrown, not answered. */
 export type RouteHandler = (request: HttpRequest, context: InvocationContext, services: VendingServices) => Promise<HttpResponseInit>;
 
+/** What the host calls: request and context in, a response init out. */
+export type HostHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
 /** A registered HTTP function: its route entry and the exact handler the host calls. */
 export interface RegisteredHttpFunction {
   route: RouteDefinition;
-  handler: HttpHandler;
+  handler: HostHttpHandler;
 }
 
 /** Every HTTP function registered in this process, by name. The sandbox serves these same handlers. */
@@ -19,7 +22,7 @@ export const registeredHttpFunctions = new Map<string, RegisteredHttpFunction>()
  * Wraps a route handler into the host's handler: services come from `getServices`, any error becomes
  * problem+json with the invocation id as correlation id, and only a sanitized description of it is logged.
  */
-export function toHttpHandler(handler: RouteHandler, getServices: () => VendingServices): HttpHandler {
+export function toHttpHandler(handler: RouteHandler, getServices: () => VendingServices): HostHttpHandler {
   return async (request, context) => {
     try {
       return await handler(request, context, getServices());
