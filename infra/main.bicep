@@ -40,6 +40,10 @@ param expiryScanSchedule string = '0 0 6 * * *'
 @maxLength(80)
 param apiAppUniqueName string = ''
 
+@description('Optional. Client id of the vending API\'s app registration, set by the Graph step (API_APP_ID). When set, App Service authentication requires a token for the API on every route but /api/health.')
+@maxLength(36)
+param apiAppClientId string = ''
+
 // Same inputs give the same names, so re-provisioning an environment updates it in place.
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -137,6 +141,7 @@ module api 'app/api.bicep' = {
     expiryScanSchedule: expiryScanSchedule
     apiAudience: apiAudience
     apiTenantId: tenant().tenantId
+    apiAppClientId: apiAppClientId
   }
   // The host starts as soon as the app exists; its identity must already hold the storage and vault roles.
   dependsOn: [rbac]

@@ -53,6 +53,8 @@ export function appSettingsFor(endpoints: EmulatorEndpoints): Record<string, str
 function loadFunctionFiles(): void {
   const dir = resolve(__dirname, '..', 'src', 'functions');
   for (const file of readdirSync(dir)) {
+    // Synchronous require, as the host loads `main`; a dynamic import() would need ESM support in jest.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (/\.(ts|js)$/.test(file) && !file.endsWith('.d.ts')) require(join(dir, file));
   }
 }

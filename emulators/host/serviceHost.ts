@@ -135,8 +135,8 @@ function parseFault(body: Record<string, unknown>): Fault {
     method: method?.toUpperCase(),
     pathPattern: pattern,
     status,
-    remaining: (count as number | undefined) ?? 1,
-    retryAfterSeconds: retryAfterSeconds as number | undefined,
+    remaining: count ?? 1,
+    retryAfterSeconds,
   };
 }
 
@@ -154,7 +154,7 @@ export async function startService(service: EmulatedService, options: ServiceHos
   const host = options.host ?? '127.0.0.1';
   let origin = '';
 
-  async function control(name: string, req: IncomingMessage, request: ServiceRequest, res: ServerResponse): Promise<void> {
+  function control(name: string, req: IncomingMessage, request: ServiceRequest, res: ServerResponse): void {
     const method = (req.method ?? 'GET').toUpperCase();
     const key = `${method} ${name}`;
     try {

@@ -24,7 +24,7 @@ function newKeyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.r
   });
   return {
     publicKey: forge.pki.publicKeyFromPem(publicKey),
-    privateKey: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
+    privateKey: forge.pki.privateKeyFromPem(privateKey),
     privateKeyPem: privateKey,
   };
 }

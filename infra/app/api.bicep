@@ -75,6 +75,10 @@ param apiAudience string
 @maxLength(36)
 param apiTenantId string
 
+@description('Optional. Client id of the vending API\'s app registration (graph/graph.bicep output API_APP_ID). When set, the platform rejects every request without a valid token for the API; empty until the Graph step has run.')
+@maxLength(36)
+param apiAppClientId string = ''
+
 @description('Optional. Memory of each instance, in MB.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -188,6 +192,34 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   parent: functionApp
   name: 'scm'
   properties: { allow: false }
+}
+
+// Until the code checks callers itself, App Service authentication is the gate: only tokens issued for the API (whose
+// service principal requires an app-role assignment) get through; /api/health stays open for probes.
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(apiAppClientId)) {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: ['/api/health']
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: apiAppClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${apiTenantId}/v2.0'
+        }
+        validation: {
+          // v2 tokens carry the appId as aud; v1 tokens asked for the identifier URI carry that.
+          allowedAudiences: [apiAppClientId, apiAudience]
+        }
+      }
+    }
+  }
 }
 
 @description('Name of the function app.')

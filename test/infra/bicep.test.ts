@@ -310,6 +310,20 @@ if (!cli.available) {
       expect(basicAuth.map((p) => p.properties?.allow)).toEqual([false, false]);
     });
 
+    test('once the API app exists, App Service authentication requires a token for it on all but /api/health', () => {
+      const auth = api.template.ofType('Microsoft.Web/sites/config').find((c) => c.name.includes('authsettingsV2'));
+      expect(auth).toBeDefined();
+      expect((auth as { condition?: string }).condition).toBe("[not(empty(parameters('apiAppClientId')))]");
+      expect(auth?.properties?.globalValidation).toEqual({
+        requireAuthentication: true,
+        unauthenticatedClientAction: 'Return401',
+        excludedPaths: ['/api/health'],
+      });
+      expect(JSON.stringify(auth?.properties?.identityProviders)).toContain("parameters('apiAppClientId')");
+      expect(moduleOutput(api.params.apiAppClientId)).toBeUndefined();
+      expect(api.params.apiAppClientId).toBe(JSON.stringify("[parameters('apiAppClientId')]"));
+    });
+
     test('Key Vault is in RBAC mode with purge protection and 90-day soft delete', () => {
       const keyVault = main.module('keyVault').template;
       const vault = keyVault.one('Microsoft.KeyVault/vaults');
