@@ -1,0 +1,237 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { NotFoundError } from '../../../src/vending/errors';
+import {
+  ApplicationInfo,
+  Directory,
+  IssuedPassword,
+  PasswordCredentialInfo,
+  PasswordRequest,
+  SecretStore,
+  StoredSecretVersion,
+  StoredSecretVersionInfo,
+} from '../../../src/vending/ports';
+
+export interface Call {
+  method: string;
+  args: unknown[];
+}
+
+type DirectoryMethod = keyof Directory;
+
+interface FakeApp {
+  info: ApplicationInfo;
+  description?: string;
+  passwordCredentials: PasswordCredentialInfo[];
+  servicePrincipalId?: string;
+}
+
+/** Runs a synchronous fake body as an async call: its throw becomes a rejection. */
+function settle<T>(body: () => T): Promise<T> {
+  try {
+    return Promise.resolve(body());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function metadataOf(password: IssuedPassword): PasswordCredentialInfo {
+  const { keyId, displayName, hint, startDateTime, endDateTime } = password;
+  return { keyId, displayName, hint, startDateTime, endDateTime };
+}
+
+/** An in-memory Entra directory: holds apps and their credentials, records every call, fails on demand. */
+export class FakeDirectory implements Directory {
+  readonly calls: Call[] = [];
+  readonly apps = new Map<string, FakeApp>();
+  /** Every secret value this fake ever issued, to search outputs for leaks. */
+  readonly issuedSecretTexts: string[] = [];
+  /** keyIds of every password this fake issued, in order. */
+  readonly issuedKeyIds: string[] = [];
+  /** Every application this fake created, in order (kept after deletion). */
+  readonly createdApplications: ApplicationInfo[] = [];
+  private readonly failures = new Map<DirectoryMethod, Error>();
+
+  failOn(method: DirectoryMethod, error: Error): void {
+    this.failures.set(method, error);
+  }
+
+  callsTo(method: DirectoryMethod): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  private enter(method: DirectoryMethod, args: unknown[]): void {
+    this.calls.push({ method, args });
+    const failure = this.failures.get(method);
+    if (failure) throw failure;
+  }
+
+  /** Adds an app directly (as if made elsewhere), returning it. */
+  seedApplication(displayName = 'seeded', credentials: PasswordCredentialInfo[] = []): ApplicationInfo {
+    const info = { id: randomUUID(), appId: randomUUID(), displayName };
+    this.apps.set(info.appId, { info, passwordCredentials: [...credentials] });
+    return info;
+  }
+
+  private issue(password: PasswordRequest): IssuedPassword {
+    const secretText = `s3cr3t~${randomBytes(18).toString('base64url')}`;
+    this.issuedSecretTexts.push(secretText);
+    const keyId = randomUUID();
+    this.issuedKeyIds.push(keyId);
+    return {
+      keyId,
+      displayName: password.displayName,
+      hint: secretText.slice(0, 3),
+      // As the Graph adapter does: ISO strings of the dates asked for.
+      startDateTime: password.startDateTime.toISOString(),
+      endDateTime: password.endDateTime.toISOString(),
+      secretText,
+    };
+  }
+
+  private owned(appId: string): FakeApp {
+    const app = [...this.apps.values()].find((a) => a.info.appId.toLowerCase() === appId.toLowerCase());
+    if (!app) throw new NotFoundError(`no app ${appId}`);
+    return app;
+  }
+
+  createApplication(input: {
+    displayName: string;
+    description?: string;
+    password?: PasswordRequest;
+  }): Promise<{ application: ApplicationInfo; password?: IssuedPassword }> {
+    return settle(() => {
+      this.enter('createApplication', [input]);
+      const info = { id: randomUUID(), appId: randomUUID(), displayName: input.displayName };
+      this.createdApplications.push({ ...info });
+      const app: FakeApp = { info, passwordCredentials: [] };
+      if (input.description !== undefined) app.description = input.description;
+      this.apps.set(info.appId, app);
+      if (!input.password) return { application: { ...info } };
+      const password = this.issue(input.password);
+      app.passwordCredentials.push(metadataOf(password));
+      return { application: { ...info }, password };
+    });
+  }
+
+  createServicePrincipal(appId: string): Promise<{ id: string }> {
+    return settle(() => {
+      this.enter('createServicePrincipal', [appId]);
+      const app = this.owned(appId);
+      app.servicePrincipalId = randomUUID();
+      return { id: app.servicePrincipalId };
+    });
+  }
+
+  deleteApplication(objectId: string): Promise<void> {
+    return settle(() => {
+      this.enter('deleteApplication', [objectId]);
+      const app = [...this.apps.values()].find((a) => a.info.id === objectId);
+      if (!app) throw new NotFoundError(`no app object ${objectId}`);
+      this.apps.delete(app.info.appId);
+    });
+  }
+
+  addPassword(appId: string, password: PasswordRequest): Promise<IssuedPassword> {
+    return settle(() => {
+      this.enter('addPassword', [appId, password]);
+      const app = this.owned(appId);
+      const issued = this.issue(password);
+      app.passwordCredentials.push(metadataOf(issued));
+      return issued;
+    });
+  }
+
+  removePassword(appId: string, keyId: string): Promise<void> {
+    return settle(() => {
+      this.enter('removePassword', [appId, keyId]);
+      const app = this.owned(appId);
+      const index = app.passwordCredentials.findIndex((c) => c.keyId === keyId);
+      if (index < 0) throw new NotFoundError(`no credential ${keyId}`);
+      app.passwordCredentials.splice(index, 1);
+    });
+  }
+
+  getOwnedApplication(appId: string): Promise<ApplicationInfo & { passwordCredentials: PasswordCredentialInfo[] }> {
+    return settle(() => {
+      this.enter('getOwnedApplication', [appId]);
+      const app = this.owned(appId);
+      return { ...app.info, passwordCredentials: app.passwordCredentials.map((c) => ({ ...c })) };
+    });
+  }
+}
+
+interface FakeVersion {
+  version: string;
+  value: string;
+  enabled: boolean;
+  contentType: string;
+  notBefore: Date;
+  expiresOn: Date;
+  tags: Record<string, string>;
+}
+
+type StoreMethod = 'put' | 'listVersions' | 'disableVersion';
+
+/** An in-memory Key Vault: secrets with versions, values and tags; records calls; fails on demand. */
+export class FakeSecretStore implements SecretStore {
+  readonly calls: Call[] = [];
+  readonly secrets = new Map<string, FakeVersion[]>();
+  private readonly failures = new Map<StoreMethod, Error>();
+
+  constructor(readonly vaultUrl = 'https://kv-unit.vault.azure.net') {}
+
+  failOn(method: StoreMethod, error: Error): void {
+    this.failures.set(method, error);
+  }
+
+  callsTo(method: StoreMethod): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  private enter(method: StoreMethod, args: unknown[]): void {
+    this.calls.push({ method, args });
+    const failure = this.failures.get(method);
+    if (failure) throw failure;
+  }
+
+  private idOf(name: string, version: string): string {
+    return `${this.vaultUrl.replace(/\/+$/, '')}/secrets/${name}/${version}`;
+  }
+
+  put(
+    name: string,
+    value: string,
+    options: { contentType: string; notBefore: Date; expiresOn: Date; tags: Record<string, string> },
+  ): Promise<StoredSecretVersion> {
+    return settle(() => {
+      this.enter('put', [name, value, options]);
+      const version = randomBytes(16).toString('hex');
+      const versions = this.secrets.get(name) ?? [];
+      versions.push({ version, value, enabled: true, ...options, tags: { ...options.tags } });
+      this.secrets.set(name, versions);
+      return { name, version, id: this.idOf(name, version) };
+    });
+  }
+
+  listVersions(name: string): Promise<StoredSecretVersionInfo[]> {
+    return settle(() => {
+      this.enter('listVersions', [name]);
+      return (this.secrets.get(name) ?? []).map((v) => ({
+        name,
+        version: v.version,
+        id: this.idOf(name, v.version),
+        enabled: v.enabled,
+        tags: { ...v.tags },
+      }));
+    });
+  }
+
+  disableVersion(name: string, version: string): Promise<void> {
+    return settle(() => {
+      this.enter('disableVersion', [name, version]);
+      const found = (this.secrets.get(name) ?? []).find((v) => v.version === version);
+      if (!found) throw new NotFoundError(`no version ${name}/${version}`);
+      found.enabled = false;
+    });
+  }
+}
