@@ -74,7 +74,9 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     const entra = await startService(createEntraService(issuer), { tls, port: ports.entra });
     started.push(entra);
     issuer.authorityHost = entra.url;
-    const managedIdentity = await startService(createManagedIdentityService(issuer, identityHeader), { port: ports.managedIdentity });
+    const managedIdentity = await startService(createManagedIdentityService(issuer, identityHeader), {
+      port: ports.managedIdentity,
+    });
     started.push(managedIdentity);
     const graphService = createGraphService(issuer);
     const graph = await startService(graphService, { tls, port: ports.graph });
@@ -100,11 +102,20 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       },
       graph: { baseUrl: graph.url, control: `${graph.url}/_emulator` },
       keyVault: { url: keyVault.url, control: `${keyVault.url}/_emulator` },
-      vendingApi: { appId: seed.vendingApi.appId, identifierUri: seed.vendingApi.identifierUri, appRoles: seed.vendingApi.appRoles },
+      vendingApi: {
+        appId: seed.vendingApi.appId,
+        identifierUri: seed.vendingApi.identifierUri,
+        appRoles: seed.vendingApi.appRoles,
+      },
       principals: Object.fromEntries(
         Object.entries(seed.principals).map(([name, p]) => [
           name,
-          { clientId: p.clientId, objectId: p.objectId, ...(p.clientSecret ? { clientSecret: p.clientSecret } : {}), roles: p.apiRoles },
+          {
+            clientId: p.clientId,
+            objectId: p.objectId,
+            ...(p.clientSecret ? { clientSecret: p.clientSecret } : {}),
+            roles: p.apiRoles,
+          },
         ]),
       ),
     };

@@ -4,7 +4,8 @@ function portFromEnv(env: Record<string, string | undefined>, name: string, fall
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number, got '${raw}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${name} must be a port number, got '${raw}'`);
   return port;
 }
 
@@ -12,7 +13,9 @@ function portFromEnv(env: Record<string, string | undefined>, name: string, fall
  * Emulator ports from EMULATOR_PORT_ENTRA, EMULATOR_PORT_MANAGED_IDENTITY, EMULATOR_PORT_GRAPH and
  * EMULATOR_PORT_KEY_VAULT (0 = any free port), else the fixed defaults.
  */
-export function emulatorPortsFromEnv(env: Record<string, string | undefined> = process.env): Record<keyof typeof DEFAULT_PORTS, number> {
+export function emulatorPortsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Record<keyof typeof DEFAULT_PORTS, number> {
   return {
     entra: portFromEnv(env, 'EMULATOR_PORT_ENTRA', DEFAULT_PORTS.entra),
     managedIdentity: portFromEnv(env, 'EMULATOR_PORT_MANAGED_IDENTITY', DEFAULT_PORTS.managedIdentity),

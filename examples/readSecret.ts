@@ -12,7 +12,9 @@ import { EmulatorEndpoints } from '../emulators/index';
 async function main(): Promise<void> {
   const [secretUri, flag] = process.argv.slice(2);
   if (!secretUri) throw new Error('usage: read-secret <secretUri> [--reveal]');
-  const endpoints = JSON.parse(readFileSync(resolve(__dirname, '..', '.sandbox', 'endpoints.json'), 'utf8')) as EmulatorEndpoints;
+  const endpoints = JSON.parse(
+    readFileSync(resolve(__dirname, '..', '.sandbox', 'endpoints.json'), 'utf8'),
+  ) as EmulatorEndpoints;
   const operator = endpoints.principals.operator!;
   const credential = new ClientSecretCredential(endpoints.tenantId, operator.clientId, operator.clientSecret!, {
     authorityHost: endpoints.entra.authorityHost,
@@ -28,7 +30,9 @@ async function main(): Promise<void> {
   console.log(`notBefore   ${secret.properties.notBefore?.toISOString()}`);
   console.log(`expiresOn   ${secret.properties.expiresOn?.toISOString()}`);
   console.log(`tags        ${JSON.stringify(secret.properties.tags)}`);
-  console.log(`value       ${flag === '--reveal' ? value : `${value.slice(0, 3)}${'*'.repeat(Math.max(0, value.length - 3))} (${value.length} chars; --reveal to show)`}`);
+  console.log(
+    `value       ${flag === '--reveal' ? value : `${value.slice(0, 3)}${'*'.repeat(Math.max(0, value.length - 3))} (${value.length} chars; --reveal to show)`}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -61,14 +61,22 @@ export async function startFunctionsHttpHost(
     const url = new URL(req.url ?? '/', baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname.startsWith('/api/') ? url.pathname.slice('/api/'.length) : undefined;
-    const matches = path === undefined ? [] : registered.map((f) => ({ f, params: matchRoute(f.route.route, path) })).filter((m) => m.params);
+    const matches =
+      path === undefined
+        ? []
+        : registered.map((f) => ({ f, params: matchRoute(f.route.route, path) })).filter((m) => m.params);
     if (matches.length === 0) {
       return writeResponse(res, new HttpResponse(problemResponse(404, 'RouteNotFound', `No route ${url.pathname}.`)));
     }
     const match = matches.find((m) => (m.f.route.methods as string[]).includes(method));
     if (!match) {
       const allowed = [...new Set(matches.flatMap((m) => m.f.route.methods))].join(', ');
-      return writeResponse(res, new HttpResponse(problemResponse(405, 'MethodNotAllowed', `${method} is not allowed here.`, {}, { allow: allowed })));
+      return writeResponse(
+        res,
+        new HttpResponse(
+          problemResponse(405, 'MethodNotAllowed', `${method} is not allowed here.`, {}, { allow: allowed }),
+        ),
+      );
     }
     const body = await readBody(req);
     const headers: Record<string, string> = {};
@@ -80,7 +88,11 @@ export async function startFunctionsHttpHost(
       params: match.params!,
       ...(body.length > 0 ? { body: { bytes: body } } : {}),
     });
-    const context = new InvocationContext({ invocationId: randomUUID(), functionName: match.f.route.name, logHandler: options.logHandler });
+    const context = new InvocationContext({
+      invocationId: randomUUID(),
+      functionName: match.f.route.name,
+      logHandler: options.logHandler,
+    });
     const init = await match.f.handler(request, context);
     await writeResponse(res, new HttpResponse(init));
   }
@@ -88,7 +100,13 @@ export async function startFunctionsHttpHost(
   const server: Server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'urn:entra-app-vending:problem:InternalError', title: 'Internal Server Error', status: 500 }));
+      res.end(
+        JSON.stringify({
+          type: 'urn:entra-app-vending:problem:InternalError',
+          title: 'Internal Server Error',
+          status: 500,
+        }),
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LogHandler } from '@azure/functions';
-import { DEFAULT_STATE_DIR, EmulatorEndpoints, RunningEmulators, startEmulators, StartEmulatorsOptions, writeEndpoints } from '../emulators/index';
+import {
+  DEFAULT_STATE_DIR,
+  EmulatorEndpoints,
+  RunningEmulators,
+  startEmulators,
+  StartEmulatorsOptions,
+  writeEndpoints,
+} from '../emulators/index';
 import { registeredHttpFunctions } from '../src/functions/registry';
 import { RunningAzurite, startAzurite } from './azurite';
 import { FunctionsHttpHost, startFunctionsHttpHost } from './functionsHttpHost';
@@ -71,7 +78,12 @@ const stdoutLogHandler: LogHandler = (level, ...args) => {
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   const writeFile = options.writeEndpointsFile ?? true;
-  const emulators = await startEmulators({ stateDir, reuseTls: true, writeEndpointsFile: false, ...(options.emulatorPorts ? { ports: options.emulatorPorts } : {}) });
+  const emulators = await startEmulators({
+    stateDir,
+    reuseTls: true,
+    writeEndpointsFile: false,
+    ...(options.emulatorPorts ? { ports: options.emulatorPorts } : {}),
+  });
   let azurite: RunningAzurite | undefined;
   let host: FunctionsHttpHost | undefined;
   try {

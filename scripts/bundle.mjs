@@ -36,7 +36,12 @@ const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
 writeFileSync(
   resolve(out, 'package.json'),
   JSON.stringify(
-    { name: pkg.name, version: pkg.version, main: 'main.js', dependencies: { '@azure/functions': pkg.dependencies['@azure/functions'] } },
+    {
+      name: pkg.name,
+      version: pkg.version,
+      main: 'main.js',
+      dependencies: { '@azure/functions': pkg.dependencies['@azure/functions'] },
+    },
     null,
     2,
   ) + '\n',
@@ -50,4 +55,6 @@ if (leaked.length > 0) {
   process.exit(1);
 }
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`bundle: ${functionFiles.length} functions, ${inputs.length} inputs, ${(bytes / 1024).toFixed(0)} KiB → ${out}`);
+console.log(
+  `bundle: ${functionFiles.length} functions, ${inputs.length} inputs, ${(bytes / 1024).toFixed(0)} KiB → ${out}`,
+);

@@ -13,7 +13,10 @@ const tsx = resolve(root, 'node_modules', '.bin', 'tsx');
 const [what, ...args] = process.argv.slice(2);
 
 const commands = {
-  test: { stateDir: '.sandbox/test', command: [process.execPath, resolve(root, 'node_modules', 'jest', 'bin', 'jest.js')] },
+  test: {
+    stateDir: '.sandbox/test',
+    command: [process.execPath, resolve(root, 'node_modules', 'jest', 'bin', 'jest.js')],
+  },
   sandbox: { stateDir: '.sandbox', command: [tsx, resolve(root, 'sandbox', 'start.ts')] },
   emulators: { stateDir: '.sandbox', command: [tsx, resolve(root, 'emulators', 'start.ts')] },
   bench: { stateDir: '.sandbox/bench', command: [tsx, resolve(root, 'bench', 'run.ts')] },

@@ -35,7 +35,8 @@ export const appSettingsSchema = {
     KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: {
       type: 'boolean',
       default: true,
-      description: 'Check that the vault host matches the resource of its auth challenge. Only a local emulator turns it off.',
+      description:
+        'Check that the vault host matches the resource of its auth challenge. Only a local emulator turns it off.',
     },
     SECRET_MAX_LIFETIME_DAYS: {
       type: 'integer',
@@ -84,7 +85,11 @@ export interface Config {
   readonly managedIdentityClientId: string;
   readonly graph: { readonly baseUrl: string; readonly tokenScope: string; readonly customHosts: readonly string[] };
   readonly keyVaultVerifyChallengeResource: boolean;
-  readonly secretLifetime: { readonly maxDays: number; readonly defaultDays: number; readonly expiringWithinDays: number };
+  readonly secretLifetime: {
+    readonly maxDays: number;
+    readonly defaultDays: number;
+    readonly expiringWithinDays: number;
+  };
   readonly expiryScanSchedule: string;
   readonly api: { readonly audience: string | undefined; readonly tenantId: string | undefined };
 }
@@ -116,7 +121,8 @@ addFormats(ajv);
 const validateSettings = ajv.compile(appSettingsSchema);
 
 function describe(error: ErrorObject): string {
-  if (error.keyword === 'required') return `${(error.params as { missingProperty: string }).missingProperty} is required`;
+  if (error.keyword === 'required')
+    return `${(error.params as { missingProperty: string }).missingProperty} is required`;
   return `${error.instancePath.slice(1)} ${error.message ?? 'is invalid'}`;
 }
 

@@ -26,7 +26,8 @@ export interface CompositionOverrides {
  * The credential is the user-assigned managed identity named by AZURE_CLIENT_ID (App Service protocol in Azure).
  */
 export function composeServices(config: Config, overrides: CompositionOverrides = {}): VendingServices {
-  const credential = overrides.credential ?? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
+  const credential =
+    overrides.credential ?? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
   const graphClient = createGraphClient(credential, config.graph);
   const secretClient = new SecretClient(config.keyVaultUrl, credential, {
     disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource,
@@ -42,7 +43,9 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
       lifetimePolicy: { maxDays: config.secretLifetime.maxDays, defaultDays: config.secretLifetime.defaultDays },
       expiringWithinDays: config.secretLifetime.expiringWithinDays,
       clock: overrides.clock ?? (() => new Date()),
-      warn: overrides.warn ?? ((message, details) => console.warn(JSON.stringify({ level: 'warning', message, ...details }))),
+      warn:
+        overrides.warn ??
+        ((message, details) => console.warn(JSON.stringify({ level: 'warning', message, ...details }))),
     },
   };
 }

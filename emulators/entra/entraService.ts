@@ -7,10 +7,19 @@ import { TokenIssuer } from './tokenIssuer';
 const CLIENT_CREDENTIAL_LIFETIME_SECONDS = 3599;
 
 /** Entra's OAuth error body: `{error, error_description, error_codes, timestamp, trace_id, correlation_id}`. */
-function aadError(status: number, error: string, code: number, description: string, request?: ServiceRequest): ServiceResponse {
+function aadError(
+  status: number,
+  error: string,
+  code: number,
+  description: string,
+  request?: ServiceRequest,
+): ServiceResponse {
   const traceId = randomUUID();
   const correlationId = request?.query.get('client-request-id') ?? randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
   return {
     status,
     body: {
@@ -65,22 +74,46 @@ export function createEntraService(issuer: TokenIssuer): EmulatedService {
   function token(tenant: string, request: ServiceRequest): ServiceResponse {
     const contentType = request.headers['content-type'] ?? '';
     if (!contentType.startsWith('application/x-www-form-urlencoded')) {
-      return aadError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.", request);
+      return aadError(
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'grant_type'.",
+        request,
+      );
     }
     const form = new URLSearchParams(request.body.toString('utf8'));
     const grantType = form.get('grant_type');
     if (!grantType) {
-      return aadError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.", request);
+      return aadError(
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'grant_type'.",
+        request,
+      );
     }
     if (grantType !== 'client_credentials') {
       return aadError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.', request);
     }
     if (tenant === 'common' || tenant === 'organizations') {
-      return aadError(400, 'invalid_request', 50194, "Use a tenant-specific endpoint or configure the application to be multi-tenant.", request);
+      return aadError(
+        400,
+        'invalid_request',
+        50194,
+        'Use a tenant-specific endpoint or configure the application to be multi-tenant.',
+        request,
+      );
     }
     const clientId = form.get('client_id');
     if (!clientId) {
-      return aadError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.", request);
+      return aadError(
+        400,
+        'invalid_request',
+        900144,
+        "The request body must contain the following parameter: 'client_id'.",
+        request,
+      );
     }
     const found = findPrincipal(seed, { clientId });
     if (!found || found.principal.kind !== 'application') {
@@ -94,10 +127,22 @@ export function createEntraService(issuer: TokenIssuer): EmulatedService {
     }
     const secret = form.get('client_secret');
     if (!secret) {
-      return aadError(401, 'invalid_client', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.", request);
+      return aadError(
+        401,
+        'invalid_client',
+        7000216,
+        "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+        request,
+      );
     }
     if (secret !== found.principal.clientSecret) {
-      return aadError(401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.', request);
+      return aadError(
+        401,
+        'invalid_client',
+        7000215,
+        'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+        request,
+      );
     }
     const scope = form.get('scope') ?? '';
     const scopes = scope.split(' ').filter(Boolean);
@@ -142,7 +187,13 @@ export function createEntraService(issuer: TokenIssuer): EmulatedService {
       const route = `${request.method} /${rest.join('/')}`;
       if (!tenant) return { status: 404, body: { error: 'not_found' } };
       if (!knownTenant(tenant)) {
-        return aadError(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`, request);
+        return aadError(
+          400,
+          'invalid_tenant',
+          90002,
+          `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+          request,
+        );
       }
       switch (route) {
         case 'GET /v2.0/.well-known/openid-configuration':
@@ -163,12 +214,23 @@ export function createEntraService(issuer: TokenIssuer): EmulatedService {
         if (!seeded) return { status: 400, body: { error: `unknown principal '${principal}'` } };
         const resolved = issuer.resolveResource(resource ?? seed.vendingApi.identifierUri);
         if (!resolved) return { status: 400, body: { error: `unknown resource '${resource}'` } };
-        return { status: 200, body: { access_token: issuer.issue(seeded, resolved, CLIENT_CREDENTIAL_LIFETIME_SECONDS) } };
+        return {
+          status: 200,
+          body: { access_token: issuer.issue(seeded, resolved, CLIENT_CREDENTIAL_LIFETIME_SECONDS) },
+        };
       },
     },
     faultResponse(status, retryAfterSeconds, request) {
-      const answer = aadError(status, status === 429 ? 'temporarily_unavailable' : 'server_error', status === 429 ? 50196 : 50000, 'There was an error issuing a token or an authorization code.', request);
-      return retryAfterSeconds === undefined ? answer : { ...answer, headers: { 'retry-after': String(retryAfterSeconds) } };
+      const answer = aadError(
+        status,
+        status === 429 ? 'temporarily_unavailable' : 'server_error',
+        status === 429 ? 50196 : 50000,
+        'There was an error issuing a token or an authorization code.',
+        request,
+      );
+      return retryAfterSeconds === undefined
+        ? answer
+        : { ...answer, headers: { 'retry-after': String(retryAfterSeconds) } };
     },
     reset() {},
   };

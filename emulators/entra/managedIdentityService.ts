@@ -27,7 +27,8 @@ export function createManagedIdentityService(issuer: TokenIssuer, identityHeader
     const resourceId = request.query.get('mi_res_id');
     const given = [clientId, objectId, resourceId].filter((v) => v !== null);
     if (given.length > 1) return identityError(400, 'Only one of client_id, object_id or mi_res_id may be given.');
-    if (given.length === 0) return identityError(400, 'No managed identity was specified and the app has no system-assigned identity.');
+    if (given.length === 0)
+      return identityError(400, 'No managed identity was specified and the app has no system-assigned identity.');
     let found;
     if (clientId) found = findPrincipal(seed, { clientId });
     else if (objectId) found = findPrincipal(seed, { objectId });
@@ -37,7 +38,8 @@ export function createManagedIdentityService(issuer: TokenIssuer, identityHeader
         .map(([n, principal]) => ({ name: n, principal }))
         .find((p) => p.principal.displayName === name);
     }
-    if (!found || found.principal.kind !== 'managedIdentity') return identityError(400, 'Unable to load the requested managed identity.');
+    if (!found || found.principal.kind !== 'managedIdentity')
+      return identityError(400, 'Unable to load the requested managed identity.');
     return found.principal;
   }
 
@@ -47,12 +49,18 @@ export function createManagedIdentityService(issuer: TokenIssuer, identityHeader
       if (request.method !== 'GET' || request.rawPath !== MANAGED_IDENTITY_PATH) {
         return identityError(400, `Unsupported request ${request.method} ${request.rawPath}.`);
       }
-      if (request.headers['x-identity-header'] !== identityHeader) return identityError(401, 'The X-IDENTITY-HEADER is missing or wrong.');
-      if (request.query.get('api-version') !== '2019-08-01') return identityError(400, 'api-version 2019-08-01 is required.');
+      if (request.headers['x-identity-header'] !== identityHeader)
+        return identityError(401, 'The X-IDENTITY-HEADER is missing or wrong.');
+      if (request.query.get('api-version') !== '2019-08-01')
+        return identityError(400, 'api-version 2019-08-01 is required.');
       const resourceName = request.query.get('resource');
       if (!resourceName) return identityError(400, 'The resource parameter is required.');
       const resource = issuer.resolveResource(resourceName);
-      if (!resource) return identityError(400, `AADSTS500011: The resource principal named ${resourceName} was not found in the tenant.`);
+      if (!resource)
+        return identityError(
+          400,
+          `AADSTS500011: The resource principal named ${resourceName} was not found in the tenant.`,
+        );
       const principal = select(request);
       if ('status' in principal) return principal;
       const expiresOn = Math.floor(Date.now() / 1000) + MANAGED_IDENTITY_LIFETIME_SECONDS;
@@ -70,7 +78,9 @@ export function createManagedIdentityService(issuer: TokenIssuer, identityHeader
     },
     faultResponse(status, retryAfterSeconds) {
       const answer = identityError(status, 'The managed identity endpoint is temporarily unavailable.');
-      return retryAfterSeconds === undefined ? answer : { ...answer, headers: { 'retry-after': String(retryAfterSeconds) } };
+      return retryAfterSeconds === undefined
+        ? answer
+        : { ...answer, headers: { 'retry-after': String(retryAfterSeconds) } };
     },
     reset() {},
   };

@@ -25,8 +25,7 @@ export interface AccessTokenClaims {
 
 /** Why a token was refused, in words a resource server would log. */
 export type TokenCheck =
-  | { valid: true; claims: AccessTokenClaims; principalName: string | undefined }
-  | { valid: false; reason: string };
+  { valid: true; claims: AccessTokenClaims; principalName: string | undefined } | { valid: false; reason: string };
 
 function base64url(input: Buffer | string): string {
   return Buffer.from(input).toString('base64url');
@@ -62,7 +61,9 @@ export class TokenIssuer {
   /** The JWKS document with the one signing key. */
   jwks(): { keys: Record<string, unknown>[] } {
     const jwk = this.publicKey.export({ format: 'jwk' });
-    return { keys: [{ kty: 'RSA', use: 'sig', kid: this.keyId, x5t: this.keyId, n: jwk.n, e: jwk.e, issuer: this.issuerV2 }] };
+    return {
+      keys: [{ kty: 'RSA', use: 'sig', kid: this.keyId, x5t: this.keyId, n: jwk.n, e: jwk.e, issuer: this.issuerV2 }],
+    };
   }
 
   /** Which resource (audience) a requested resource/scope string names, or undefined if the tenant has no such resource. */
@@ -85,7 +86,11 @@ export class TokenIssuer {
   }
 
   /** Issues a signed access token for a seeded principal and a resolved audience. */
-  issue(principal: SeedPrincipal, resource: { audience: string; version: '1.0' | '2.0' }, lifetimeSeconds: number): string {
+  issue(
+    principal: SeedPrincipal,
+    resource: { audience: string; version: '1.0' | '2.0' },
+    lifetimeSeconds: number,
+  ): string {
     const now = Math.floor(Date.now() / 1000);
     const roles = this.rolesFor(principal, resource.audience);
     const claims: AccessTokenClaims = {
@@ -133,7 +138,8 @@ export class TokenIssuer {
     if (!signed) return { valid: false, reason: 'bad signature' };
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims.exp !== 'number' || claims.exp <= now) return { valid: false, reason: 'token expired' };
-    if (typeof claims.nbf === 'number' && claims.nbf > now + 300) return { valid: false, reason: 'token not yet valid' };
+    if (typeof claims.nbf === 'number' && claims.nbf > now + 300)
+      return { valid: false, reason: 'token not yet valid' };
     if (claims.aud !== expectedAudience) return { valid: false, reason: `invalid audience '${claims.aud}'` };
     if (claims.tid !== this.seed.tenantId || (claims.iss !== this.issuerV1 && claims.iss !== this.issuerV2)) {
       return { valid: false, reason: 'invalid issuer' };

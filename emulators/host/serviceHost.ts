@@ -185,7 +185,12 @@ export async function startService(service: EmulatedService, options: ServiceHos
           return json(
             res,
             200,
-            faults.map((f) => ({ method: f.method, pathPattern: f.pathPattern.source, status: f.status, remaining: f.remaining })),
+            faults.map((f) => ({
+              method: f.method,
+              pathPattern: f.pathPattern.source,
+              status: f.status,
+              remaining: f.remaining,
+            })),
           );
         case 'GET requests':
           return json(res, 200, requestLog);
@@ -254,7 +259,13 @@ export async function startService(service: EmulatedService, options: ServiceHos
       // An emulator bug: say so plainly instead of imitating the service.
       json(res, 500, { error: { code: 'EmulatorInternalError', message: (error as Error).message } });
     } finally {
-      requestLog.push({ method, path: rawPath, status, durationMs: Math.round(performance.now() - started), principal });
+      requestLog.push({
+        method,
+        path: rawPath,
+        status,
+        durationMs: Math.round(performance.now() - started),
+        principal,
+      });
     }
   }
 

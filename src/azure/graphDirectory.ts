@@ -1,7 +1,19 @@
-import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
+import {
+  AuthenticationHandler,
+  Client,
+  GraphError,
+  HTTPMessageHandler,
+  TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { TokenCredential } from '@azure/core-auth';
-import { NotFoundError, TenantPolicyError, UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
+import {
+  NotFoundError,
+  TenantPolicyError,
+  UpstreamFailureError,
+  UpstreamUnavailableError,
+  VendingError,
+} from '../vending/errors';
 import { ApplicationInfo, Directory, IssuedPassword, PasswordCredentialInfo, PasswordRequest } from '../vending/ports';
 import { parseRetryAfter, RetryBudgetExhaustedError, RetryDecision, RetryOptions, withRetries } from './retryPolicy';
 
@@ -60,7 +72,10 @@ function graphErrorDetailsCodes(error: GraphError): string[] {
 }
 
 function isGraphError(error: unknown): error is GraphError {
-  return error instanceof GraphError || (typeof error === 'object' && error !== null && 'statusCode' in error && 'code' in error);
+  return (
+    error instanceof GraphError ||
+    (typeof error === 'object' && error !== null && 'statusCode' in error && 'code' in error)
+  );
 }
 
 function retryAfterMs(error: GraphError): number | undefined {
@@ -84,7 +99,8 @@ function decideRetry(traits: CallTraits): (error: unknown) => RetryDecision {
     }
     if (traits.replicationLag) {
       if (error.statusCode === 404 && error.code === 'Request_ResourceNotFound') return { retry: true };
-      if (error.statusCode === 400 && graphErrorDetailsCodes(error).includes('NoBackingApplicationObject')) return { retry: true };
+      if (error.statusCode === 400 && graphErrorDetailsCodes(error).includes('NoBackingApplicationObject'))
+        return { retry: true };
     }
     return { retry: false };
   };
@@ -97,9 +113,15 @@ function toDomainError(error: unknown, subject: string): VendingError {
     const last = error.lastError;
     const status = isGraphError(last) && last.statusCode === 429 ? 429 : 503;
     const seconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1000));
-    return new UpstreamUnavailableError('Microsoft Graph is busy or unavailable; retry later.', status, seconds, 'graph');
+    return new UpstreamUnavailableError(
+      'Microsoft Graph is busy or unavailable; retry later.',
+      status,
+      seconds,
+      'graph',
+    );
   }
-  if (isNetworkFailure(error)) return new UpstreamUnavailableError('Microsoft Graph could not be reached; retry later.', 503, 5, 'graph');
+  if (isNetworkFailure(error))
+    return new UpstreamUnavailableError('Microsoft Graph could not be reached; retry later.', 503, 5, 'graph');
   if (!isGraphError(error)) return new UpstreamFailureError('Microsoft Graph call failed.', 'graph', undefined);
   switch (error.code) {
     case 'Request_ResourceNotFound':
@@ -111,11 +133,18 @@ function toDomainError(error: unknown, subject: string): VendingError {
         "The tenant's app management policy allows a shorter secret lifetime than requested; ask for a shorter lifetimeDays or an earlier endDateTime.",
       );
     case 'CredentialTypeNotAllowedAsPerAppPolicy':
-      return new TenantPolicyError("The tenant's app management policy does not allow client secrets on this application.");
+      return new TenantPolicyError(
+        "The tenant's app management policy does not allow client secrets on this application.",
+      );
     default:
       if (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 504) {
         const seconds = Math.max(1, Math.ceil((retryAfterMs(error) ?? 5_000) / 1000));
-        return new UpstreamUnavailableError('Microsoft Graph is busy or unavailable; retry later.', error.statusCode === 429 ? 429 : 503, seconds, 'graph');
+        return new UpstreamUnavailableError(
+          'Microsoft Graph is busy or unavailable; retry later.',
+          error.statusCode === 429 ? 429 : 503,
+          seconds,
+          'graph',
+        );
       }
       return new UpstreamFailureError('Microsoft Graph refused the request.', 'graph', error.code ?? undefined);
   }
@@ -132,7 +161,8 @@ function toPasswordInfo(credential: GraphPasswordCredential): PasswordCredential
 }
 
 function toIssuedPassword(credential: GraphPasswordCredential | undefined): IssuedPassword {
-  if (!credential?.secretText) throw new UpstreamFailureError('Microsoft Graph issued no secret text.', 'graph', undefined);
+  if (!credential?.secretText)
+    throw new UpstreamFailureError('Microsoft Graph issued no secret text.', 'graph', undefined);
   return { ...toPasswordInfo(credential), secretText: credential.secretText };
 }
 
@@ -153,8 +183,15 @@ function appPath(appId: string): string {
  * The {@link Directory} over Microsoft Graph v1.0, for an identity holding `Application.ReadWrite.OwnedBy`.
  * `managedIdentityClientId` identifies this identity among an app's owners.
  */
-export function createGraphDirectory(client: Client, options: { managedIdentityClientId: string; retry?: RetryOptions }): Directory {
-  async function call<T>(subject: string, traits: CallTraits, request: (attemptNumber: number) => Promise<T>): Promise<T> {
+export function createGraphDirectory(
+  client: Client,
+  options: { managedIdentityClientId: string; retry?: RetryOptions },
+): Directory {
+  async function call<T>(
+    subject: string,
+    traits: CallTraits,
+    request: (attemptNumber: number) => Promise<T>,
+  ): Promise<T> {
     try {
       return await withRetries(request, decideRetry(traits), options.retry);
     } catch (error) {
@@ -164,34 +201,46 @@ export function createGraphDirectory(client: Client, options: { managedIdentityC
 
   return {
     async createApplication({ displayName, description, password }) {
-      const created = await call<GraphApplication>('The application', { idempotent: false }, () =>
-        client.api('/applications').post({
-          displayName,
-          ...(description !== undefined ? { description } : {}),
-          signInAudience: 'AzureADMyOrg',
-          ...(password ? { passwordCredentials: [toGraphPassword(password)] } : {}),
-        }) as Promise<GraphApplication>,
+      const created = await call<GraphApplication>(
+        'The application',
+        { idempotent: false },
+        () =>
+          client.api('/applications').post({
+            displayName,
+            ...(description !== undefined ? { description } : {}),
+            signInAudience: 'AzureADMyOrg',
+            ...(password ? { passwordCredentials: [toGraphPassword(password)] } : {}),
+          }) as Promise<GraphApplication>,
       );
       const application: ApplicationInfo = { id: created.id, appId: created.appId, displayName: created.displayName };
       return password ? { application, password: toIssuedPassword(created.passwordCredentials?.[0]) } : { application };
     },
 
     async createServicePrincipal(appId) {
-      const sp = await call<{ id: string }>(`Application ${appId}`, { idempotent: false, replicationLag: true }, () =>
-        client.api('/servicePrincipals').post({ appId }) as Promise<{ id: string }>,
+      const sp = await call<{ id: string }>(
+        `Application ${appId}`,
+        { idempotent: false, replicationLag: true },
+        () => client.api('/servicePrincipals').post({ appId }) as Promise<{ id: string }>,
       );
       return { id: sp.id };
     },
 
     async deleteApplication(objectId) {
-      await call(`Application object ${objectId}`, { idempotent: true, replicationLag: true }, () =>
-        client.api(`/applications/${objectId}`).delete() as Promise<void>,
+      await call(
+        `Application object ${objectId}`,
+        { idempotent: true, replicationLag: true },
+        () => client.api(`/applications/${objectId}`).delete() as Promise<void>,
       );
     },
 
     async addPassword(appId, password) {
-      const credential = await call<GraphPasswordCredential>(`Application ${appId}`, { idempotent: false }, () =>
-        client.api(`${appPath(appId)}/addPassword`).post({ passwordCredential: toGraphPassword(password) }) as Promise<GraphPasswordCredential>,
+      const credential = await call<GraphPasswordCredential>(
+        `Application ${appId}`,
+        { idempotent: false },
+        () =>
+          client
+            .api(`${appPath(appId)}/addPassword`)
+            .post({ passwordCredential: toGraphPassword(password) }) as Promise<GraphPasswordCredential>,
       );
       return toIssuedPassword(credential);
     },
@@ -211,14 +260,29 @@ export function createGraphDirectory(client: Client, options: { managedIdentityC
     async getOwnedApplication(appId) {
       const subject = `Application ${appId}`;
       const [application, owners] = await Promise.all([
-        call<GraphApplication>(subject, { idempotent: true }, () =>
-          client.api(appPath(appId)).select(['id', 'appId', 'displayName', 'passwordCredentials']).get() as Promise<GraphApplication>,
+        call<GraphApplication>(
+          subject,
+          { idempotent: true },
+          () =>
+            client
+              .api(appPath(appId))
+              .select(['id', 'appId', 'displayName', 'passwordCredentials'])
+              .get() as Promise<GraphApplication>,
         ),
-        call<{ value: { id: string; appId?: string }[] }>(subject, { idempotent: true }, () =>
-          client.api(`${appPath(appId)}/owners`).select(['id', 'appId']).top(999).get() as Promise<{ value: { id: string; appId?: string }[] }>,
+        call<{ value: { id: string; appId?: string }[] }>(
+          subject,
+          { idempotent: true },
+          () =>
+            client
+              .api(`${appPath(appId)}/owners`)
+              .select(['id', 'appId'])
+              .top(999)
+              .get() as Promise<{ value: { id: string; appId?: string }[] }>,
         ),
       ]);
-      const ownedByUs = owners.value.some((o) => o.appId?.toLowerCase() === options.managedIdentityClientId.toLowerCase());
+      const ownedByUs = owners.value.some(
+        (o) => o.appId?.toLowerCase() === options.managedIdentityClientId.toLowerCase(),
+      );
       if (!ownedByUs) throw new NotFoundError(`${subject} was not found, or it is not managed by this API.`);
       return {
         id: application.id,

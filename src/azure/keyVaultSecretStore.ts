@@ -10,10 +10,19 @@ function toDomainError(error: unknown): VendingError {
   if (isRestError(error)) {
     const status = error.statusCode;
     if (status === 429 || status === 503) {
-      const seconds = Math.max(1, Math.ceil((parseRetryAfter(error.response?.headers.get('retry-after')) ?? 5_000) / 1000));
-      return new UpstreamUnavailableError('Key Vault is busy or unavailable; retry later.', status, seconds, 'keyVault');
+      const seconds = Math.max(
+        1,
+        Math.ceil((parseRetryAfter(error.response?.headers.get('retry-after')) ?? 5_000) / 1000),
+      );
+      return new UpstreamUnavailableError(
+        'Key Vault is busy or unavailable; retry later.',
+        status,
+        seconds,
+        'keyVault',
+      );
     }
-    if (status === undefined) return new UpstreamUnavailableError('Key Vault could not be reached; retry later.', 503, 5, 'keyVault');
+    if (status === undefined)
+      return new UpstreamUnavailableError('Key Vault could not be reached; retry later.', 503, 5, 'keyVault');
     return new UpstreamFailureError('Key Vault refused the request.', 'keyVault', error.code);
   }
   return new UpstreamFailureError('Key Vault call failed.', 'keyVault', undefined);

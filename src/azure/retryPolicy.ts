@@ -22,7 +22,10 @@ export type RetryDecision = { retry: false } | { retry: true; retryAfterMs?: num
 
 /** Thrown when retries ran out while the service still asked to wait, so the caller can pass Retry-After on. */
 export class RetryBudgetExhaustedError extends Error {
-  constructor(readonly lastError: unknown, readonly retryAfterMs: number | undefined) {
+  constructor(
+    readonly lastError: unknown,
+    readonly retryAfterMs: number | undefined,
+  ) {
     super('retry budget exhausted');
     this.name = 'RetryBudgetExhaustedError';
   }

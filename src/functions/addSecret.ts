@@ -11,7 +11,11 @@ import { registerHttpFunction } from './registry';
 const validateBody = compileSchema<SecretRequest>(secretRequestSchema);
 
 /** `POST /api/applications/{appId}/secrets`: a new secret on an app this API owns, answered with its Key Vault reference. */
-export async function addSecret(request: HttpRequest, context: InvocationContext, services: VendingServices): Promise<HttpResponseInit> {
+export async function addSecret(
+  request: HttpRequest,
+  context: InvocationContext,
+  services: VendingServices,
+): Promise<HttpResponseInit> {
   const caller = await identifyCaller(request);
   const appId = guidParameter(request, 'appId');
   const body = await readJsonBody(request, validateBody, {});

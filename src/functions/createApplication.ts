@@ -10,12 +10,23 @@ import { registerHttpFunction } from './registry';
 const validateBody = compileSchema<CreateApplicationRequest>(createApplicationRequestSchema);
 
 /** `POST /api/applications`: a new app registration, its service principal and a first secret (by reference). */
-export async function createApplication(request: HttpRequest, context: InvocationContext, services: VendingServices): Promise<HttpResponseInit> {
+export async function createApplication(
+  request: HttpRequest,
+  context: InvocationContext,
+  services: VendingServices,
+): Promise<HttpResponseInit> {
   const caller = await identifyCaller(request);
   const body = await readJsonBody(request, validateBody);
   const created = await createApplicationService(services.vending, body, caller);
-  context.log('application created', JSON.stringify({ appId: created.application.appId, keyId: created.secret?.keyId ?? null, caller: caller.id }));
-  return { status: 201, jsonBody: created, headers: { location: `/api/applications/${created.application.appId}/secrets` } };
+  context.log(
+    'application created',
+    JSON.stringify({ appId: created.application.appId, keyId: created.secret?.keyId ?? null, caller: caller.id }),
+  );
+  return {
+    status: 201,
+    jsonBody: created,
+    headers: { location: `/api/applications/${created.application.appId}/secrets` },
+  };
 }
 
 registerHttpFunction(routes.createApplication, createApplication);

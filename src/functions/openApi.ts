@@ -9,7 +9,10 @@ const { version } = packageJson;
 /** `GET /api/openapi.json`: the OpenAPI 3.0 document, with the server URL of the host that was asked. */
 export function openApi(request: HttpRequest): Promise<HttpResponseInit> {
   const origin = new URL(request.url).origin;
-  return Promise.resolve({ status: 200, jsonBody: buildOpenApiDocument(routeList, { serverUrl: `${origin}/api`, version }) });
+  return Promise.resolve({
+    status: 200,
+    jsonBody: buildOpenApiDocument(routeList, { serverUrl: `${origin}/api`, version }),
+  });
 }
 
 registerHttpFunction(routes.openApi, openApi);

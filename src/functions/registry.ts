@@ -4,7 +4,11 @@ import { RouteDefinition } from '../http/routes';
 import { vendingServices, VendingServices } from '../index';
 
 /** A route handler: parses, validates, calls a service, maps the result. Errors are thrown, not answered. */
-export type RouteHandler = (request: HttpRequest, context: InvocationContext, services: VendingServices) => Promise<HttpResponseInit>;
+export type RouteHandler = (
+  request: HttpRequest,
+  context: InvocationContext,
+  services: VendingServices,
+) => Promise<HttpResponseInit>;
 
 /** What the host calls: request and context in, a response init out. */
 export type HostHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;

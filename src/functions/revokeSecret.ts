@@ -7,7 +7,11 @@ import { guidParameter } from './pathParameters';
 import { registerHttpFunction } from './registry';
 
 /** `DELETE /api/applications/{appId}/secrets/{keyId}`: remove the credential and disable its vault version. */
-export async function revokeSecret(request: HttpRequest, context: InvocationContext, services: VendingServices): Promise<HttpResponseInit> {
+export async function revokeSecret(
+  request: HttpRequest,
+  context: InvocationContext,
+  services: VendingServices,
+): Promise<HttpResponseInit> {
   const caller = await identifyCaller(request);
   const appId = guidParameter(request, 'appId');
   const keyId = guidParameter(request, 'keyId');

@@ -3,19 +3,36 @@ import { appIdParameterPattern } from './schemas';
 
 /** Strips what OpenAPI 3.0 schema objects do not allow (`$comment`) and keeps the rest. */
 function toOpenApiSchema(schema: object): object {
-  return JSON.parse(JSON.stringify(schema, (key, value: unknown) => (key === '$comment' ? undefined : value))) as object;
+  return JSON.parse(
+    JSON.stringify(schema, (key, value: unknown) => (key === '$comment' ? undefined : value)),
+  ) as object;
 }
 
 const pathParameters: Record<string, object> = {
-  appId: { name: 'appId', in: 'path', required: true, description: 'The application (client) id.', schema: { type: 'string', pattern: appIdParameterPattern } },
-  keyId: { name: 'keyId', in: 'path', required: true, description: 'The credential keyId.', schema: { type: 'string', pattern: appIdParameterPattern } },
+  appId: {
+    name: 'appId',
+    in: 'path',
+    required: true,
+    description: 'The application (client) id.',
+    schema: { type: 'string', pattern: appIdParameterPattern },
+  },
+  keyId: {
+    name: 'keyId',
+    in: 'path',
+    required: true,
+    description: 'The credential keyId.',
+    schema: { type: 'string', pattern: appIdParameterPattern },
+  },
 };
 
 /**
  * The OpenAPI 3.0.3 document of the API, built from the route table and the same JSON Schemas ajv validates with.
  * 3.0 (not 3.1) because Logic Apps and Power Automate custom connectors import 2.0/3.0 documents.
  */
-export function buildOpenApiDocument(routes: readonly RouteDefinition[], options: { serverUrl?: string; version: string }): object {
+export function buildOpenApiDocument(
+  routes: readonly RouteDefinition[],
+  options: { serverUrl?: string; version: string },
+): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const route of routes) {
     const path = `/${route.route}`;
@@ -29,7 +46,12 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], options
         tags: [route.tag],
         ...(parameters.length > 0 ? { parameters } : {}),
         ...(route.requestSchema
-          ? { requestBody: { required: route.name === 'createApplication', content: { 'application/json': { schema: toOpenApiSchema(route.requestSchema) } } } }
+          ? {
+              requestBody: {
+                required: route.name === 'createApplication',
+                content: { 'application/json': { schema: toOpenApiSchema(route.requestSchema) } },
+              },
+            }
           : {}),
         responses: Object.fromEntries(
           Object.entries(route.responses).map(([status, [description, schema]]) => [
@@ -37,7 +59,13 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], options
             {
               description,
               ...(schema
-                ? { content: { [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: { schema: toOpenApiSchema(schema) } } }
+                ? {
+                    content: {
+                      [Number(status) >= 400 ? 'application/problem+json' : 'application/json']: {
+                        schema: toOpenApiSchema(schema),
+                      },
+                    },
+                  }
                 : {}),
             },
           ]),

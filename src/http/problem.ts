@@ -28,7 +28,13 @@ export function problemResponse(
   return {
     status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
-    body: JSON.stringify({ type: `urn:entra-app-vending:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, ...extensions }),
+    body: JSON.stringify({
+      type: `urn:entra-app-vending:problem:${code}`,
+      title: TITLES[status] ?? 'Error',
+      status,
+      detail,
+      ...extensions,
+    }),
   };
 }
 
@@ -38,13 +44,19 @@ export function problemResponse(
  */
 export function errorToResponse(error: unknown, correlationId: string): HttpResponseInit {
   if (error instanceof VendingError) {
-    const headers: Record<string, string> = error instanceof UpstreamUnavailableError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    const headers: Record<string, string> =
+      error instanceof UpstreamUnavailableError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
     const extensions = error instanceof InvalidRequestError && error.errors.length === 0 ? {} : error.extensions;
     return problemResponse(error.status, error.code, error.message, { ...extensions, correlationId }, headers);
   }
-  return problemResponse(500, 'InternalError', 'The request failed unexpectedly. Quote the correlation id when reporting it.', {
-    correlationId,
-  });
+  return problemResponse(
+    500,
+    'InternalError',
+    'The request failed unexpectedly. Quote the correlation id when reporting it.',
+    {
+      correlationId,
+    },
+  );
 }
 
 /**
@@ -53,7 +65,14 @@ export function errorToResponse(error: unknown, correlationId: string): HttpResp
  */
 export function describeErrorForLog(error: unknown): Record<string, string | number | undefined> {
   if (typeof error !== 'object' || error === null) return { name: typeof error };
-  const e = error as { name?: unknown; code?: unknown; statusCode?: unknown; status?: unknown; upstream?: unknown; upstreamCode?: unknown };
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    statusCode?: unknown;
+    status?: unknown;
+    upstream?: unknown;
+    upstreamCode?: unknown;
+  };
   return {
     name: typeof e.name === 'string' ? e.name : 'Error',
     code: typeof e.code === 'string' ? e.code : undefined,

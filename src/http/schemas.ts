@@ -16,10 +16,20 @@ export const secretRequestSchema = {
       type: 'string',
       pattern: CREDENTIAL_DISPLAY_NAME_PATTERN,
       maxLength: 64,
-      description: "The credential's name and slot: one Key Vault secret per slot, a new version per secret. Default 'default'.",
+      description:
+        "The credential's name and slot: one Key Vault secret per slot, a new version per secret. Default 'default'.",
     },
-    lifetimeDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'Days the secret is valid, from its start.' },
-    startDateTime: { type: 'string', format: 'date-time', description: 'When the secret becomes valid (now or later). Default now.' },
+    lifetimeDays: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3650,
+      description: 'Days the secret is valid, from its start.',
+    },
+    startDateTime: {
+      type: 'string',
+      format: 'date-time',
+      description: 'When the secret becomes valid (now or later). Default now.',
+    },
     endDateTime: { type: 'string', format: 'date-time', description: 'When the secret stops being valid.' },
   },
 } as const;
@@ -29,11 +39,21 @@ export const createApplicationRequestSchema = {
   additionalProperties: false,
   required: ['displayName'],
   properties: {
-    displayName: { type: 'string', minLength: 1, maxLength: 120, description: 'Display name of the new app registration.' },
+    displayName: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 120,
+      description: 'Display name of the new app registration.',
+    },
     description: { type: 'string', maxLength: 1024, description: 'Description of the app registration.' },
-    createServicePrincipal: { type: 'boolean', default: true, description: 'Also create its service principal. Default true.' },
+    createServicePrincipal: {
+      type: 'boolean',
+      default: true,
+      description: 'Also create its service principal. Default true.',
+    },
     secret: {
-      description: 'The first secret, issued in the same Graph call; false for none. Default: a secret with the default lifetime.',
+      description:
+        'The first secret, issued in the same Graph call; false for none. Default: a secret with the default lifetime.',
       oneOf: [secretRequestSchema, { type: 'boolean', enum: [false] }],
     },
   },
@@ -46,7 +66,11 @@ const keyVaultReferenceSchema = {
     secretName: { type: 'string' },
     version: { type: 'string' },
     secretUri: { type: 'string', format: 'uri', description: 'Versioned secret URI (pinned).' },
-    secretUriWithoutVersion: { type: 'string', format: 'uri', description: 'Versionless secret URI (follows rotation).' },
+    secretUriWithoutVersion: {
+      type: 'string',
+      format: 'uri',
+      description: 'Versionless secret URI (follows rotation).',
+    },
     reference: { type: 'string', description: 'App Service / Functions Key Vault reference to the versionless URI.' },
     versionedReference: { type: 'string', description: 'App Service / Functions Key Vault reference to this version.' },
   },
@@ -59,7 +83,11 @@ export const issuedSecretSchema = {
     appId: { type: 'string', pattern: GUID_PATTERN },
     keyId: { type: 'string', pattern: GUID_PATTERN },
     displayName: { type: 'string' },
-    hint: { type: 'string', nullable: true, description: 'First three characters of the secret, as Graph reports them.' },
+    hint: {
+      type: 'string',
+      nullable: true,
+      description: 'First three characters of the secret, as Graph reports them.',
+    },
     startDateTime: { type: 'string', format: 'date-time' },
     endDateTime: { type: 'string', format: 'date-time' },
     keyVault: keyVaultReferenceSchema,

@@ -25,7 +25,10 @@ export interface FieldProblem {
 export class InvalidRequestError extends VendingError {
   readonly status = 400;
   readonly code = 'InvalidRequest';
-  constructor(message: string, readonly errors: readonly FieldProblem[] = []) {
+  constructor(
+    message: string,
+    readonly errors: readonly FieldProblem[] = [],
+  ) {
     super(message, errors.length > 0 ? { errors } : {});
   }
 }
@@ -34,7 +37,10 @@ export class InvalidRequestError extends VendingError {
 export class LifetimePolicyError extends VendingError {
   readonly status = 422;
   readonly code = 'LifetimePolicyViolation';
-  constructor(message: string, readonly maxLifetimeDays: number) {
+  constructor(
+    message: string,
+    readonly maxLifetimeDays: number,
+  ) {
     super(message, { maxLifetimeDays });
   }
 }
@@ -68,7 +74,11 @@ export class UpstreamUnavailableError extends VendingError {
 export class UpstreamFailureError extends VendingError {
   readonly status = 502;
   readonly code = 'UpstreamFailure';
-  constructor(message: string, readonly upstream: 'graph' | 'keyVault', readonly upstreamCode: string | undefined) {
+  constructor(
+    message: string,
+    readonly upstream: 'graph' | 'keyVault',
+    readonly upstreamCode: string | undefined,
+  ) {
     super(message, { upstream });
   }
 }

@@ -35,7 +35,10 @@ export interface IssuedSecret {
 }
 
 /** Turns a secret request into the password to ask Graph for (policy applied; throws on violation). */
-export function planPassword(deps: Pick<VendingDependencies, 'lifetimePolicy' | 'clock'>, request: SecretRequest): PasswordRequest {
+export function planPassword(
+  deps: Pick<VendingDependencies, 'lifetimePolicy' | 'clock'>,
+  request: SecretRequest,
+): PasswordRequest {
   const window = decideCredentialWindow(request, deps.lifetimePolicy, deps.clock());
   return { displayName: request.displayName ?? DEFAULT_CREDENTIAL_DISPLAY_NAME, ...window };
 }
@@ -74,13 +77,21 @@ export async function storeIssuedPassword(
  * If the vault write fails the credential is removed again before the error goes up, so no credential is left
  * without its stored secret.
  */
-export async function issueSecret(deps: VendingDependencies, appId: string, request: SecretRequest, caller: Caller): Promise<IssuedSecret> {
+export async function issueSecret(
+  deps: VendingDependencies,
+  appId: string,
+  request: SecretRequest,
+  caller: Caller,
+): Promise<IssuedSecret> {
   const password = await deps.directory.addPassword(appId, planPassword(deps, request));
   try {
     return await storeIssuedPassword(deps, { appId }, password, caller);
   } catch (storeError) {
     await deps.directory.removePassword(appId, password.keyId).catch(() => {
-      deps.warn('A credential was issued but could not be stored or removed; remove it by hand.', { appId, keyId: password.keyId });
+      deps.warn('A credential was issued but could not be stored or removed; remove it by hand.', {
+        appId,
+        keyId: password.keyId,
+      });
     });
     throw storeError;
   }

@@ -15,7 +15,10 @@ export interface KeyVaultReference {
 }
 
 /** Builds the reference for a stored version of a secret in the vault at `vaultUrl`. */
-export function keyVaultReferenceFor(vaultUrl: string, stored: Pick<StoredSecretVersion, 'name' | 'version'>): KeyVaultReference {
+export function keyVaultReferenceFor(
+  vaultUrl: string,
+  stored: Pick<StoredSecretVersion, 'name' | 'version'>,
+): KeyVaultReference {
   const base = vaultUrl.replace(/\/+$/, '');
   const secretUriWithoutVersion = `${base}/secrets/${stored.name}`;
   const secretUri = `${secretUriWithoutVersion}/${stored.version}`;

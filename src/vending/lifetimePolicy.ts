@@ -26,13 +26,16 @@ export interface CredentialWindow {
 function parseInstant(value: string, field: string): Date {
   // RFC 3339 with an explicit offset: a date-time without a zone would be read in the server's zone.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) {
-    throw new InvalidRequestError(`${field} must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T12:00:00Z.`, [
-      { pointer: `/${field}`, detail: 'must be an RFC 3339 date-time with a time zone' },
-    ]);
+    throw new InvalidRequestError(
+      `${field} must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T12:00:00Z.`,
+      [{ pointer: `/${field}`, detail: 'must be an RFC 3339 date-time with a time zone' }],
+    );
   }
   const instant = new Date(value);
   if (Number.isNaN(instant.getTime())) {
-    throw new InvalidRequestError(`${field} is not a valid date-time.`, [{ pointer: `/${field}`, detail: 'is not a valid date-time' }]);
+    throw new InvalidRequestError(`${field} is not a valid date-time.`, [
+      { pointer: `/${field}`, detail: 'is not a valid date-time' },
+    ]);
   }
   return instant;
 }

@@ -55,11 +55,16 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
   }
   /** The vault value of a reference, read back as the operator (Key Vault Secrets User) with the official client. */
   async function readBack(ref: KeyVaultRef): Promise<string | undefined> {
-    const secret = await secretClientAs(sandbox().endpoints, 'operator').getSecret(ref.secretName, { version: ref.version });
+    const secret = await secretClientAs(sandbox().endpoints, 'operator').getSecret(ref.secretName, {
+      version: ref.version,
+    });
     return secret.value;
   }
   async function createApp(body: Record<string, unknown> = {}): Promise<Created> {
-    const answer = await api<Created>('POST', '/applications', { displayName: `e2e-${Math.random().toString(36).slice(2, 8)}`, ...body });
+    const answer = await api<Created>('POST', '/applications', {
+      displayName: `e2e-${Math.random().toString(36).slice(2, 8)}`,
+      ...body,
+    });
     expect(answer.status).toBe(201);
     return answer.body;
   }
@@ -75,7 +80,10 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     await clearLogs();
     const health = await api('GET', '/health');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
-    const openApi = await api<{ openapi: string; paths: Record<string, Record<string, { operationId: string }>> }>('GET', '/openapi.json');
+    const openApi = await api<{ openapi: string; paths: Record<string, Record<string, { operationId: string }>> }>(
+      'GET',
+      '/openapi.json',
+    );
     expect(openApi.status).toBe(200);
     expect(openApi.body.openapi).toBe('3.0.3');
     expect(openApi.body.paths['/applications/{appId}/secrets']?.post?.operationId).toBe('addSecret');
@@ -103,7 +111,9 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(Date.parse(secret.startDateTime)).toBeGreaterThanOrEqual(before - 1000);
     const { keyVault } = secret;
     expect(keyVault.secretName).toBe(`app-${created.application.appId}-primary`);
-    expect(keyVault.secretUri).toBe(`${sandbox().endpoints.keyVault.url}/secrets/${keyVault.secretName}/${keyVault.version}`);
+    expect(keyVault.secretUri).toBe(
+      `${sandbox().endpoints.keyVault.url}/secrets/${keyVault.secretName}/${keyVault.version}`,
+    );
     expect(keyVault.reference).toBe(`@Microsoft.KeyVault(SecretUri=${keyVault.secretUriWithoutVersion})`);
     expect(keyVault.versionedReference).toBe(`@Microsoft.KeyVault(SecretUri=${keyVault.secretUri})`);
 
@@ -112,7 +122,8 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(value!.slice(0, 3)).toBe(secret.hint);
 
     // The vault version carries the credential's window and links back to it.
-    const properties = (await secretClientAs(sandbox().endpoints, 'operator').getSecret(keyVault.secretName)).properties;
+    const properties = (await secretClientAs(sandbox().endpoints, 'operator').getSecret(keyVault.secretName))
+      .properties;
     expect(properties.tags).toMatchObject({ appId: secret.appId, keyId: secret.keyId, managedBy: 'entra-app-vending' });
     expect(properties.expiresOn?.getTime()).toBe(Math.floor(Date.parse(secret.endDateTime) / 1000) * 1000);
     expect(properties.notBefore?.getTime()).toBe(Math.floor(Date.parse(secret.startDateTime) / 1000) * 1000);
@@ -125,7 +136,9 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     const added = await api<IssuedSecret>('POST', `/applications/${created.application.appId}/secrets`, {});
     expect(added.status).toBe(201);
     const graphCalls = (await callsSince(graphControl())).filter((c) => c.principal === 'functionIdentity');
-    expect(graphCalls.map((c) => `${c.method} ${c.path}`)).toEqual([`POST /v1.0/applications(appId='${created.application.appId}')/addPassword`]);
+    expect(graphCalls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      `POST /v1.0/applications(appId='${created.application.appId}')/addPassword`,
+    ]);
     expect((await callsSince(vaultControl())).map((c) => `${c.method} ${c.status}`)).toEqual(['PUT 200']);
 
     expect(added.body.keyVault.secretName).toBe(created.secret!.keyVault.secretName);
@@ -152,7 +165,10 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
   it('lists credentials with status and references, never values', async () => {
     const created = await createApp({ secret: { lifetimeDays: 120 } });
     const appId = created.application.appId;
-    const soon = await api<IssuedSecret>('POST', `/applications/${appId}/secrets`, { displayName: 'soon', lifetimeDays: 5 });
+    const soon = await api<IssuedSecret>('POST', `/applications/${appId}/secrets`, {
+      displayName: 'soon',
+      lifetimeDays: 5,
+    });
     // A credential made by hand with Graph's two-year default, and one already expired: not issued through the API.
     const now = Date.now();
     await control(graphControl(), 'POST', 'credentials', {
@@ -177,7 +193,9 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(byName.soon?.keyVault?.version).toBe(soon.body.keyVault.version);
     expect(byName.default?.keyVault?.version).toBe(created.secret!.keyVault.version);
     expect(byName['by-hand']?.keyVault).toBeNull();
-    expect(listed.body.secrets.map((s) => s.endDateTime)).toEqual([...listed.body.secrets.map((s) => s.endDateTime)].sort());
+    expect(listed.body.secrets.map((s) => s.endDateTime)).toEqual(
+      [...listed.body.secrets.map((s) => s.endDateTime)].sort(),
+    );
   });
 
   it('revokes: the credential leaves the app and its vault version is disabled', async () => {
@@ -190,7 +208,9 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     const listed = await api<Listed>('GET', `/applications/${appId}/secrets`);
     expect(listed.body.secrets.map((s) => s.keyId)).toEqual([keep.body.keyId]);
     const vault = secretClientAs(sandbox().endpoints, 'operator');
-    const error = await vault.getSecret(created.secret!.keyVault.secretName, { version: created.secret!.keyVault.version }).catch((e: unknown) => e);
+    const error = await vault
+      .getSecret(created.secret!.keyVault.secretName, { version: created.secret!.keyVault.version })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RestError);
     expect((error as RestError).statusCode).toBe(403);
     expect((error as RestError).code).toBe('Forbidden');
@@ -207,7 +227,11 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     const tooLong = await api('POST', '/applications', { displayName: 'too-long', secret: { lifetimeDays: 181 } });
     expect(tooLong.status).toBe(422);
     expect(tooLong.contentType).toBe('application/problem+json');
-    expect(tooLong.body).toMatchObject({ status: 422, maxLifetimeDays: 180, type: 'urn:entra-app-vending:problem:LifetimePolicyViolation' });
+    expect(tooLong.body).toMatchObject({
+      status: 422,
+      maxLifetimeDays: 180,
+      type: 'urn:entra-app-vending:problem:LifetimePolicyViolation',
+    });
     expect(String(tooLong.body.detail)).toContain('180 days');
     expect(await callsSince(graphControl())).toEqual([]);
 
@@ -231,7 +255,10 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(answer.status).toBe(422);
     expect(answer.body.type).toBe('urn:entra-app-vending:problem:TenantCredentialPolicyViolation');
     expect(String(answer.body.detail)).toMatch(/shorter/);
-    const within = await api('POST', '/applications', { displayName: 'tenant-policy-ok', secret: { lifetimeDays: 20 } });
+    const within = await api('POST', '/applications', {
+      displayName: 'tenant-policy-ok',
+      secret: { lifetimeDays: 20 },
+    });
     expect(within.status).toBe(201);
   });
 
@@ -267,7 +294,10 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     const missing = await api('POST', '/applications/00000000-0000-4000-8000-000000000001/secrets', {});
     expect(missing.status).toBe(404);
     const admin = graphClientAs(sandbox().endpoints, 'tenantAdmin');
-    const legacy = (await admin.api(`/applications(appId='${NOT_OURS_APP_ID}')`).select(['passwordCredentials']).get()) as {
+    const legacy = (await admin
+      .api(`/applications(appId='${NOT_OURS_APP_ID}')`)
+      .select(['passwordCredentials'])
+      .get()) as {
       passwordCredentials: unknown[];
     };
     expect(legacy.passwordCredentials).toEqual([]);
@@ -280,7 +310,10 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(answer.status).toBe(502);
     expect(answer.body).toMatchObject({ upstream: 'keyVault' });
     const admin = graphClientAs(sandbox().endpoints, 'tenantAdmin');
-    const app = (await admin.api(`/applications(appId='${created.application.appId}')`).select(['passwordCredentials']).get()) as {
+    const app = (await admin
+      .api(`/applications(appId='${created.application.appId}')`)
+      .select(['passwordCredentials'])
+      .get()) as {
       passwordCredentials: unknown[];
     };
     expect(app.passwordCredentials).toEqual([]);
@@ -292,23 +325,39 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     const answer = await api('POST', '/applications', { displayName });
     expect(answer.status).toBe(502);
     const admin = graphClientAs(sandbox().endpoints, 'tenantAdmin');
-    const found = (await admin.api('/applications').filter(`displayName eq '${displayName}'`).get()) as { value: unknown[] };
+    const found = (await admin.api('/applications').filter(`displayName eq '${displayName}'`).get()) as {
+      value: unknown[];
+    };
     expect(found.value).toEqual([]);
   });
 
   it('retries Graph throttling (Retry-After) and succeeds', async () => {
     const created = await createApp({ secret: false });
-    await control(graphControl(), 'POST', 'faults', { method: 'POST', pathPattern: 'addPassword$', status: 429, count: 2, retryAfterSeconds: 0 });
+    await control(graphControl(), 'POST', 'faults', {
+      method: 'POST',
+      pathPattern: 'addPassword$',
+      status: 429,
+      count: 2,
+      retryAfterSeconds: 0,
+    });
     await clearLogs();
     const answer = await api('POST', `/applications/${created.application.appId}/secrets`, {});
     expect(answer.status).toBe(201);
-    const statuses = (await callsSince(graphControl())).filter((c) => c.path.endsWith('addPassword')).map((c) => c.status);
+    const statuses = (await callsSince(graphControl()))
+      .filter((c) => c.path.endsWith('addPassword'))
+      .map((c) => c.status);
     expect(statuses).toEqual([429, 429, 200]);
   });
 
   it('answers 429 with Retry-After when Graph keeps throttling', async () => {
     const created = await createApp({ secret: false });
-    await control(graphControl(), 'POST', 'faults', { method: 'POST', pathPattern: 'addPassword$', status: 429, count: 50, retryAfterSeconds: 0 });
+    await control(graphControl(), 'POST', 'faults', {
+      method: 'POST',
+      pathPattern: 'addPassword$',
+      status: 429,
+      count: 50,
+      retryAfterSeconds: 0,
+    });
     const answer = await api('POST', `/applications/${created.application.appId}/secrets`, {});
     expect(answer.status).toBe(429);
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);

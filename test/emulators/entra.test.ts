@@ -19,7 +19,7 @@ describe('Entra emulator through @azure/identity', () => {
     });
   }
 
-  it('issues a Graph token with the principal\'s application permissions to ClientSecretCredential', async () => {
+  it("issues a Graph token with the principal's application permissions to ClientSecretCredential", async () => {
     const { endpoints } = emulators();
     const token = await clientSecretCredential('tenantAdmin').getToken('https://graph.microsoft.com/.default');
     expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now() + 3000 * 1000);
@@ -37,7 +37,7 @@ describe('Entra emulator through @azure/identity', () => {
     expect((claims.exp as number) - (claims.iat as number)).toBe(3599);
   });
 
-  it('issues v2.0 tokens for the vending API carrying the caller\'s app roles, verifiable against the JWKS', async () => {
+  it("issues v2.0 tokens for the vending API carrying the caller's app roles, verifiable against the JWKS", async () => {
     const { endpoints } = emulators();
     const token = await clientSecretCredential('portal').getToken(`${endpoints.vendingApi.identifierUri}/.default`);
     const claims = decodeClaims(token.token);
@@ -48,26 +48,33 @@ describe('Entra emulator through @azure/identity', () => {
       roles: ['App.Create', 'Secret.Create'],
       ver: '2.0',
     });
-    const discovery = (await (await fetch(`${endpoints.entra.authorityHost}/${endpoints.tenantId}/v2.0/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    const discovery = (await (
+      await fetch(`${endpoints.entra.authorityHost}/${endpoints.tenantId}/v2.0/.well-known/openid-configuration`)
+    ).json()) as Record<string, string>;
     expect(discovery.issuer).toBe(endpoints.entra.issuer);
     expect(discovery.jwks_uri).toBe(endpoints.entra.jwksUri);
     const jwks = (await (await fetch(endpoints.entra.jwksUri)).json()) as { keys: { kid: string; kty: string }[] };
-    const header = JSON.parse(Buffer.from(token.token.split('.')[0]!, 'base64url').toString('utf8')) as { kid: string; alg: string };
+    const header = JSON.parse(Buffer.from(token.token.split('.')[0]!, 'base64url').toString('utf8')) as {
+      kid: string;
+      alg: string;
+    };
     expect(header.alg).toBe('RS256');
     expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
   });
 
   it('refuses a wrong client secret with AADSTS7000215', async () => {
-    await expect(clientSecretCredential('portal', 'not-the-secret').getToken('https://graph.microsoft.com/.default')).rejects.toThrow(
-      /invalid_client.*AADSTS7000215/s,
-    );
+    await expect(
+      clientSecretCredential('portal', 'not-the-secret').getToken('https://graph.microsoft.com/.default'),
+    ).rejects.toThrow(/invalid_client.*AADSTS7000215/s);
   });
 
   it('refuses an unknown resource with AADSTS500011', async () => {
-    await expect(clientSecretCredential('portal').getToken('https://unknown.example/.default')).rejects.toThrow(/AADSTS500011/);
+    await expect(clientSecretCredential('portal').getToken('https://unknown.example/.default')).rejects.toThrow(
+      /AADSTS500011/,
+    );
   });
 
-  it('answers the raw token endpoint with Entra\'s error shape', async () => {
+  it("answers the raw token endpoint with Entra's error shape", async () => {
     const { endpoints } = emulators();
     const response = await fetch(`${endpoints.entra.authorityHost}/${endpoints.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
@@ -77,7 +84,9 @@ describe('Entra emulator through @azure/identity', () => {
     expect(response.status).toBe(400);
     const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ error: 'unsupported_grant_type', error_codes: [70003] });
-    expect(Object.keys(body)).toEqual(expect.arrayContaining(['error_description', 'timestamp', 'trace_id', 'correlation_id']));
+    expect(Object.keys(body)).toEqual(
+      expect.arrayContaining(['error_description', 'timestamp', 'trace_id', 'correlation_id']),
+    );
   });
 
   describe('managed identity endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER)', () => {
@@ -102,30 +111,46 @@ describe('Entra emulator through @azure/identity', () => {
       });
       // A second call is served from the credential's cache: the endpoint was asked once.
       await credential.getToken('https://graph.microsoft.com/.default');
-      const log = await control<{ path: string; principal: string }[]>(`${emulators().services.managedIdentity.url}/_emulator`, 'GET', 'requests');
+      const log = await control<{ path: string; principal: string }[]>(
+        `${emulators().services.managedIdentity.url}/_emulator`,
+        'GET',
+        'requests',
+      );
       expect(log.filter((e) => e.path === '/msi/token')).toHaveLength(1);
       expect(log[0]!.principal).toBe('functionIdentity');
     });
 
     it('refuses a request with the wrong identity header', async () => {
       const { endpoints } = emulators();
-      const response = await fetch(`${endpoints.managedIdentity.endpoint}?api-version=2019-08-01&resource=https://vault.azure.net&client_id=${endpoints.managedIdentity.clientId}`, {
-        headers: { 'x-identity-header': 'wrong' },
-      });
+      const response = await fetch(
+        `${endpoints.managedIdentity.endpoint}?api-version=2019-08-01&resource=https://vault.azure.net&client_id=${endpoints.managedIdentity.clientId}`,
+        {
+          headers: { 'x-identity-header': 'wrong' },
+        },
+      );
       expect(response.status).toBe(401);
     });
 
     it('refuses a client id that is no managed identity with 400, so MSAL does not retry', async () => {
       const { endpoints } = emulators();
       const credential = new ManagedIdentityCredential({ clientId: endpoints.principals.portal!.clientId });
-      await expect(credential.getToken('https://vault.azure.net/.default')).rejects.toThrow(/Unable to load the requested managed identity/);
+      await expect(credential.getToken('https://vault.azure.net/.default')).rejects.toThrow(
+        /Unable to load the requested managed identity/,
+      );
     });
   });
 
-  it('injects faults into the token endpoint with Entra\'s error body and Retry-After', async () => {
+  it("injects faults into the token endpoint with Entra's error body and Retry-After", async () => {
     const { endpoints } = emulators();
-    await control(`${endpoints.entra.authorityHost}/_emulator`, 'POST', 'faults', { method: 'POST', pathPattern: 'token$', status: 429, retryAfterSeconds: 3 });
-    const response = await fetch(`${endpoints.entra.authorityHost}/${endpoints.tenantId}/oauth2/v2.0/token`, { method: 'POST' });
+    await control(`${endpoints.entra.authorityHost}/_emulator`, 'POST', 'faults', {
+      method: 'POST',
+      pathPattern: 'token$',
+      status: 429,
+      retryAfterSeconds: 3,
+    });
+    const response = await fetch(`${endpoints.entra.authorityHost}/${endpoints.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+    });
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('3');
     expect(((await response.json()) as { error: string }).error).toBe('temporarily_unavailable');

@@ -179,11 +179,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
 
     const start = '2030-01-01T00:00:00Z';
     const end = '2030-03-01T00:00:00Z';
-    const byAppId = (await mi
-      .api(`/applications(appId='${app.appId}')/addPassword`)
-      .post({
-        passwordCredential: { displayName: 'by-app-id', startDateTime: start, endDateTime: end },
-      })) as PasswordCredential;
+    const byAppId = (await mi.api(`/applications(appId='${app.appId}')/addPassword`).post({
+      passwordCredential: { displayName: 'by-app-id', startDateTime: start, endDateTime: end },
+    })) as PasswordCredential;
     expect(new Date(byAppId.startDateTime).toISOString()).toBe('2030-01-01T00:00:00.000Z');
     expect(new Date(byAppId.endDateTime).toISOString()).toBe('2030-03-01T00:00:00.000Z');
     expect(emulators().issuedSecretTexts()).toEqual(expect.arrayContaining([byId.secretText, byAppId.secretText]));

@@ -28,5 +28,7 @@ export function graphClientAs(endpoints: EmulatorEndpoints, name: string): Clien
 
 /** The official SecretClient as a seeded principal, pointed at the Key Vault emulator. */
 export function secretClientAs(endpoints: EmulatorEndpoints, name: string): SecretClient {
-  return new SecretClient(endpoints.keyVault.url, principalCredential(endpoints, name), { disableChallengeResourceVerification: true });
+  return new SecretClient(endpoints.keyVault.url, principalCredential(endpoints, name), {
+    disableChallengeResourceVerification: true,
+  });
 }

@@ -27,7 +27,12 @@ export function useEmulators(): () => RunningEmulators {
 }
 
 /** Calls an emulator's control plane (`/_emulator/...`) and returns the parsed JSON answer. */
-export async function control<T = unknown>(controlUrl: string, method: string, name: string, body?: unknown): Promise<T> {
+export async function control<T = unknown>(
+  controlUrl: string,
+  method: string,
+  name: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`${controlUrl}/${name}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },

@@ -11,7 +11,10 @@ export interface Capture {
  * Starts the sandbox stack in this test file's process (emulators on free ports, the API's registered handlers
  * served over HTTP, no Azurite: nothing here uses storage yet) and captures every log line the API writes.
  */
-export function useSandbox(options: Pick<SandboxOptions, 'settings'> = {}): { sandbox: () => RunningSandbox; capture: Capture } {
+export function useSandbox(options: Pick<SandboxOptions, 'settings'> = {}): {
+  sandbox: () => RunningSandbox;
+  capture: Capture;
+} {
   let running: RunningSandbox | undefined;
   const capture: Capture = { responseBodies: [], logLines: [] };
   const consoleMethods = ['log', 'info', 'warn', 'error', 'debug'] as const;
@@ -33,7 +36,9 @@ export function useSandbox(options: Pick<SandboxOptions, 'settings'> = {}): { sa
       azurite: false,
       writeEndpointsFile: false,
       logHandler: (level, ...args) => {
-        capture.logLines.push(`[${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+        capture.logLines.push(
+          `[${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`,
+        );
       },
       ...(options.settings ? { settings: options.settings } : {}),
     });

@@ -23,11 +23,18 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     // Read by ManagedIdentityCredential itself, as in App Service.
     process.env.IDENTITY_ENDPOINT = settings.IDENTITY_ENDPOINT;
     process.env.IDENTITY_HEADER = settings.IDENTITY_HEADER;
-    services = composeServices(loadConfig({ ...settings, SECRET_MAX_LIFETIME_DAYS: '60', SECRET_DEFAULT_LIFETIME_DAYS: '14' }));
+    services = composeServices(
+      loadConfig({ ...settings, SECRET_MAX_LIFETIME_DAYS: '60', SECRET_DEFAULT_LIFETIME_DAYS: '14' }),
+    );
   });
 
   const post = (url: string, body: unknown): HttpRequest =>
-    new HttpRequest({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body: { string: JSON.stringify(body) } });
+    new HttpRequest({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      body: { string: JSON.stringify(body) },
+    });
 
   it('registers every route in the one table', () => {
     expect([...registeredHttpFunctions.keys()].sort()).toEqual(
@@ -37,15 +44,24 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
 
   it('creates, adds, lists and revokes through the handlers, with the configured policy', async () => {
     const create = toHttpHandler(createApplication, () => services);
-    const created = await create(post('http://localhost/api/applications', { displayName: 'handler-app' }), context('createApplication'));
+    const created = await create(
+      post('http://localhost/api/applications', { displayName: 'handler-app' }),
+      context('createApplication'),
+    );
     expect(created.status).toBe(201);
-    const body = created.jsonBody as { application: { appId: string }; secret: { keyId: string; startDateTime: string; endDateTime: string } };
+    const body = created.jsonBody as {
+      application: { appId: string };
+      secret: { keyId: string; startDateTime: string; endDateTime: string };
+    };
     const appId = body.application.appId;
     expect(Date.parse(body.secret.endDateTime) - Date.parse(body.secret.startDateTime)).toBe(14 * 24 * 3600 * 1000);
 
     const add = toHttpHandler(addSecret, () => services);
     // Route parameters come from the host's route match: without them the appId is missing → 400, no Graph call.
-    const noParams = await add(post(`http://localhost/api/applications/${appId}/secrets`, { lifetimeDays: 61 }), context('addSecret'));
+    const noParams = await add(
+      post(`http://localhost/api/applications/${appId}/secrets`, { lifetimeDays: 61 }),
+      context('addSecret'),
+    );
     expect(noParams.status).toBe(400);
     const withParams = new HttpRequest({
       method: 'POST',
@@ -59,8 +75,13 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     expect(JSON.parse(refused.body as string)).toMatchObject({ maxLifetimeDays: 60 });
 
     const list = toHttpHandler(listSecrets, () => services);
-    const listed = await list(new HttpRequest({ method: 'GET', url: `http://localhost/api/applications/${appId}/secrets`, params: { appId } }), context('listSecrets'));
-    expect((listed.jsonBody as { secrets: { keyId: string }[] }).secrets.map((s) => s.keyId)).toEqual([body.secret.keyId]);
+    const listed = await list(
+      new HttpRequest({ method: 'GET', url: `http://localhost/api/applications/${appId}/secrets`, params: { appId } }),
+      context('listSecrets'),
+    );
+    expect((listed.jsonBody as { secrets: { keyId: string }[] }).secrets.map((s) => s.keyId)).toEqual([
+      body.secret.keyId,
+    ]);
 
     const revoke = toHttpHandler(revokeSecret, () => services);
     const revoked = await revoke(
@@ -73,7 +94,10 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
   });
 
   it('answers unknown failures with a 500 problem that carries only a correlation id', async () => {
-    const failing = toHttpHandler(() => Promise.reject(new Error('token=eyJhbGciOi... leaked upstream text')), () => services);
+    const failing = toHttpHandler(
+      () => Promise.reject(new Error('token=eyJhbGciOi... leaked upstream text')),
+      () => services,
+    );
     const ctx = context('boom');
     const answer = await failing(new HttpRequest({ method: 'GET', url: 'http://localhost/api/x' }), ctx);
     expect(answer.status).toBe(500);
@@ -86,7 +110,8 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
 
   it('serves health and the OpenAPI document without services', async () => {
     expect((await health()).jsonBody).toEqual({ status: 'ok' });
-    const doc = (await openApi(new HttpRequest({ method: 'GET', url: 'https://vending.example/api/openapi.json' }))).jsonBody as {
+    const doc = (await openApi(new HttpRequest({ method: 'GET', url: 'https://vending.example/api/openapi.json' })))
+      .jsonBody as {
       servers: { url: string }[];
     };
     expect(doc.servers[0]!.url).toBe('https://vending.example/api');
