@@ -1,0 +1,175 @@
+import { appSettingsSchema, ConfigError, loadConfig } from '../../src/config';
+
+const CLIENT_ID = '5b1f0c3e-8a2d-4c6b-9e7f-0a1b2c3d4e5f';
+const BASE = { KEY_VAULT_URL: 'https://kv-vending.vault.azure.net', AZURE_CLIENT_ID: CLIENT_ID };
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to every optional setting', () => {
+    const config = loadConfig({ ...BASE });
+    const p = appSettingsSchema.properties;
+    expect(config).toEqual({
+      keyVaultUrl: BASE.KEY_VAULT_URL,
+      managedIdentityClientId: CLIENT_ID,
+      graph: {
+        baseUrl: p.GRAPH_BASE_URL.default,
+        tokenScope: p.GRAPH_TOKEN_SCOPE.default,
+        customHosts: ['graph.microsoft.com'],
+      },
+      keyVaultVerifyChallengeResource: p.KEY_VAULT_VERIFY_CHALLENGE_RESOURCE.default,
+      secretLifetime: {
+        maxDays: p.SECRET_MAX_LIFETIME_DAYS.default,
+        defaultDays: p.SECRET_DEFAULT_LIFETIME_DAYS.default,
+        expiringWithinDays: p.SECRET_EXPIRING_WITHIN_DAYS.default,
+      },
+      expiryScanSchedule: p.EXPIRY_SCAN_SCHEDULE.default,
+      api: { audience: undefined, tenantId: undefined },
+    });
+    // The defaults are typed values, not strings.
+    expect(typeof config.secretLifetime.maxDays).toBe('number');
+    expect(config.keyVaultVerifyChallengeResource).toBe(true);
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({ ...BASE, SECRET_MAX_LIFETIME_DAYS: '', GRAPH_BASE_URL: '', API_AUDIENCE: '' });
+    expect(config.secretLifetime.maxDays).toBe(appSettingsSchema.properties.SECRET_MAX_LIFETIME_DAYS.default);
+    expect(config.graph.baseUrl).toBe('https://graph.microsoft.com');
+    expect(config.api.audience).toBeUndefined();
+  });
+
+  it('coerces numbers and booleans from their string form', () => {
+    const config = loadConfig({
+      ...BASE,
+      SECRET_MAX_LIFETIME_DAYS: '365',
+      SECRET_DEFAULT_LIFETIME_DAYS: '30',
+      SECRET_EXPIRING_WITHIN_DAYS: '14',
+      KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: 'false',
+    });
+    expect(config.secretLifetime).toEqual({ maxDays: 365, defaultDays: 30, expiringWithinDays: 14 });
+    expect(config.keyVaultVerifyChallengeResource).toBe(false);
+    expect(loadConfig({ ...BASE, KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: 'true' }).keyVaultVerifyChallengeResource).toBe(
+      true,
+    );
+  });
+
+  it('passes the optional API settings through', () => {
+    const tenant = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+    const config = loadConfig({
+      ...BASE,
+      API_AUDIENCE: 'api://vending',
+      API_TENANT_ID: tenant,
+      EXPIRY_SCAN_SCHEDULE: '0 30 5 * * 1-5',
+    });
+    expect(config.api).toEqual({ audience: 'api://vending', tenantId: tenant });
+    expect(config.expiryScanSchedule).toBe('0 30 5 * * 1-5');
+  });
+
+  it('returns a deeply frozen object', () => {
+    const config = loadConfig({ ...BASE });
+    for (const part of [config, config.graph, config.graph.customHosts, config.secretLifetime, config.api]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(() => {
+      (config as { keyVaultUrl: string }).keyVaultUrl = 'https://evil.vault.azure.net';
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.secretLifetime as { maxDays: number }).maxDays = 9999;
+    }).toThrow(TypeError);
+    expect(config.secretLifetime.maxDays).toBe(180);
+  });
+
+  it('does not modify the environment it reads', () => {
+    const env = { ...BASE, SECRET_MAX_LIFETIME_DAYS: '200' };
+    const copy = { ...env };
+    loadConfig(env);
+    expect(env).toEqual(copy);
+  });
+
+  it('trims trailing slashes from the vault and Graph URLs', () => {
+    const config = loadConfig({
+      ...BASE,
+      KEY_VAULT_URL: 'https://kv-vending.vault.azure.net///',
+      GRAPH_BASE_URL: 'https://graph.microsoft.us/',
+    });
+    expect(config.keyVaultUrl).toBe('https://kv-vending.vault.azure.net');
+    expect(config.graph.baseUrl).toBe('https://graph.microsoft.us');
+    expect(config.graph.customHosts).toEqual(['graph.microsoft.us']);
+  });
+
+  it('lists the Graph host without its port as the custom host', () => {
+    const config = loadConfig({
+      ...BASE,
+      GRAPH_BASE_URL: 'https://localhost:8443/',
+      GRAPH_TOKEN_SCOPE: 'https://localhost/.default',
+    });
+    expect(config.graph.baseUrl).toBe('https://localhost:8443');
+    expect(config.graph.customHosts).toEqual(['localhost']);
+    expect(config.graph.tokenScope).toBe('https://localhost/.default');
+  });
+
+  it('throws one ConfigError listing every bad setting at once', () => {
+    const error = configError({
+      AZURE_CLIENT_ID: 'not-a-uuid',
+      SECRET_MAX_LIFETIME_DAYS: '0',
+      SECRET_EXPIRING_WITHIN_DAYS: 'soon',
+    });
+    const byKey = (key: string) => error.problems.filter((p) => p.includes(key));
+    expect(byKey('KEY_VAULT_URL')).toHaveLength(1);
+    expect(byKey('AZURE_CLIENT_ID')).toHaveLength(1);
+    expect(byKey('SECRET_MAX_LIFETIME_DAYS')).toHaveLength(1);
+    expect(byKey('SECRET_EXPIRING_WITHIN_DAYS')).toHaveLength(1);
+    expect(error.problems).toHaveLength(4);
+    for (const problem of error.problems) expect(error.message).toContain(problem);
+    expect(error.name).toBe('ConfigError');
+  });
+
+  it('names a missing required setting as required', () => {
+    const error = configError({ KEY_VAULT_URL: BASE.KEY_VAULT_URL });
+    expect(error.problems).toEqual([expect.stringMatching(/^AZURE_CLIENT_ID .*required/)]);
+  });
+
+  it.each([
+    ['KEY_VAULT_URL', 'http://kv-vending.vault.azure.net'],
+    ['KEY_VAULT_URL', 'kv-vending.vault.azure.net'],
+    ['GRAPH_BASE_URL', 'http://graph.microsoft.com'],
+    ['GRAPH_TOKEN_SCOPE', 'https://graph.microsoft.com/User.Read'],
+    ['AZURE_CLIENT_ID', '5b1f0c3e8a2d4c6b9e7f0a1b2c3d4e5f'],
+    ['API_TENANT_ID', 'contoso.onmicrosoft.com'],
+    ['KEY_VAULT_VERIFY_CHALLENGE_RESOURCE', 'yes'],
+    ['SECRET_MAX_LIFETIME_DAYS', '731'],
+    ['SECRET_MAX_LIFETIME_DAYS', '1.5'],
+    ['SECRET_MAX_LIFETIME_DAYS', 'ninety'],
+    ['SECRET_DEFAULT_LIFETIME_DAYS', '0'],
+    ['SECRET_EXPIRING_WITHIN_DAYS', '366'],
+    ['EXPIRY_SCAN_SCHEDULE', '0 6 * * *'],
+  ])('refuses %s=%p, naming it', (key, value) => {
+    const error = configError({ ...BASE, [key]: value });
+    expect(error.problems.length).toBeGreaterThanOrEqual(1);
+    for (const problem of error.problems) expect(problem).toContain(key);
+  });
+
+  it('refuses a default lifetime longer than the maximum, and accepts them equal', () => {
+    const error = configError({ ...BASE, SECRET_MAX_LIFETIME_DAYS: '100', SECRET_DEFAULT_LIFETIME_DAYS: '101' });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toContain('SECRET_DEFAULT_LIFETIME_DAYS');
+    expect(error.problems[0]).toContain('SECRET_MAX_LIFETIME_DAYS');
+    // The default of 90 days is over a max of 60 too.
+    expect(configError({ ...BASE, SECRET_MAX_LIFETIME_DAYS: '60' }).problems).toHaveLength(1);
+    const equal = loadConfig({ ...BASE, SECRET_MAX_LIFETIME_DAYS: '100', SECRET_DEFAULT_LIFETIME_DAYS: '100' });
+    expect(equal.secretLifetime).toMatchObject({ maxDays: 100, defaultDays: 100 });
+  });
+
+  it('reads only its own settings from the environment', () => {
+    const config = loadConfig({ ...BASE, UNRELATED: 'x', PATH: '/usr/bin' });
+    expect(JSON.stringify(config)).not.toContain('/usr/bin');
+  });
+});
