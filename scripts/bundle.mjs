@@ -1,8 +1,8 @@
-// The deployed artefact: one esbuild bundle (dist/bundle/main.js) that loads every function file, so the composition
-// root and the registry exist once per process; plus host.json and a minimal package.json naming it as `main`.
-// Nothing from emulators/, sandbox/ or test/ may end up in it.
+// The deployed artefact: one esbuild bundle (dist/bundle/main.js, the package's `main`) that loads every function
+// file, so the composition root and the registry exist once per process. Nothing from emulators/, sandbox/ or test/
+// may end up in it. `.funcignore` keeps everything but the bundle, host.json and package files out of the deployment.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -32,22 +32,6 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-const pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'));
-writeFileSync(
-  resolve(out, 'package.json'),
-  JSON.stringify(
-    {
-      name: pkg.name,
-      version: pkg.version,
-      main: 'main.js',
-      dependencies: { '@azure/functions': pkg.dependencies['@azure/functions'] },
-    },
-    null,
-    2,
-  ) + '\n',
-);
-mkdirSync(out, { recursive: true });
-copyFileSync(resolve(root, 'host.json'), resolve(out, 'host.json'));
 const inputs = Object.keys(result.metafile.inputs);
 const leaked = inputs.filter((i) => i.startsWith('emulators/') || i.startsWith('sandbox/') || i.startsWith('test/'));
 if (leaked.length > 0) {
