@@ -126,6 +126,19 @@ function describe(error: ErrorObject): string {
   return `${error.instancePath.slice(1)} ${error.message ?? 'is invalid'}`;
 }
 
+/** A service root must be an https URL with a host and nothing after the path: no query, no fragment. */
+function serviceUrlProblems(key: string, value: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [`${key} must be an absolute https URL`];
+  }
+  if (url.hostname === '') return [`${key} must name a host`];
+  if (url.search !== '' || url.hash !== '') return [`${key} must not carry a query or fragment`];
+  return [];
+}
+
 /** Reads and validates the settings from `env` (default: the process environment). Call once, at start-up. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const settings: Record<string, unknown> = {};
@@ -135,9 +148,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const problems: string[] = [];
   if (!validateSettings(settings)) problems.push(...(validateSettings.errors ?? []).map(describe));
+  const badKeys = new Set((validateSettings.errors ?? []).map((e) => e.instancePath.slice(1)));
   const s = settings as unknown as ValidatedSettings;
-  if (problems.length === 0 && s.SECRET_DEFAULT_LIFETIME_DAYS > s.SECRET_MAX_LIFETIME_DAYS) {
+  if (
+    !badKeys.has('SECRET_DEFAULT_LIFETIME_DAYS') &&
+    !badKeys.has('SECRET_MAX_LIFETIME_DAYS') &&
+    s.SECRET_DEFAULT_LIFETIME_DAYS > s.SECRET_MAX_LIFETIME_DAYS
+  ) {
     problems.push('SECRET_DEFAULT_LIFETIME_DAYS must not exceed SECRET_MAX_LIFETIME_DAYS');
+  }
+  for (const key of ['KEY_VAULT_URL', 'GRAPH_BASE_URL'] as const) {
+    if (badKeys.has(key) || typeof settings[key] !== 'string') continue;
+    problems.push(...serviceUrlProblems(key, settings[key]));
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

@@ -69,11 +69,20 @@ export async function withRetries<T>(
   }
 }
 
-/** Parses a Retry-After header (seconds, possibly fractional, or an HTTP date) into milliseconds. */
+const DELAY_SECONDS = /^\d+(\.\d+)?$/;
+// IMF-fixdate, the HTTP-date form senders must use (RFC 9110 §5.6.7).
+const HTTP_DATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/**
+ * Parses a Retry-After header into milliseconds: delay-seconds (Graph sends fractions, e.g. `2.128`) or an HTTP-date.
+ * Anything else is `undefined`, so the caller falls back to its own backoff instead of retrying at once.
+ */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (DELAY_SECONDS.test(text)) return Math.round(Number(text) * 1000);
+  if (!HTTP_DATE.test(text)) return undefined;
+  const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

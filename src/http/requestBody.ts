@@ -28,10 +28,13 @@ function toFieldProblem(error: ErrorObject): FieldProblem {
 
 /** The field problems of a failed validation, one per pointer, without oneOf noise. */
 export function fieldProblems(errors: readonly ErrorObject[]): FieldProblem[] {
+  const relevant = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if');
+  const mapped = relevant.map((error) => ({ keyword: error.keyword, problem: toFieldProblem(error) }));
   const seen = new Map<string, FieldProblem>();
-  for (const error of errors) {
-    if (error.keyword === 'oneOf' || error.keyword === 'if') continue;
-    const problem = toFieldProblem(error);
+  for (const { keyword, problem } of mapped) {
+    // A failed oneOf reports every branch; a type/enum miss is noise when a deeper field says what is wrong.
+    const deeper = mapped.some((other) => other.problem.pointer.startsWith(`${problem.pointer}/`));
+    if ((keyword === 'type' || keyword === 'enum') && deeper) continue;
     if (!seen.has(problem.pointer)) seen.set(problem.pointer, problem);
   }
   return [...seen.values()];

@@ -23,16 +23,31 @@ export interface CredentialWindow {
   endDateTime: Date;
 }
 
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
 function parseInstant(value: string, field: string): Date {
   // RFC 3339 with an explicit offset: a date-time without a zone would be read in the server's zone.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) {
+  const parts = RFC3339.exec(value);
+  if (!parts) {
     throw new InvalidRequestError(
       `${field} must be an RFC 3339 date-time with a time zone, e.g. 2026-01-31T12:00:00Z.`,
       [{ pointer: `/${field}`, detail: 'must be an RFC 3339 date-time with a time zone' }],
     );
   }
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map((p) => Number(p ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  // Date would roll 2026-02-30 over to March 2 and 24:00 to the next day: refuse what is not on the calendar.
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  const onCalendar =
+    calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
   const instant = new Date(value);
-  if (Number.isNaN(instant.getTime())) {
+  if (!onCalendar || hour > 23 || minute > 59 || second > 59 || Number.isNaN(instant.getTime())) {
     throw new InvalidRequestError(`${field} is not a valid date-time.`, [
       { pointer: `/${field}`, detail: 'is not a valid date-time' },
     ]);

@@ -49,6 +49,6 @@ export async function listSecrets(
       };
     }),
   );
-  secrets.sort((a, b) => a.endDateTime.localeCompare(b.endDateTime));
+  secrets.sort((a, b) => Date.parse(a.endDateTime) - Date.parse(b.endDateTime));
   return { appId: application.appId, secrets };
 }

@@ -173,3 +173,27 @@ describe('loadConfig', () => {
     expect(JSON.stringify(config)).not.toContain('/usr/bin');
   });
 });
+
+describe('loadConfig lists every problem at once', () => {
+  it('reports a default above the maximum together with a missing vault URL', () => {
+    const error = configError({
+      AZURE_CLIENT_ID: CLIENT_ID,
+      SECRET_MAX_LIFETIME_DAYS: '100',
+      SECRET_DEFAULT_LIFETIME_DAYS: '101',
+    });
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        'KEY_VAULT_URL is required',
+        'SECRET_DEFAULT_LIFETIME_DAYS must not exceed SECRET_MAX_LIFETIME_DAYS',
+      ]),
+    );
+  });
+  it.each([
+    ['KEY_VAULT_URL', 'https://'],
+    ['KEY_VAULT_URL', 'https://kv.vault.azure.net/secrets?x#y'],
+    ['GRAPH_BASE_URL', 'https://'],
+  ])('refuses %s=%s with a ConfigError, not a bare TypeError', (key, value) => {
+    const error = configError({ ...BASE, [key]: value });
+    expect(error.problems.some((p) => p.startsWith(key))).toBe(true);
+  });
+});

@@ -330,3 +330,17 @@ describe('parseRetryAfter', () => {
     }
   });
 });
+
+describe('parseRetryAfter refuses what HTTP does not allow', () => {
+  it.each(['-1', 'abc 5', '   ', '0x10', '1e3', 'tomorrow', '2026-11-23T10:00:00Z'])(
+    '%p → undefined (fall back to backoff)',
+    (value) => {
+      expect(parseRetryAfter(value, Date.parse('2026-11-23T10:00:00Z'))).toBeUndefined();
+    },
+  );
+  it('still reads delay-seconds with a fraction and an IMF-fixdate', () => {
+    const now = Date.parse('Mon, 23 Nov 2026 10:00:00 GMT');
+    expect(parseRetryAfter('2.128', now)).toBe(2128);
+    expect(parseRetryAfter('Mon, 23 Nov 2026 10:00:07 GMT', now)).toBe(7000);
+  });
+});

@@ -187,3 +187,13 @@ describe('readJsonBody: transport checks', () => {
     await rejection(readJsonBody(post(' '.repeat(16 * 1024 + 1)), validateSecret, {}));
   });
 });
+
+describe('readJsonBody names the field, not the oneOf branch', () => {
+  it('reports only /secret/value for an unknown field inside secret', async () => {
+    const validate = compileSchema<CreateApplicationRequest>(createApplicationRequestSchema);
+    const error = await rejection(
+      readJsonBody(post(JSON.stringify({ displayName: 'x', secret: { value: 'mine' } })), validate),
+    );
+    expect(pointers(error)).toEqual(['/secret/value']);
+  });
+});

@@ -343,3 +343,26 @@ describe('decideCredentialWindow: properties', () => {
     );
   });
 });
+
+describe('decideCredentialWindow: dates that are not on the calendar', () => {
+  const policy: LifetimePolicy = { maxDays: 180, defaultDays: 90 };
+  const now = new Date('2026-01-01T00:00:00Z');
+  it.each([
+    '2026-02-30T00:00:00Z',
+    '2026-02-31T12:00:00+01:00',
+    '2026-01-01T24:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-01-01T10:60:00Z',
+    '2027-02-29T00:00:00Z',
+  ])('refuses %s instead of rolling it over', (endDateTime) => {
+    expect(() => decideCredentialWindow({ endDateTime }, policy, now)).toThrow(InvalidRequestError);
+  });
+  it('accepts a real leap day', () => {
+    expect(decideCredentialWindow({ endDateTime: '2026-02-28T23:59:59Z' }, policy, now).endDateTime.toISOString()).toBe(
+      '2026-02-28T23:59:59.000Z',
+    );
+    expect(() =>
+      decideCredentialWindow({ startDateTime: '2028-02-29T00:00:00Z', lifetimeDays: 1 }, policy, now),
+    ).not.toThrow(InvalidRequestError);
+  });
+});

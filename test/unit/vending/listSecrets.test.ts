@@ -91,3 +91,22 @@ describe('listSecrets', () => {
     expect(secretStore.calls).toEqual([]);
   });
 });
+
+describe('listSecrets ordering', () => {
+  it('orders by instant, not by text, when Graph mixes fractional-second precision', async () => {
+    const { deps, app, directory } = setup();
+    const second = new Date(NOW.getTime() + 10 * DAY).toISOString().slice(0, 19);
+    const ends = [`${second}.5Z`, `${second}Z`, `${second}.1234567Z`];
+    for (const endDateTime of ends) {
+      directory.apps.get(app.appId)!.passwordCredentials.push({
+        keyId: crypto.randomUUID(),
+        displayName: 'manual',
+        hint: 'abc',
+        startDateTime: NOW.toISOString(),
+        endDateTime,
+      });
+    }
+    const listed = await listSecrets(deps, app.appId);
+    expect(listed.secrets.map((s) => s.endDateTime)).toEqual([`${second}Z`, `${second}.1234567Z`, `${second}.5Z`]);
+  });
+});
