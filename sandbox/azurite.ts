@@ -11,7 +11,8 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-function portOpen(port: number): Promise<boolean> {
+/** True if something accepts TCP connections on 127.0.0.1:`port`. */
+export function portOpen(port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = connect(port, '127.0.0.1');
     socket.once('connect', () => {

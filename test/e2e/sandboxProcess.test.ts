@@ -1,22 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { EmulatorEndpoints } from '../../emulators/index';
+import { portOpen } from '../../sandbox/azurite';
 import { secretClientAs } from '../support/clients';
 
 const root = resolve(__dirname, '..', '..');
-
-function portAccepts(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
 
 describe('npm run sandbox, as a process', () => {
   let child: ChildProcess | undefined;
@@ -58,7 +47,7 @@ describe('npm run sandbox, as a process', () => {
       expect(endpoints.principals[name]?.clientId).toMatch(/^[0-9a-f-]{36}$/);
     }
     expect(endpoints.caCertPath).toBe(resolve(stateDir, 'tls', 'ca.pem'));
-    expect(await portAccepts(10002)).toBe(true); // Azurite table service
+    expect(await portOpen(10002)).toBe(true); // Azurite table service
 
     const created = (await (
       await fetch(`${endpoints.api!.baseUrl}/applications`, {
@@ -75,8 +64,8 @@ describe('npm run sandbox, as a process', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const apiPort = Number(new URL(endpoints.api!.baseUrl).port);
-    expect(await portAccepts(apiPort)).toBe(false);
-    expect(await portAccepts(Number(new URL(endpoints.graph.baseUrl).port))).toBe(false);
-    expect(await portAccepts(10002)).toBe(false);
+    expect(await portOpen(apiPort)).toBe(false);
+    expect(await portOpen(Number(new URL(endpoints.graph.baseUrl).port))).toBe(false);
+    expect(await portOpen(10002)).toBe(false);
   }, 90_000);
 });

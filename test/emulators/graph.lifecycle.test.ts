@@ -1,6 +1,6 @@
-import { ClientSecretCredential, ManagedIdentityCredential, TokenCredential } from '@azure/identity';
+import { ManagedIdentityCredential } from '@azure/identity';
 import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { graphClient, graphClientAs } from '../support/clients';
 import { control, useEmulators } from '../support/emulators';
 
 /** Graph through the official client: service principals, ownership, replication lag, policy, planted credentials, faults, reset. */
@@ -8,17 +8,6 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
   const emulators = useEmulators();
   let mi: Client;
   let admin: Client;
-
-  function graphClient(credential: TokenCredential): Client {
-    return Client.initWithMiddleware({
-      authProvider: new TokenCredentialAuthenticationProvider(credential, {
-        scopes: ['https://graph.microsoft.com/.default'],
-      }),
-      baseUrl: emulators().endpoints.graph.baseUrl,
-      defaultVersion: 'v1.0',
-      customHosts: new Set(['127.0.0.1']),
-    });
-  }
 
   function graphControl<T = unknown>(method: string, name: string, body?: unknown): Promise<T> {
     return control<T>(emulators().endpoints.graph.control, method, name, body);
@@ -40,14 +29,8 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     const { endpoints } = emulators();
     process.env.IDENTITY_ENDPOINT = endpoints.managedIdentity.endpoint;
     process.env.IDENTITY_HEADER = endpoints.managedIdentity.header;
-    mi = graphClient(new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId }));
-    const principal = endpoints.principals.tenantAdmin!;
-    admin = graphClient(
-      new ClientSecretCredential(endpoints.tenantId, principal.clientId, principal.clientSecret!, {
-        authorityHost: endpoints.entra.authorityHost,
-        disableInstanceDiscovery: true,
-      }),
-    );
+    mi = graphClient(endpoints, new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId }));
+    admin = graphClientAs(endpoints, 'tenantAdmin');
   });
   afterAll(() => {
     delete process.env.IDENTITY_ENDPOINT;

@@ -1,6 +1,6 @@
-import { ClientSecretCredential, ManagedIdentityCredential, TokenCredential } from '@azure/identity';
+import { ManagedIdentityCredential } from '@azure/identity';
 import { Client, GraphError, PageIterator } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { graphClient, graphClientAs, principalCredential } from '../support/clients';
 import { useEmulators } from '../support/emulators';
 
 /** Graph through the official client only: applications, passwords, queries, permissions and error shapes. */
@@ -9,26 +9,6 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
   let mi: Client;
   let admin: Client;
   let noRoles: Client;
-
-  function graphClient(credential: TokenCredential): Client {
-    return Client.initWithMiddleware({
-      authProvider: new TokenCredentialAuthenticationProvider(credential, {
-        scopes: ['https://graph.microsoft.com/.default'],
-      }),
-      baseUrl: emulators().endpoints.graph.baseUrl,
-      defaultVersion: 'v1.0',
-      customHosts: new Set(['127.0.0.1']),
-    });
-  }
-
-  function secretCredential(name: string): ClientSecretCredential {
-    const { endpoints } = emulators();
-    const principal = endpoints.principals[name]!;
-    return new ClientSecretCredential(endpoints.tenantId, principal.clientId, principal.clientSecret!, {
-      authorityHost: endpoints.entra.authorityHost,
-      disableInstanceDiscovery: true,
-    });
-  }
 
   /** Awaits a call that must fail and returns the GraphError with its parsed body. */
   async function failure(call: Promise<unknown>): Promise<GraphError & { parsed: Record<string, unknown> }> {
@@ -56,9 +36,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     const { endpoints } = emulators();
     process.env.IDENTITY_ENDPOINT = endpoints.managedIdentity.endpoint;
     process.env.IDENTITY_HEADER = endpoints.managedIdentity.header;
-    mi = graphClient(new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId }));
-    admin = graphClient(secretCredential('tenantAdmin'));
-    noRoles = graphClient(secretCredential('noRoles'));
+    mi = graphClient(endpoints, new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId }));
+    admin = graphClientAs(endpoints, 'tenantAdmin');
+    noRoles = graphClientAs(endpoints, 'noRoles');
   });
   afterAll(() => {
     delete process.env.IDENTITY_ENDPOINT;
@@ -325,7 +305,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expect((body.error.innerError as Record<string, unknown>)['client-request-id']).toBe('my-correlation');
     expectEnvelope(body.error);
 
-    const vaultToken = await secretCredential('tenantAdmin').getToken('https://vault.azure.net/.default');
+    const vaultToken = await principalCredential(emulators().endpoints, 'tenantAdmin').getToken(
+      'https://vault.azure.net/.default',
+    );
     const wrongAudience = await fetch(`${endpoints.graph.baseUrl}/v1.0/applications`, {
       headers: { authorization: `Bearer ${vaultToken.token}` },
     });

@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { Client } from '@microsoft/microsoft-graph-client';
@@ -14,16 +15,21 @@ export function principalCredential(endpoints: EmulatorEndpoints, name: string):
   });
 }
 
-/** The official Graph client as a seeded principal, pointed at the Graph emulator. */
-export function graphClientAs(endpoints: EmulatorEndpoints, name: string): Client {
+/** The official Graph client with any credential, pointed at the Graph emulator. */
+export function graphClient(endpoints: EmulatorEndpoints, credential: TokenCredential): Client {
   return Client.initWithMiddleware({
-    authProvider: new TokenCredentialAuthenticationProvider(principalCredential(endpoints, name), {
+    authProvider: new TokenCredentialAuthenticationProvider(credential, {
       scopes: ['https://graph.microsoft.com/.default'],
     }),
     baseUrl: endpoints.graph.baseUrl,
     defaultVersion: 'v1.0',
     customHosts: new Set([new URL(endpoints.graph.baseUrl).hostname]),
   });
+}
+
+/** The official Graph client as a seeded principal, pointed at the Graph emulator. */
+export function graphClientAs(endpoints: EmulatorEndpoints, name: string): Client {
+  return graphClient(endpoints, principalCredential(endpoints, name));
 }
 
 /** The official SecretClient as a seeded principal, pointed at the Key Vault emulator. */
