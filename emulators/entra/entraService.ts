@@ -34,6 +34,17 @@ function aadError(
   };
 }
 
+/** AADSTS900144: a required form parameter is missing. */
+function missingParameter(name: string, request: ServiceRequest): ServiceResponse {
+  return aadError(
+    400,
+    'invalid_request',
+    900144,
+    `The request body must contain the following parameter: '${name}'.`,
+    request,
+  );
+}
+
 /**
  * The Entra authority over HTTPS: OpenID discovery for any tenant path, JWKS, and the v2.0 token endpoint
  * (client credentials with a client secret). Other grants answer `unsupported_grant_type`.
@@ -72,27 +83,11 @@ export function createEntraService(issuer: TokenIssuer): EmulatedService {
   }
 
   function token(tenant: string, request: ServiceRequest): ServiceResponse {
-    const contentType = request.headers['content-type'] ?? '';
-    if (!contentType.startsWith('application/x-www-form-urlencoded')) {
-      return aadError(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'grant_type'.",
-        request,
-      );
-    }
-    const form = new URLSearchParams(request.body.toString('utf8'));
+    // Entra reads only form bodies: anything else is as if no parameter was sent.
+    const isForm = (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    const form = new URLSearchParams(isForm ? request.body.toString('utf8') : '');
     const grantType = form.get('grant_type');
-    if (!grantType) {
-      return aadError(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'grant_type'.",
-        request,
-      );
-    }
+    if (!grantType) return missingParameter('grant_type', request);
     if (grantType !== 'client_credentials') {
       return aadError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.', request);
     }
@@ -106,15 +101,7 @@ export function createEntraService(issuer: TokenIssuer): EmulatedService {
       );
     }
     const clientId = form.get('client_id');
-    if (!clientId) {
-      return aadError(
-        400,
-        'invalid_request',
-        900144,
-        "The request body must contain the following parameter: 'client_id'.",
-        request,
-      );
-    }
+    if (!clientId) return missingParameter('client_id', request);
     const found = findPrincipal(seed, { clientId });
     if (!found || found.principal.kind !== 'application') {
       return aadError(

@@ -1,5 +1,5 @@
 import { HttpResponseInit } from '@azure/functions';
-import { InvalidRequestError, UpstreamUnavailableError, VendingError } from '../vending/errors';
+import { UpstreamUnavailableError, VendingError } from '../vending/errors';
 
 /** Media type of every error answer. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -46,8 +46,7 @@ export function errorToResponse(error: unknown, correlationId: string): HttpResp
   if (error instanceof VendingError) {
     const headers: Record<string, string> =
       error instanceof UpstreamUnavailableError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
-    const extensions = error instanceof InvalidRequestError && error.errors.length === 0 ? {} : error.extensions;
-    return problemResponse(error.status, error.code, error.message, { ...extensions, correlationId }, headers);
+    return problemResponse(error.status, error.code, error.message, { ...error.extensions, correlationId }, headers);
   }
   return problemResponse(
     500,

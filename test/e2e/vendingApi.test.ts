@@ -37,6 +37,22 @@ interface LogEntry {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** Every object in a JSON value that carries a credential's keyId, hint and vault reference. */
+function referencedCredentials(
+  value: unknown,
+  found: { keyId: string; hint: string | null; keyVault: KeyVaultRef }[] = [],
+) {
+  if (Array.isArray(value)) value.forEach((v) => referencedCredentials(v, found));
+  else if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o.keyId === 'string' && o.keyVault && typeof o.keyVault === 'object') {
+      found.push({ keyId: o.keyId, hint: (o.hint as string | null) ?? null, keyVault: o.keyVault as KeyVaultRef });
+    }
+    Object.values(o).forEach((v) => referencedCredentials(v, found));
+  }
+  return found;
+}
 const NOT_OURS_APP_ID = '6d5e4f3a-2b1c-4d0e-9f8a-7b6c5d4e3f01';
 
 describe('vending API end to end (sandbox stack over HTTP)', () => {
@@ -45,6 +61,7 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     callApi<T>(sandbox(), capture, method, path, body);
   const graphControl = (): string => sandbox().endpoints.graph.control;
   const vaultControl = (): string => sandbox().endpoints.keyVault.control;
+  const revokedKeyIds = new Set<string>();
 
   async function callsSince(controlUrl: string): Promise<LogEntry[]> {
     return control<LogEntry[]>(controlUrl, 'GET', 'requests');
@@ -204,6 +221,7 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     const keep = await api<IssuedSecret>('POST', `/applications/${appId}/secrets`, {});
     const revoked = await api('DELETE', `/applications/${appId}/secrets/${created.secret!.keyId}`);
     expect(revoked.status).toBe(204);
+    revokedKeyIds.add(created.secret!.keyId);
 
     const listed = await api<Listed>('GET', `/applications/${appId}/secrets`);
     expect(listed.body.secrets.map((s) => s.keyId)).toEqual([keep.body.keyId]);
@@ -373,6 +391,29 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(spCalls.length).toBeGreaterThan(1);
     expect(spCalls.at(-1)!.status).toBe(201);
     expect(spCalls.slice(0, -1).every((c) => c.status === 400)).toBe(true);
+  });
+
+  it('every Key Vault reference any answer carried reads back: the issued secret, or disabled once revoked', async () => {
+    const references = new Map<string, { keyId: string; hint: string | null; keyVault: KeyVaultRef }>();
+    for (const body of capture.responseBodies) {
+      if (!body.startsWith('{')) continue;
+      for (const ref of referencedCredentials(JSON.parse(body))) references.set(ref.keyVault.secretUri, ref);
+    }
+    expect(references.size).toBeGreaterThan(10);
+    const issued = sandbox().emulators.issuedSecretTexts();
+    const vault = secretClientAs(sandbox().endpoints, 'operator');
+    for (const { keyId, hint, keyVault } of references.values()) {
+      if (revokedKeyIds.has(keyId)) {
+        const error = await vault
+          .getSecret(keyVault.secretName, { version: keyVault.version })
+          .catch((e: unknown) => e);
+        expect((error as RestError).statusCode).toBe(403);
+        continue;
+      }
+      const value = await readBack(keyVault);
+      expect(issued).toContain(value);
+      expect(value!.slice(0, 3)).toBe(hint);
+    }
   });
 
   // Last on purpose: tests in a file run in order, so this sees every body and log line of the suite.

@@ -1,5 +1,5 @@
 import { ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
-import { control, useEmulators } from '../support/emulators';
+import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
 
 function decodeClaims(token: string): Record<string, unknown> {
   const payload = token.split('.')[1];
@@ -90,19 +90,11 @@ describe('Entra emulator through @azure/identity', () => {
   });
 
   describe('managed identity endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER)', () => {
-    beforeAll(() => {
-      const { endpoints } = emulators();
-      process.env.IDENTITY_ENDPOINT = endpoints.managedIdentity.endpoint;
-      process.env.IDENTITY_HEADER = endpoints.managedIdentity.header;
-    });
-    afterAll(() => {
-      delete process.env.IDENTITY_ENDPOINT;
-      delete process.env.IDENTITY_HEADER;
-    });
+    const functionIdentity = useFunctionIdentity(emulators);
 
     it('gives ManagedIdentityCredential a Graph token for the user-assigned identity with OwnedBy only', async () => {
       const { endpoints } = emulators();
-      const credential = new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId });
+      const credential = functionIdentity();
       const token = await credential.getToken('https://graph.microsoft.com/.default');
       expect(decodeClaims(token.token)).toMatchObject({
         aud: 'https://graph.microsoft.com',

@@ -1,11 +1,12 @@
-import { ManagedIdentityCredential } from '@azure/identity';
-import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { graphClient, graphClientAs } from '../support/clients';
-import { control, useEmulators } from '../support/emulators';
+import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
+import { graphFailure } from '../support/sdkErrors';
 
 /** Graph through the official client: service principals, ownership, replication lag, policy, planted credentials, faults, reset. */
 describe('Graph emulator: service principals, lag, policy, faults', () => {
   const emulators = useEmulators();
+  const functionIdentity = useFunctionIdentity(emulators);
   let mi: Client;
   let admin: Client;
 
@@ -13,28 +14,10 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     return control<T>(emulators().endpoints.graph.control, method, name, body);
   }
 
-  async function failure(call: Promise<unknown>): Promise<GraphError & { parsed: Record<string, unknown> }> {
-    try {
-      await call;
-    } catch (error) {
-      expect(error).toBeInstanceOf(GraphError);
-      const graphError = error as GraphError & { parsed: Record<string, unknown> };
-      graphError.parsed = JSON.parse(graphError.body as string) as Record<string, unknown>;
-      return graphError;
-    }
-    throw new Error('the call succeeded but should have failed');
-  }
-
   beforeAll(() => {
     const { endpoints } = emulators();
-    process.env.IDENTITY_ENDPOINT = endpoints.managedIdentity.endpoint;
-    process.env.IDENTITY_HEADER = endpoints.managedIdentity.header;
-    mi = graphClient(endpoints, new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId }));
+    mi = graphClient(endpoints, functionIdentity());
     admin = graphClientAs(endpoints, 'tenantAdmin');
-  });
-  afterAll(() => {
-    delete process.env.IDENTITY_ENDPOINT;
-    delete process.env.IDENTITY_HEADER;
   });
   afterEach(async () => {
     await graphControl('PUT', 'replication-lag', { ms: 0 });
@@ -81,7 +64,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
       passwordCredentials: [],
     });
 
-    const conflict = await failure(mi.api('/servicePrincipals').post({ appId: app.appId }));
+    const conflict = await graphFailure(mi.api('/servicePrincipals').post({ appId: app.appId }));
     expect(conflict.statusCode).toBe(409);
     expect(conflict.code).toBe('Request_MultipleObjectsWithSameKeyValue');
 
@@ -164,7 +147,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
 
   it('lets Application.ReadWrite.All create the service principal of an app OwnedBy may not touch', async () => {
     const payroll = emulators().seed.applications[0]!;
-    const denied = await failure(mi.api('/servicePrincipals').post({ appId: payroll.appId }));
+    const denied = await graphFailure(mi.api('/servicePrincipals').post({ appId: payroll.appId }));
     expect(denied.statusCode).toBe(403);
     const sp = (await admin.api('/servicePrincipals').post({ appId: payroll.appId })) as ServicePrincipal;
     expect(sp.appDisplayName).toBe('legacy-payroll');
@@ -185,14 +168,14 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
         mi.api(`/applications/${app.id}/owners`).get(),
         mi.api(`/applications/${app.id}`).delete(),
       ]) {
-        const error = await failure(call);
+        const error = await graphFailure(call);
         expect(error.statusCode).toBe(404);
         expect(error.code).toBe('Request_ResourceNotFound');
       }
       const listed = (await mi.api('/applications').filter(`appId eq '${app.appId}'`).get()) as { value: unknown[] };
       expect(listed.value).toEqual([]);
 
-      const sp = await failure(mi.api('/servicePrincipals').post({ appId: app.appId }));
+      const sp = await graphFailure(mi.api('/servicePrincipals').post({ appId: app.appId }));
       expect(sp.statusCode).toBe(400);
       expect(sp.code).toBe('Request_BadRequest');
       const message = `The appId '${app.appId}' of the service principal does not reference a valid application object.`;
@@ -214,8 +197,8 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
       await new Promise((resolve) => setTimeout(resolve, 700));
       await graphControl('PUT', 'replication-lag', { ms: 600 });
       const sp = (await mi.api('/servicePrincipals').post({ appId: app.appId })) as ServicePrincipal;
-      expect((await failure(mi.api(`/servicePrincipals/${sp.id}`).get())).statusCode).toBe(404);
-      expect((await failure(mi.api(`/servicePrincipals(appId='${app.appId}')`).get())).statusCode).toBe(404);
+      expect((await graphFailure(mi.api(`/servicePrincipals/${sp.id}`).get())).statusCode).toBe(404);
+      expect((await graphFailure(mi.api(`/servicePrincipals(appId='${app.appId}')`).get())).statusCode).toBe(404);
       expect(await graphControl('GET', 'replication-lag')).toEqual({ ms: 600 });
       expect(((await mi.api(`/applications/${app.id}`).get()) as Application).appId).toBe(app.appId);
     });
@@ -225,7 +208,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     it('refuses password lifetimes above passwordMaxLifetime, the 2-year default included', async () => {
       await graphControl('PUT', 'policy', { passwordMaxLifetime: 'P30D' });
       const app = (await mi.api('/applications').post({ displayName: 'policy-app' })) as Application;
-      const byDefault = await failure(
+      const byDefault = await graphFailure(
         mi.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { displayName: 'two years' } }),
       );
       expect(byDefault.statusCode).toBe(400);
@@ -234,7 +217,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
         "Credential lifetime exceeds the max value allowed as per assigned policy '00000000-0000-0000-0000-000000000000'.",
       );
 
-      const inline = await failure(
+      const inline = await graphFailure(
         mi.api('/applications').post({ displayName: 'policy-inline', passwordCredentials: [{ displayName: 'x' }] }),
       );
       expect(inline.code).toBe('CredentialInvalidLifetimeAsPerAppPolicy');
@@ -252,7 +235,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
         passwordMaxLifetime: 'PT12H',
         policyId: 'b1f5f1c2-0000-4000-8000-000000000001',
       });
-      const hours = await failure(
+      const hours = await graphFailure(
         mi
           .api(`/applications/${app.id}/addPassword`)
           .post({ passwordCredential: { startDateTime: start.toISOString(), endDateTime: end.toISOString() } }),
@@ -315,7 +298,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
 
     it("shows Graph's 429 and 503 bodies when the client does not retry", async () => {
       await graphControl('POST', 'faults', { pathPattern: 'applications', status: 429, retryAfterSeconds: 7 });
-      const throttled = await failure(
+      const throttled = await graphFailure(
         mi
           .api('/applications')
           .middlewareOptions([new RetryHandlerOptions(0, 0)])
@@ -328,7 +311,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
       expect(throttled.headers?.get('retry-after')).toBe('7');
 
       await graphControl('POST', 'faults', { pathPattern: 'applications', status: 503 });
-      const unavailable = await failure(
+      const unavailable = await graphFailure(
         mi
           .api('/applications')
           .middlewareOptions([new RetryHandlerOptions(0, 0)])
@@ -382,7 +365,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     await graphControl('PUT', 'replication-lag', { ms: 5000 });
     await graphControl('PUT', 'policy', { passwordMaxLifetime: 'P1D' });
     await graphControl('POST', 'reset');
-    expect((await failure(mi.api(`/applications/${app.id}`).get())).statusCode).toBe(404);
+    expect((await graphFailure(mi.api(`/applications/${app.id}`).get())).statusCode).toBe(404);
     expect(await graphControl('GET', 'replication-lag')).toEqual({ ms: 0 });
     expect(await graphControl('GET', 'policy')).toEqual({});
     const payroll = emulators().seed.applications[0]!;
@@ -391,6 +374,6 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     const owners = (await mi.api(`/applications/${payroll.objectId}/owners`).get()) as { value: { id: string }[] };
     expect(owners.value.map((o) => o.id)).toEqual([emulators().endpoints.principals.tenantAdmin!.objectId]);
     // The legacy app's service principal created earlier is gone as well.
-    expect((await failure(mi.api(`/servicePrincipals(appId='${payroll.appId}')`).get())).statusCode).toBe(404);
+    expect((await graphFailure(mi.api(`/servicePrincipals(appId='${payroll.appId}')`).get())).statusCode).toBe(404);
   });
 });

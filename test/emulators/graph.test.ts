@@ -1,27 +1,15 @@
-import { ManagedIdentityCredential } from '@azure/identity';
-import { Client, GraphError, PageIterator } from '@microsoft/microsoft-graph-client';
+import { Client, PageIterator } from '@microsoft/microsoft-graph-client';
 import { graphClient, graphClientAs, principalCredential } from '../support/clients';
-import { useEmulators } from '../support/emulators';
+import { useEmulators, useFunctionIdentity } from '../support/emulators';
+import { graphFailure } from '../support/sdkErrors';
 
 /** Graph through the official client only: applications, passwords, queries, permissions and error shapes. */
 describe('Graph emulator: applications through @microsoft/microsoft-graph-client', () => {
   const emulators = useEmulators();
+  const functionIdentity = useFunctionIdentity(emulators);
   let mi: Client;
   let admin: Client;
   let noRoles: Client;
-
-  /** Awaits a call that must fail and returns the GraphError with its parsed body. */
-  async function failure(call: Promise<unknown>): Promise<GraphError & { parsed: Record<string, unknown> }> {
-    try {
-      await call;
-    } catch (error) {
-      expect(error).toBeInstanceOf(GraphError);
-      const graphError = error as GraphError & { parsed: Record<string, unknown> };
-      graphError.parsed = JSON.parse(graphError.body as string) as Record<string, unknown>;
-      return graphError;
-    }
-    throw new Error('the call succeeded but should have failed');
-  }
 
   function expectEnvelope(body: Record<string, unknown>): void {
     expect(typeof body.code).toBe('string');
@@ -34,15 +22,9 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
 
   beforeAll(() => {
     const { endpoints } = emulators();
-    process.env.IDENTITY_ENDPOINT = endpoints.managedIdentity.endpoint;
-    process.env.IDENTITY_HEADER = endpoints.managedIdentity.header;
-    mi = graphClient(endpoints, new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId }));
+    mi = graphClient(endpoints, functionIdentity());
     admin = graphClientAs(endpoints, 'tenantAdmin');
     noRoles = graphClientAs(endpoints, 'noRoles');
-  });
-  afterAll(() => {
-    delete process.env.IDENTITY_ENDPOINT;
-    delete process.env.IDENTITY_HEADER;
   });
 
   interface PasswordCredential {
@@ -121,7 +103,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
   });
 
   it('requires displayName on create', async () => {
-    const error = await failure(mi.api('/applications').post({ signInAudience: 'AzureADMyOrg' }));
+    const error = await graphFailure(mi.api('/applications').post({ signInAudience: 'AzureADMyOrg' }));
     expect(error.statusCode).toBe(400);
     expect(error.code).toBe('Request_BadRequest');
     expectEnvelope(error.parsed);
@@ -141,7 +123,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
       displayName: 'select-app',
       passwordCredentials: [],
     });
-    const error = await failure(mi.api(`/applications/${created.id}`).select('nope').get());
+    const error = await graphFailure(mi.api(`/applications/${created.id}`).select('nope').get());
     expect(error.statusCode).toBe(400);
     expect(error.code).toBe('BadRequest');
   });
@@ -181,7 +163,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     read = (await mi.api(`/applications/${app.id}`).select('passwordCredentials').get()) as Application;
     expect(read.passwordCredentials.map((c) => c.keyId)).toEqual([bare.keyId]);
 
-    const unknownKey = await failure(mi.api(`/applications/${app.id}/removePassword`).post({ keyId: byId.keyId }));
+    const unknownKey = await graphFailure(mi.api(`/applications/${app.id}/removePassword`).post({ keyId: byId.keyId }));
     expect(unknownKey.statusCode).toBe(404);
     expect(unknownKey.code).toBe('Request_ResourceNotFound');
     expectEnvelope(unknownKey.parsed);
@@ -189,7 +171,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
 
   it("refuses bad password dates with Graph's errors", async () => {
     const app = (await mi.api('/applications').post({ displayName: 'bad-dates-app' })) as Application;
-    const backwards = await failure(
+    const backwards = await graphFailure(
       mi.api(`/applications/${app.id}/addPassword`).post({
         passwordCredential: { startDateTime: '2030-02-01T00:00:00Z', endDateTime: '2030-01-01T00:00:00Z' },
       }),
@@ -197,12 +179,12 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expect(backwards.statusCode).toBe(400);
     expect(backwards.code).toBe('KeyCredentialsInvalidEndDate');
     expectEnvelope(backwards.parsed);
-    const garbage = await failure(
+    const garbage = await graphFailure(
       mi.api(`/applications/${app.id}/addPassword`).post({ passwordCredential: { endDateTime: 'next tuesday' } }),
     );
     expect(garbage.statusCode).toBe(400);
     expect(garbage.code).toBe('BadRequest');
-    const inline = await failure(
+    const inline = await graphFailure(
       mi.api('/applications').post({
         displayName: 'bad-inline',
         passwordCredentials: [{ startDateTime: '2030-02-01T00:00:00Z', endDateTime: '2030-02-01T00:00:00Z' }],
@@ -216,37 +198,37 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     expect(await mi.api(`/applications/${app.id}`).patch({ displayName: 'patched-app', notes: 'n' })).toBeUndefined();
     const read = (await mi.api(`/applications/${app.id}`).get()) as Application;
     expect(read).toMatchObject({ displayName: 'patched-app', notes: 'n' });
-    const error = await failure(mi.api(`/applications/${app.id}`).patch({ passwordCredentials: [] }));
+    const error = await graphFailure(mi.api(`/applications/${app.id}`).patch({ passwordCredentials: [] }));
     expect(error.statusCode).toBe(400);
     expect(error.code).toBe('Request_BadRequest');
-    const readOnly = await failure(mi.api(`/applications/${app.id}`).patch({ appId: app.id }));
+    const readOnly = await graphFailure(mi.api(`/applications/${app.id}`).patch({ appId: app.id }));
     expect(readOnly.code).toBe('Request_BadRequest');
   });
 
   it("deletes (204) and then answers 404 Request_ResourceNotFound with Graph's exact message", async () => {
     const app = (await mi.api('/applications').post({ displayName: 'delete-app' })) as Application;
     expect(await mi.api(`/applications/${app.id}`).delete()).toBeUndefined();
-    const error = await failure(mi.api(`/applications/${app.id}`).get());
+    const error = await graphFailure(mi.api(`/applications/${app.id}`).get());
     expect(error.statusCode).toBe(404);
     expect(error.code).toBe('Request_ResourceNotFound');
     expect(error.message).toBe(
       `Resource '${app.id}' does not exist or one of its queried reference-property objects are not present.`,
     );
     expectEnvelope(error.parsed);
-    const byAppId = await failure(mi.api(`/applications(appId='${app.appId}')/addPassword`).post({}));
+    const byAppId = await graphFailure(mi.api(`/applications(appId='${app.appId}')/addPassword`).post({}));
     expect(byAppId.statusCode).toBe(404);
   });
 
   it('answers malformed ids, unknown segments and wrong methods like Graph', async () => {
-    const malformed = await failure(mi.api('/applications/not-a-guid').get());
+    const malformed = await graphFailure(mi.api('/applications/not-a-guid').get());
     expect(malformed.statusCode).toBe(400);
     expect(malformed.code).toBe('Request_BadRequest');
     expect(malformed.message).toBe("Invalid object identifier 'not-a-guid'.");
-    const segment = await failure(mi.api('/applicationz').get());
+    const segment = await graphFailure(mi.api('/applicationz').get());
     expect(segment.statusCode).toBe(400);
     expect(segment.code).toBe('BadRequest');
     expect(segment.message).toBe("Resource not found for the segment 'applicationz'.");
-    const method = await failure(mi.api('/applications').put({}));
+    const method = await graphFailure(mi.api('/applications').put({}));
     expect(method.statusCode).toBe(405);
     expectEnvelope(method.parsed);
   });
@@ -266,7 +248,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
       mi.api('/servicePrincipals').post({ appId: payroll.appId }),
     ];
     for (const attempt of attempts) {
-      const error = await failure(attempt);
+      const error = await graphFailure(attempt);
       expect(error.statusCode).toBe(403);
       expect(error.code).toBe('Authorization_RequestDenied');
       expect(error.message).toBe('Insufficient privileges to complete the operation.');
@@ -286,7 +268,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
       noRoles.api('/applications').post({ displayName: 'x' }),
       noRoles.api('/servicePrincipals').get(),
     ]) {
-      const error = await failure(call);
+      const error = await graphFailure(call);
       expect(error.statusCode).toBe(403);
       expect(error.code).toBe('Authorization_RequestDenied');
     }
@@ -348,7 +330,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
         value: unknown[];
       };
       expect(none.value).toEqual([]);
-      const unsupported = await failure(mi.api('/applications').filter("notes eq 'x'").get());
+      const unsupported = await graphFailure(mi.api('/applications').filter("notes eq 'x'").get());
       expect(unsupported.statusCode).toBe(400);
       expect(unsupported.code).toBe('Request_UnsupportedQuery');
     });
@@ -387,7 +369,7 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
     });
 
     it('refuses $top above 999', async () => {
-      const error = await failure(mi.api('/applications').top(1000).get());
+      const error = await graphFailure(mi.api('/applications').top(1000).get());
       expect(error.statusCode).toBe(400);
       expect(error.code).toBe('Request_BadRequest');
       const max = (await mi.api('/applications').top(999).get()) as { value: unknown[]; '@odata.nextLink'?: string };

@@ -1,57 +1,17 @@
-import { ManagedIdentityCredential, TokenCredential } from '@azure/identity';
 import { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { RequestLogEntry } from '../../emulators/host/serviceHost';
-import { control, useEmulators } from '../support/emulators';
-
-/** What a rejected SDK call carried: the RestError's status and code, and the Key Vault error body the SDK deserialized. */
-interface CaughtError {
-  statusCode: number | undefined;
-  code: string | undefined;
-  message: string;
-  body: { error: { code: string; message: string; innererror?: { code: string } } } | undefined;
-}
-
-interface SdkErrorDetails {
-  error?: { code?: string; message?: string; innerError?: { code?: string } };
-}
-
-async function caught(promise: Promise<unknown>): Promise<CaughtError> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { statusCode?: number; code?: string; message: string; details?: SdkErrorDetails };
-    const detail = e.details?.error;
-    // The SDK maps the wire's `innererror` to `innerError`; map it back so assertions read like the wire body.
-    const body = detail
-      ? {
-          error: {
-            code: detail.code ?? '',
-            message: detail.message ?? '',
-            ...(detail.innerError?.code ? { innererror: { code: detail.innerError.code } } : {}),
-          },
-        }
-      : undefined;
-    return { statusCode: e.statusCode, code: e.code, message: e.message, body };
-  }
-  throw new Error('expected the call to fail');
-}
+import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
+import { keyVaultFailure } from '../support/sdkErrors';
 
 const POLL = { intervalInMs: 10 };
 
 describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
   const emulators = useEmulators();
-  let functionIdentity: TokenCredential;
-
-  beforeAll(() => {
-    const { endpoints } = emulators();
-    process.env.IDENTITY_ENDPOINT = endpoints.managedIdentity.endpoint;
-    process.env.IDENTITY_HEADER = endpoints.managedIdentity.header;
-    functionIdentity = new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId });
-  });
+  const functionIdentity = useFunctionIdentity(emulators);
 
   /** A fresh client: its first request goes through the challenge again. */
   function client(options: SecretClientOptions = {}): SecretClient {
-    return new SecretClient(emulators().endpoints.keyVault.url, functionIdentity, {
+    return new SecretClient(emulators().endpoints.keyVault.url, functionIdentity(), {
       disableChallengeResourceVerification: true,
       ...options,
     });
@@ -108,7 +68,7 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
     expect((await kv.getSecret('db-password')).value).toBe('two');
     expect((await kv.getSecret('db-password', { version: v1.properties.version! })).value).toBe('one');
 
-    const missing = await caught(kv.getSecret('db-password', { version: '0123456789abcdef0123456789abcdef' }));
+    const missing = await keyVaultFailure(kv.getSecret('db-password', { version: '0123456789abcdef0123456789abcdef' }));
     expect(missing.statusCode).toBe(404);
     expect(missing.body?.error.message).toBe(
       'A secret with (name/id) db-password/0123456789abcdef0123456789abcdef was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182',
@@ -122,7 +82,7 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
   });
 
   it("answers 404 SecretNotFound with Key Vault's exact text for an unknown secret", async () => {
-    const error = await caught(client().getSecret('never-set'));
+    const error = await keyVaultFailure(client().getSecret('never-set'));
     expect(error.statusCode).toBe(404);
     expect(error.code).toBe('SecretNotFound');
     expect(error.body).toEqual({
@@ -156,7 +116,7 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
     expect(pageSizes.every((n) => n <= 10)).toBe(true);
     expect(pageSizes.length).toBe(Math.ceil(names.length / 10));
 
-    const token = (await functionIdentity.getToken('https://vault.azure.net/.default'))!.token;
+    const token = (await functionIdentity().getToken('https://vault.azure.net/.default')).token;
     const first = await fetch(`${endpoints.keyVault.url}/secrets?api-version=2025-07-01&maxresults=1`, {
       headers: { authorization: `Bearer ${token}` },
     });
@@ -185,7 +145,7 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
     });
     expect(updated).not.toHaveProperty('value');
 
-    const disabled = await caught(kv.getSecret('rotating', { version: v1.properties.version! }));
+    const disabled = await keyVaultFailure(kv.getSecret('rotating', { version: v1.properties.version! }));
     expect(disabled.statusCode).toBe(403);
     expect(disabled.code).toBe('Forbidden');
     expect(disabled.body).toEqual({
@@ -231,14 +191,16 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
     expect(deleted.properties.scheduledPurgeDate!.getTime() - deletedOn).toBe(90 * 24 * 3600 * 1000);
     expect(deleted.value).toBeUndefined();
 
-    expect((await caught(kv.getSecret('lifecycle'))).statusCode).toBe(404);
-    expect((await caught(kv.getSecret('lifecycle', { version: v1.properties.version! }))).code).toBe('SecretNotFound');
+    expect((await keyVaultFailure(kv.getSecret('lifecycle'))).statusCode).toBe(404);
+    expect((await keyVaultFailure(kv.getSecret('lifecycle', { version: v1.properties.version! }))).code).toBe(
+      'SecretNotFound',
+    );
     expect((await kv.getDeletedSecret('lifecycle')).properties.recoveryId).toContain('/deletedsecrets/lifecycle');
     const deletedNames: string[] = [];
     for await (const d of kv.listDeletedSecrets()) deletedNames.push(d.properties.name);
     expect(deletedNames).toContain('lifecycle');
 
-    const conflict = await caught(kv.setSecret('lifecycle', 'three'));
+    const conflict = await keyVaultFailure(kv.setSecret('lifecycle', 'three'));
     expect(conflict.statusCode).toBe(409);
     expect(conflict.body).toEqual({
       error: {
@@ -253,15 +215,15 @@ describe('Key Vault emulator: secrets through @azure/keyvault-secrets', () => {
     expect(recovered.name).toBe('lifecycle');
     expect((await kv.getSecret('lifecycle')).value).toBe('two');
     expect((await kv.getSecret('lifecycle', { version: v1.properties.version! })).value).toBe('one');
-    expect((await caught(kv.getDeletedSecret('lifecycle'))).body?.error).toEqual({
+    expect((await keyVaultFailure(kv.getDeletedSecret('lifecycle'))).body?.error).toEqual({
       code: 'SecretNotFound',
       message: 'Deleted Secret not found: lifecycle',
     });
 
     await (await kv.beginDeleteSecret('lifecycle', POLL)).pollUntilDone();
     await kv.purgeDeletedSecret('lifecycle');
-    expect((await caught(kv.getDeletedSecret('lifecycle'))).statusCode).toBe(404);
-    expect((await caught(kv.purgeDeletedSecret('lifecycle'))).statusCode).toBe(404);
+    expect((await keyVaultFailure(kv.getDeletedSecret('lifecycle'))).statusCode).toBe(404);
+    expect((await keyVaultFailure(kv.purgeDeletedSecret('lifecycle'))).statusCode).toBe(404);
     const fresh = await kv.setSecret('lifecycle', 'reborn');
     const versions = [];
     for await (const p of kv.listPropertiesOfSecretVersions('lifecycle')) versions.push(p.version);

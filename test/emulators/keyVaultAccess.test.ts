@@ -1,50 +1,9 @@
-import { ClientSecretCredential, ManagedIdentityCredential, TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
 import { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { RequestLogEntry } from '../../emulators/host/serviceHost';
-import { control, useEmulators } from '../support/emulators';
-
-interface CaughtError {
-  statusCode: number | undefined;
-  code: string | undefined;
-  message: string;
-  body: { error: { code: string; message: string; innererror?: { code: string } } } | undefined;
-  retryAfter: string | undefined;
-}
-
-interface SdkError {
-  statusCode?: number;
-  code?: string;
-  message: string;
-  details?: { error?: { code?: string; message?: string; innerError?: { code?: string } } };
-  response?: { headers?: { get(name: string): string | undefined } };
-}
-
-/** The RestError's status and code, and the Key Vault error body the SDK deserialized, mapped back to wire names. */
-async function caught(promise: Promise<unknown>): Promise<CaughtError> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as SdkError;
-    const detail = e.details?.error;
-    const body = detail
-      ? {
-          error: {
-            code: detail.code ?? '',
-            message: detail.message ?? '',
-            ...(detail.innerError?.code ? { innererror: { code: detail.innerError.code } } : {}),
-          },
-        }
-      : undefined;
-    return {
-      statusCode: e.statusCode,
-      code: e.code,
-      message: e.message,
-      body,
-      retryAfter: e.response?.headers?.get('retry-after'),
-    };
-  }
-  throw new Error('expected the call to fail');
-}
+import { principalCredential } from '../support/clients';
+import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
+import { keyVaultFailure } from '../support/sdkErrors';
 
 const RBAC_MESSAGE = (appid: string, oid: string, tenantId: string, action: string, resource: string): string =>
   'Caller is not authorized to perform action on resource.\r\n' +
@@ -56,32 +15,16 @@ const RBAC_MESSAGE = (appid: string, oid: string, tenantId: string, action: stri
 
 describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () => {
   const emulators = useEmulators();
-  let functionIdentity: TokenCredential;
+  const functionIdentity = useFunctionIdentity(emulators);
 
-  beforeAll(() => {
-    const { endpoints } = emulators();
-    process.env.IDENTITY_ENDPOINT = endpoints.managedIdentity.endpoint;
-    process.env.IDENTITY_HEADER = endpoints.managedIdentity.header;
-    functionIdentity = new ManagedIdentityCredential({ clientId: endpoints.managedIdentity.clientId });
-  });
-
-  function appCredential(name: string): ClientSecretCredential {
-    const { endpoints } = emulators();
-    const principal = endpoints.principals[name]!;
-    return new ClientSecretCredential(endpoints.tenantId, principal.clientId, principal.clientSecret!, {
-      authorityHost: endpoints.entra.authorityHost,
-      disableInstanceDiscovery: true,
-    });
-  }
-
-  function client(credential: TokenCredential = functionIdentity, options: SecretClientOptions = {}): SecretClient {
+  function client(credential: TokenCredential = functionIdentity(), options: SecretClientOptions = {}): SecretClient {
     return new SecretClient(emulators().endpoints.keyVault.url, credential, {
       disableChallengeResourceVerification: true,
       ...options,
     });
   }
 
-  async function vaultToken(credential: TokenCredential = functionIdentity): Promise<string> {
+  async function vaultToken(credential: TokenCredential = functionIdentity()): Promise<string> {
     return (await credential.getToken('https://vault.azure.net/.default'))!.token;
   }
 
@@ -101,8 +44,8 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
     it('refuses a principal without a vault role with 403 ForbiddenByRbac and the multi-line message', async () => {
       const { endpoints } = emulators();
       const noRoles = endpoints.principals.noRoles!;
-      const kv = client(appCredential('noRoles'));
-      const get = await caught(kv.getSecret('shared'));
+      const kv = client(principalCredential(emulators().endpoints, 'noRoles'));
+      const get = await keyVaultFailure(kv.getSecret('shared'));
       expect(get.statusCode).toBe(403);
       expect(get.code).toBe('Forbidden');
       expect(get.body).toEqual({
@@ -118,15 +61,15 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
           innererror: { code: 'ForbiddenByRbac' },
         },
       });
-      expect((await caught(kv.setSecret('shared', 'x'))).body?.error.message).toContain(
+      expect((await keyVaultFailure(kv.setSecret('shared', 'x'))).body?.error.message).toContain(
         "Action: 'Microsoft.KeyVault/vaults/secrets/setSecret/action'",
       );
       // Paged operations keep only status and code on the RestError ("Pagination failed…"); read the body raw.
-      const list = await caught(kv.listPropertiesOfSecrets().next());
+      const list = await keyVaultFailure(kv.listPropertiesOfSecrets().next());
       expect(list.statusCode).toBe(403);
       expect(list.code).toBe('Forbidden');
       const rawList = await raw('/secrets?api-version=2025-07-01', {
-        headers: { authorization: `Bearer ${await vaultToken(appCredential('noRoles'))}` },
+        headers: { authorization: `Bearer ${await vaultToken(principalCredential(emulators().endpoints, 'noRoles'))}` },
       });
       expect(rawList.status).toBe(403);
       expect(await rawList.json()).toEqual({
@@ -136,7 +79,10 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
           innererror: { code: 'ForbiddenByRbac' },
         },
       });
-      expect((await caught(client(appCredential('portal')).getSecret('shared'))).statusCode).toBe(403);
+      expect(
+        (await keyVaultFailure(client(principalCredential(emulators().endpoints, 'portal')).getSecret('shared')))
+          .statusCode,
+      ).toBe(403);
 
       const log = await requests();
       expect(log.filter((r) => r.status === 403).map((r) => r.principal)).toEqual(
@@ -145,7 +91,7 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
     });
 
     it('lets a Secrets User read values and metadata but not write, update, delete or purge', async () => {
-      const kv = client(appCredential('operator'));
+      const kv = client(principalCredential(emulators().endpoints, 'operator'));
       expect((await kv.getSecret('shared')).value).toBe('shared-value');
       const names: string[] = [];
       for await (const p of kv.listPropertiesOfSecrets()) names.push(p.name);
@@ -159,7 +105,7 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
         [kv.beginRecoverDeletedSecret('gone', { intervalInMs: 10 }), 'recover/action'],
       ];
       for (const [promise, action] of expectations) {
-        const error = await caught(promise);
+        const error = await keyVaultFailure(promise);
         expect(error.statusCode).toBe(403);
         expect(error.body?.error.innererror).toEqual({ code: 'ForbiddenByRbac' });
         expect(error.body?.error.message).toContain(`Action: 'Microsoft.KeyVault/vaults/secrets/${action}'`);
@@ -171,7 +117,7 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
   describe('tokens', () => {
     it('answers a token for another audience with 401 AKV10022 and the challenge', async () => {
       const { endpoints } = emulators();
-      const graphToken = (await functionIdentity.getToken('https://graph.microsoft.com/.default'))!.token;
+      const graphToken = (await functionIdentity().getToken('https://graph.microsoft.com/.default')).token;
       const response = await raw('/secrets/anything?api-version=2025-07-01', {
         headers: { authorization: `Bearer ${graphToken}` },
       });
@@ -201,7 +147,7 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
 
   describe('limits', () => {
     async function rejected(promise: Promise<unknown>, message: string): Promise<void> {
-      const error = await caught(promise);
+      const error = await keyVaultFailure(promise);
       expect(error.statusCode).toBe(400);
       expect(error.code).toBe('BadParameter');
       expect(error.body).toEqual({ error: { code: 'BadParameter', message } });
@@ -285,7 +231,7 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
     });
 
     it('serves SDK clients pinned to a 7.x service version, with the key percent-encoded as the SDK sends it', async () => {
-      const kv = client(functionIdentity, { serviceVersion: '7.5' });
+      const kv = client(functionIdentity(), { serviceVersion: '7.5' });
       await kv.setSecret('pinned', 'pinned-value');
       expect((await kv.getSecret('pinned')).value).toBe('pinned-value');
       const encoded = await raw('/secrets/pinned/?api%2Dversion=7.6', {
@@ -320,7 +266,9 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
         count: 1,
         retryAfterSeconds: 7,
       });
-      const error = await caught(client(functionIdentity, { retryOptions: { maxRetries: 0 } }).getSecret('throttled'));
+      const error = await keyVaultFailure(
+        client(functionIdentity(), { retryOptions: { maxRetries: 0 } }).getSecret('throttled'),
+      );
       expect(error.statusCode).toBe(429);
       expect(error.retryAfter).toBe('7');
       expect(error.body).toEqual({
@@ -349,8 +297,8 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
         status: 503,
         count: 1,
       });
-      const error = await caught(
-        client(functionIdentity, { retryOptions: { maxRetries: 0 } }).getSecret('unavailable'),
+      const error = await keyVaultFailure(
+        client(functionIdentity(), { retryOptions: { maxRetries: 0 } }).getSecret('unavailable'),
       );
       expect(error.statusCode).toBe(503);
       expect(error.body?.error.code).toBe('ServiceUnavailable');
@@ -358,14 +306,14 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
 
     it('drops the connection for status 0: the SDK fails without retries and recovers with them', async () => {
       const { endpoints } = emulators();
-      const kv = client(functionIdentity, { retryOptions: { maxRetries: 0 } });
+      const kv = client(functionIdentity(), { retryOptions: { maxRetries: 0 } });
       await kv.setSecret('flaky', 'steady');
       await control(endpoints.keyVault.control, 'POST', 'faults', {
         pathPattern: '^/secrets/flaky',
         status: 0,
         count: 1,
       });
-      const error = await caught(kv.getSecret('flaky'));
+      const error = await keyVaultFailure(kv.getSecret('flaky'));
       expect(error.statusCode).toBeUndefined();
 
       await control(endpoints.keyVault.control, 'POST', 'faults', {
@@ -374,7 +322,7 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
         count: 1,
       });
       await control(endpoints.keyVault.control, 'DELETE', 'requests');
-      const retrying = client(functionIdentity, {
+      const retrying = client(functionIdentity(), {
         retryOptions: { maxRetries: 2, retryDelayInMs: 5, maxRetryDelayInMs: 10 },
       });
       expect((await retrying.getSecret('flaky')).value).toBe('steady');
@@ -422,7 +370,7 @@ describe('Key Vault emulator: auth, RBAC, limits, faults and control plane', () 
       await kv.setSecret('before-reset', 'v');
       await control(endpoints.keyVault.control, 'POST', 'reset');
       expect(await control(endpoints.keyVault.control, 'GET', 'secrets')).toEqual([]);
-      expect((await caught(kv.getSecret('before-reset'))).statusCode).toBe(404);
+      expect((await keyVaultFailure(kv.getSecret('before-reset'))).statusCode).toBe(404);
       const names: string[] = [];
       for await (const p of kv.listPropertiesOfSecrets()) names.push(p.name);
       expect(names).toEqual([]);

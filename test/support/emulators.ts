@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ManagedIdentityCredential } from '@azure/identity';
 import { RunningEmulators, startEmulators } from '../../emulators/index';
 
 /**
@@ -41,4 +42,27 @@ export async function control<T = unknown>(
   if (!response.ok) throw new Error(`control ${method} ${name} → ${response.status} ${await response.text()}`);
   const text = await response.text();
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * Points `ManagedIdentityCredential` at the emulated identity endpoint for the enclosing describe block, as App Service
+ * sets `IDENTITY_ENDPOINT`/`IDENTITY_HEADER`, and yields the function identity's credential. Register it after
+ * {@link useEmulators} so its `beforeAll` runs once they listen.
+ */
+export function useFunctionIdentity(emulators: () => RunningEmulators): () => ManagedIdentityCredential {
+  let credential: ManagedIdentityCredential | undefined;
+  beforeAll(() => {
+    const { managedIdentity } = emulators().endpoints;
+    process.env.IDENTITY_ENDPOINT = managedIdentity.endpoint;
+    process.env.IDENTITY_HEADER = managedIdentity.header;
+    credential = new ManagedIdentityCredential({ clientId: managedIdentity.clientId });
+  });
+  afterAll(() => {
+    delete process.env.IDENTITY_ENDPOINT;
+    delete process.env.IDENTITY_HEADER;
+  });
+  return () => {
+    if (!credential) throw new Error('the function identity is not set up yet (use inside a test or hook)');
+    return credential;
+  };
 }

@@ -9,10 +9,12 @@ import { registeredHttpFunctions, toHttpHandler } from '../../../src/functions/r
 import { revokeSecret } from '../../../src/functions/revokeSecret';
 import { composeServices, VendingServices } from '../../../src/index';
 import { appSettingsFor } from '../../../sandbox/sandbox';
-import { useEmulators } from '../../support/emulators';
+import { useEmulators, useFunctionIdentity } from '../../support/emulators';
 
 describe('HTTP function handlers with real HttpRequest and InvocationContext, against the emulators', () => {
   const emulators = useEmulators();
+  // composeServices builds its own ManagedIdentityCredential; this points it at the emulated endpoint.
+  useFunctionIdentity(emulators);
   let services: VendingServices;
   const logs: string[] = [];
   const context = (functionName: string): InvocationContext =>
@@ -20,9 +22,6 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
 
   beforeAll(() => {
     const settings = appSettingsFor(emulators().endpoints);
-    // Read by ManagedIdentityCredential itself, as in App Service.
-    process.env.IDENTITY_ENDPOINT = settings.IDENTITY_ENDPOINT;
-    process.env.IDENTITY_HEADER = settings.IDENTITY_HEADER;
     services = composeServices(
       loadConfig({ ...settings, SECRET_MAX_LIFETIME_DAYS: '60', SECRET_DEFAULT_LIFETIME_DAYS: '14' }),
     );

@@ -1,26 +1,15 @@
 import { createApplication } from '../../../src/vending/createApplication';
 import { LifetimePolicyError } from '../../../src/vending/errors';
-import { CLIENT_SECRET_CONTENT_TYPE, VendingDependencies } from '../../../src/vending/issueSecret';
+import { CLIENT_SECRET_CONTENT_TYPE } from '../../../src/vending/issueSecret';
 import { Caller, PasswordRequest } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
-import { FakeDirectory, FakeSecretStore } from './fakes';
+import { fakeVendingDependencies, NOW } from './fakes';
 
 const DAY = 24 * 60 * 60 * 1000;
-const NOW = new Date('2026-05-10T08:30:00.000Z');
 const CALLER: Caller = { id: 'caller-object-id', roles: [] };
 
 function setup() {
-  const directory = new FakeDirectory();
-  const secretStore = new FakeSecretStore();
-  const warn = jest.fn<void, [string, Record<string, string>]>();
-  const deps: VendingDependencies = {
-    directory,
-    secretStore,
-    lifetimePolicy: { maxDays: 180, defaultDays: 90 },
-    clock: () => new Date(NOW.getTime()),
-    warn,
-  };
-  return { directory, secretStore, warn, deps };
+  return fakeVendingDependencies();
 }
 
 type CreateInput = { displayName: string; description?: string; password?: PasswordRequest };

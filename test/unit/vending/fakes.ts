@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../../src/vending/errors';
+import { VendingDependencies } from '../../../src/vending/issueSecret';
 import {
   ApplicationInfo,
   Directory,
@@ -234,4 +235,30 @@ export class FakeSecretStore implements SecretStore {
       found.enabled = false;
     });
   }
+}
+
+/** The instant the vending unit tests run at, unless a test moves the clock. */
+export const NOW = new Date('2026-05-10T08:30:00.000Z');
+
+/**
+ * Fresh fakes wired into the services' dependencies, with the default policy (max 180, default 90 days,
+ * expiring within 30). `setNow` moves the clock.
+ */
+export function fakeVendingDependencies(options: { vaultUrl?: string } = {}) {
+  const directory = new FakeDirectory();
+  const secretStore = new FakeSecretStore(options.vaultUrl);
+  const warn = jest.fn<void, [string, Record<string, string>]>();
+  let now = NOW.getTime();
+  const deps: VendingDependencies & { expiringWithinDays: number } = {
+    directory,
+    secretStore,
+    lifetimePolicy: { maxDays: 180, defaultDays: 90 },
+    clock: () => new Date(now),
+    warn,
+    expiringWithinDays: 30,
+  };
+  const setNow = (ms: number): void => {
+    now = ms;
+  };
+  return { directory, secretStore, warn, deps, setNow };
 }

@@ -1,31 +1,15 @@
 import { InvalidRequestError, LifetimePolicyError } from '../../../src/vending/errors';
-import {
-  CLIENT_SECRET_CONTENT_TYPE,
-  issueSecret,
-  MANAGED_BY_TAG,
-  VendingDependencies,
-} from '../../../src/vending/issueSecret';
+import { CLIENT_SECRET_CONTENT_TYPE, issueSecret, MANAGED_BY_TAG } from '../../../src/vending/issueSecret';
 import { Caller, PasswordRequest } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
-import { FakeDirectory, FakeSecretStore } from './fakes';
+import { NOW, fakeVendingDependencies } from './fakes';
 
 const DAY = 24 * 60 * 60 * 1000;
-const NOW = new Date('2026-05-10T08:30:00.000Z');
 const CALLER: Caller = { id: '7d1c3a2e-0000-4000-8000-00000000c0de', roles: [] };
 
 function setup(vaultUrl?: string) {
-  const directory = new FakeDirectory();
-  const secretStore = new FakeSecretStore(vaultUrl);
-  const warn = jest.fn<void, [string, Record<string, string>]>();
-  const deps: VendingDependencies = {
-    directory,
-    secretStore,
-    lifetimePolicy: { maxDays: 180, defaultDays: 90 },
-    clock: () => new Date(NOW.getTime()),
-    warn,
-  };
-  const app = directory.seedApplication('payments');
-  return { directory, secretStore, warn, deps, app };
+  const fakes = fakeVendingDependencies(vaultUrl === undefined ? {} : { vaultUrl });
+  return { ...fakes, app: fakes.directory.seedApplication('payments') };
 }
 
 describe('issueSecret', () => {

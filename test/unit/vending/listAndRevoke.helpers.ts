@@ -1,27 +1,12 @@
-import { VendingDependencies } from '../../../src/vending/issueSecret';
 import { PasswordCredentialInfo } from '../../../src/vending/ports';
-import { FakeDirectory, FakeSecretStore } from './fakes';
+import { fakeVendingDependencies, NOW } from './fakes';
 
 export const DAY = 24 * 60 * 60 * 1000;
-export const NOW = new Date('2026-05-10T08:30:00.000Z');
+export { NOW };
 
 export function setup() {
-  const directory = new FakeDirectory();
-  const secretStore = new FakeSecretStore();
-  const warn = jest.fn<void, [string, Record<string, string>]>();
-  let now = NOW.getTime();
-  const deps: VendingDependencies & { expiringWithinDays: number } = {
-    directory,
-    secretStore,
-    lifetimePolicy: { maxDays: 180, defaultDays: 90 },
-    clock: () => new Date(now),
-    warn,
-    expiringWithinDays: 30,
-  };
+  const { directory, secretStore, warn, deps, setNow } = fakeVendingDependencies();
   const app = directory.seedApplication('payments');
-  const setNow = (ms: number) => {
-    now = ms;
-  };
   /** Adds a credential straight into the directory, as if made outside this API. */
   const seedCredential = (credential: Partial<PasswordCredentialInfo> & { startMs: number; endMs: number }) => {
     const info: PasswordCredentialInfo = {
