@@ -1,40 +1,17 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { control } from '../support/emulators';
 import { graphClientAs, secretClientAs } from '../support/clients';
+import { RequestLogEntry as LogEntry } from '../../emulators/host/serviceHost';
+import { CreatedApplication } from '../../src/vending/createApplication';
+import { IssuedSecret } from '../../src/vending/issueSecret';
+import { KeyVaultReference } from '../../src/vending/keyVaultReference';
+import { ListedSecret } from '../../src/vending/listSecrets';
 import { ApiAnswer, callApi, useSandbox } from '../support/sandbox';
 
-interface KeyVaultRef {
-  secretName: string;
-  version: string;
-  secretUri: string;
-  secretUriWithoutVersion: string;
-  reference: string;
-  versionedReference: string;
-}
-interface IssuedSecret {
-  appId: string;
-  keyId: string;
-  displayName: string;
-  hint: string;
-  startDateTime: string;
-  endDateTime: string;
-  keyVault: KeyVaultRef;
-}
-interface Created {
-  application: { id: string; appId: string; displayName: string };
-  servicePrincipal: { id: string } | null;
-  secret: IssuedSecret | null;
-}
-interface Listed {
-  appId: string;
-  secrets: (Omit<IssuedSecret, 'appId'> & { status: string; keyVault: KeyVaultRef | null })[];
-}
-interface LogEntry {
-  method: string;
-  path: string;
-  status: number;
-  principal: string | null;
-}
+// The API's answer types, as the domain defines them (JSON keeps their shape).
+type KeyVaultRef = KeyVaultReference;
+type Created = CreatedApplication;
+type Listed = { appId: string; secrets: ListedSecret[] };
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -202,7 +179,7 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     });
     const listed = await api<Listed>('GET', `/applications/${appId}/secrets`);
     expect(listed.status).toBe(200);
-    const byName = Object.fromEntries(listed.body.secrets.map((s) => [s.displayName, s]));
+    const byName = Object.fromEntries(listed.body.secrets.map((s) => [s.displayName ?? '', s]));
     expect(byName.old?.status).toBe('expired');
     expect(byName['by-hand']?.status).toBe('overPolicy');
     expect(byName.soon?.status).toBe('expiring');
