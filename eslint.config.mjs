@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Outside the product, launchers and tests legitimately read and set the environment.
-    files: ['emulators/**', 'sandbox/**', 'test/**', 'bench/**', 'scripts/**', 'src/config.ts', 'src/index.ts'],
+    files: ['emulators/**', 'sandbox/**', 'test/**', 'bench/**', 'scripts/**', 'src/config.ts', 'src/main.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

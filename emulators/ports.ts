@@ -1,6 +1,6 @@
 import { DEFAULT_PORTS } from './index';
 
-function portFromEnv(env: Record<string, string | undefined>, name: string, fallback: number): number {
+export function portFromEnv(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);

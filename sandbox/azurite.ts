@@ -2,13 +2,33 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
+import { portFromEnv } from '../emulators/ports';
+
+type AzuriteService = 'blob' | 'queue' | 'table';
 
 /** Azurite's well-known ports (blob, queue, table), as `UseDevelopmentStorage=true` expects. */
-export const AZURITE_PORTS = { blob: 10000, queue: 10001, table: 10002 } as const;
+export const AZURITE_PORTS: Record<AzuriteService, number> = { blob: 10000, queue: 10001, table: 10002 };
+
+/** Azurite's one account and its published key (the same in every Azurite; not a secret of anyone's). */
+const DEV_ACCOUNT = 'devstoreaccount1';
+const DEV_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface RunningAzurite {
+  /** A connection string naming the ports Azurite actually listens on. */
   connectionString: string;
+  ports: Record<AzuriteService, number>;
   stop(): Promise<void>;
+}
+
+/** Azurite's ports from AZURITE_PORT_BLOB, AZURITE_PORT_QUEUE and AZURITE_PORT_TABLE (0 = any free port). */
+export function azuritePortsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Record<AzuriteService, number> {
+  return {
+    blob: portFromEnv(env, 'AZURITE_PORT_BLOB', AZURITE_PORTS.blob),
+    queue: portFromEnv(env, 'AZURITE_PORT_QUEUE', AZURITE_PORTS.queue),
+    table: portFromEnv(env, 'AZURITE_PORT_TABLE', AZURITE_PORTS.table),
+  };
 }
 
 /** True if something accepts TCP connections on 127.0.0.1:`port`. */
@@ -23,54 +43,78 @@ export function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** The connection string of the Azurite account at these ports on loopback. */
+export function azuriteConnectionString(ports: Record<AzuriteService, number>): string {
+  const endpoint = (port: number): string => `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
+  return [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${DEV_ACCOUNT}`,
+    `AccountKey=${DEV_ACCOUNT_KEY}`,
+    `BlobEndpoint=${endpoint(ports.blob)}`,
+    `QueueEndpoint=${endpoint(ports.queue)}`,
+    `TableEndpoint=${endpoint(ports.table)}`,
+  ].join(';');
+}
+
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g;
+
 /**
  * Starts Azurite from node_modules: in memory, no telemetry (it would otherwise try to phone home), loopback only.
- * Resolves once all three services accept connections.
+ * A port of 0 lets Azurite pick a free one (tests do, so parallel runs never collide); the ports it took are read
+ * from its start-up lines. Resolves once all three services listen.
  */
-export async function startAzurite(stateDir: string): Promise<RunningAzurite> {
+export async function startAzurite(
+  stateDir: string,
+  requestedPorts: Record<AzuriteService, number> = AZURITE_PORTS,
+): Promise<RunningAzurite> {
   // In memory, yet Azurite still writes its debug log and lock files to the working directory: keep them in .sandbox.
   const cwd = resolve(stateDir, 'azurite');
   mkdirSync(cwd, { recursive: true });
   const bin = resolve(__dirname, '..', 'node_modules', '.bin', 'azurite');
-  const child: ChildProcess = spawn(
-    bin,
-    [
-      '--silent',
-      '--inMemoryPersistence',
-      '--disableTelemetry',
-      '--skipApiVersionCheck',
-      '--blobHost',
-      '127.0.0.1',
-      '--blobPort',
-      String(AZURITE_PORTS.blob),
-      '--queueHost',
-      '127.0.0.1',
-      '--queuePort',
-      String(AZURITE_PORTS.queue),
-      '--tableHost',
-      '127.0.0.1',
-      '--tablePort',
-      String(AZURITE_PORTS.table),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], cwd },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const open = await Promise.all(Object.values(AZURITE_PORTS).map(portOpen));
-    if (open.every(Boolean)) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill();
-      throw new Error(`Azurite did not start: ${stderr.trim() || `exit ${child.exitCode}`}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const args = ['--silent', '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck'];
+  for (const service of Object.keys(AZURITE_PORTS) as AzuriteService[]) {
+    args.push(`--${service}Host`, '127.0.0.1', `--${service}Port`, String(requestedPorts[service]));
   }
+  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  let output = '';
+  const ports: Partial<Record<AzuriteService, number>> = {};
+  const started = new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error('Azurite did not start within 30 s')), 30_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      for (const match of output.matchAll(LISTENING)) {
+        ports[match[1]!.toLowerCase() as AzuriteService] = Number(match[2]);
+      }
+      if (Object.keys(ports).length === 3) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        done();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`Azurite did not start: ${output.trim() || `exit ${code}`}`));
+    });
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  try {
+    await started;
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  // Azurite prints nothing more we need; keep draining so its pipes never fill.
+  child.stdout?.resume();
+  child.stderr?.resume();
+  const actual = ports as Record<AzuriteService, number>;
   return {
-    connectionString: 'UseDevelopmentStorage=true',
+    connectionString: azuriteConnectionString(actual),
+    ports: actual,
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await exited;
       }

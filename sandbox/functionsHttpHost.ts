@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext, LogHandler } from '@azure/functions';
 import { problemResponse } from '../src/http/problem';
-import { RegisteredHttpFunction } from '../src/functions/registry';
+import { RecordingHost } from './recordingHost';
 
 /** Splits a Functions route template (`applications/{appId}/secrets`) and matches a request path against it. */
 function matchRoute(template: string, path: string): Record<string, string> | undefined {
@@ -46,31 +46,61 @@ export interface FunctionsHttpHost {
 }
 
 /**
- * Serves registered HTTP functions under `/api` the way the Functions host does: each request becomes an
+ * Serves registered functions the way the Functions host does: HTTP functions under `/api` (each request becomes an
  * `@azure/functions` HttpRequest, the registered handler is called with a fresh InvocationContext, and its
- * HttpResponseInit is written back.
+ * HttpResponseInit is written back), and other functions on demand through the host's admin route
+ * `POST /admin/functions/{name}` (202 once started, as the host answers).
  */
 export async function startFunctionsHttpHost(
-  functions: Iterable<RegisteredHttpFunction>,
+  functions: RecordingHost,
   options: { port: number; host?: string; logHandler: LogHandler },
 ): Promise<FunctionsHttpHost> {
-  const registered = [...functions];
+  const registered = [...functions.httpFunctions].map(([name, f]) => ({
+    name,
+    route: f.route ?? name,
+    methods: (f.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
+    handler: f.handler,
+  }));
   let baseUrl = '';
+
+  const contextFor = (functionName: string): InvocationContext =>
+    new InvocationContext({ invocationId: randomUUID(), functionName, logHandler: options.logHandler });
+
+  /** The host's way to run a non-HTTP function now: the timer handler gets a timer that is not past due. */
+  async function runAdmin(name: string, res: ServerResponse): Promise<void> {
+    const timer = functions.timerFunctions.get(name);
+    if (!timer) {
+      return writeResponse(res, new HttpResponse(problemResponse(404, 'FunctionNotFound', `No function ${name}.`)));
+    }
+    const now = new Date().toISOString();
+    const run = timer.handler(
+      {
+        isPastDue: false,
+        schedule: { adjustForDST: true },
+        scheduleStatus: { last: now, next: now, lastUpdated: now },
+      },
+      contextFor(name),
+    );
+    Promise.resolve(run).catch((error: unknown) => options.logHandler('error', `${name} failed`, String(error)));
+    return writeResponse(res, new HttpResponse({ status: 202 }));
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', baseUrl);
     const method = (req.method ?? 'GET').toUpperCase();
+    const admin = /^\/admin\/functions\/([^/]+)$/.exec(url.pathname);
+    if (admin && method === 'POST') return runAdmin(decodeURIComponent(admin[1]!), res);
     const path = url.pathname.startsWith('/api/') ? url.pathname.slice('/api/'.length) : undefined;
     const matches =
       path === undefined
         ? []
-        : registered.map((f) => ({ f, params: matchRoute(f.route.route, path) })).filter((m) => m.params);
+        : registered.map((f) => ({ f, params: matchRoute(f.route, path) })).filter((m) => m.params);
     if (matches.length === 0) {
       return writeResponse(res, new HttpResponse(problemResponse(404, 'RouteNotFound', `No route ${url.pathname}.`)));
     }
-    const match = matches.find((m) => (m.f.route.methods as string[]).includes(method));
+    const match = matches.find((m) => m.f.methods.includes(method));
     if (!match) {
-      const allowed = [...new Set(matches.flatMap((m) => m.f.route.methods))].join(', ');
+      const allowed = [...new Set(matches.flatMap((m) => m.f.methods))].join(', ');
       return writeResponse(
         res,
         new HttpResponse(
@@ -88,13 +118,8 @@ export async function startFunctionsHttpHost(
       params: match.params!,
       ...(body.length > 0 ? { body: { bytes: body } } : {}),
     });
-    const context = new InvocationContext({
-      invocationId: randomUUID(),
-      functionName: match.f.route.name,
-      logHandler: options.logHandler,
-    });
-    const init = await match.f.handler(request, context);
-    await writeResponse(res, new HttpResponse(init));
+    const init = await match.f.handler(request, contextFor(match.f.name));
+    await writeResponse(res, new HttpResponse(init instanceof HttpResponse ? init : (init ?? {})));
   }
 
   const server: Server = createServer((req, res) => {

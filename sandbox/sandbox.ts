@@ -1,5 +1,4 @@
-import { readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { LogHandler } from '@azure/functions';
 import {
   DEFAULT_STATE_DIR,
@@ -9,9 +8,11 @@ import {
   StartEmulatorsOptions,
   writeEndpoints,
 } from '../emulators/index';
-import { registeredHttpFunctions } from '../src/functions/registry';
-import { RunningAzurite, startAzurite } from './azurite';
+import { startApp } from '../src/app';
+import { Services } from '../src/services';
+import { AZURITE_PORTS, RunningAzurite, startAzurite } from './azurite';
 import { FunctionsHttpHost, startFunctionsHttpHost } from './functionsHttpHost';
+import { createRecordingHost } from './recordingHost';
 
 /** The API's default local port, as `func start` uses. */
 export const DEFAULT_API_PORT = 7071;
@@ -20,12 +21,13 @@ export interface SandboxOptions {
   stateDir?: string;
   apiPort?: number;
   emulatorPorts?: StartEmulatorsOptions['ports'];
-  /** Start Azurite (default true). */
+  /** Start Azurite (default true), on these ports (0 = any free port; default the well-known 10000–10002). */
   azurite?: boolean;
+  azuritePorts?: typeof AZURITE_PORTS;
   /** Where function logs go. Default: stdout. */
   logHandler?: LogHandler;
   writeEndpointsFile?: boolean;
-  /** Extra app settings (e.g. a shorter SECRET_MAX_LIFETIME_DAYS). */
+  /** App settings layered over the ones that point at the emulators (e.g. a shorter SECRET_MAX_LIFETIME_DAYS). */
   settings?: Record<string, string>;
 }
 
@@ -34,17 +36,17 @@ export interface RunningSandbox {
   endpoints: EmulatorEndpoints;
   endpointsPath: string;
   emulators: RunningEmulators;
+  azurite: RunningAzurite | undefined;
   /** The app settings the API runs with (no secrets in them). */
   settings: Record<string, string>;
+  /** The services the API was composed with. */
+  services: Services;
   close(): Promise<void>;
 }
 
 /** The app settings that point the product at the emulators, as Bicep points it at Azure. */
-export function appSettingsFor(endpoints: EmulatorEndpoints): Record<string, string> {
+export function appSettingsFor(endpoints: EmulatorEndpoints, storageConnectionString?: string): Record<string, string> {
   return {
-    // Read by @azure/identity's ManagedIdentityCredential: the App Service managed identity protocol.
-    IDENTITY_ENDPOINT: endpoints.managedIdentity.endpoint,
-    IDENTITY_HEADER: endpoints.managedIdentity.header,
     AZURE_CLIENT_ID: endpoints.managedIdentity.clientId,
     KEY_VAULT_URL: endpoints.keyVault.url,
     // The emulated vault is on 127.0.0.1, not *.vault.azure.net.
@@ -52,18 +54,17 @@ export function appSettingsFor(endpoints: EmulatorEndpoints): Record<string, str
     GRAPH_BASE_URL: endpoints.graph.baseUrl,
     API_AUDIENCE: endpoints.vendingApi.appId,
     API_TENANT_ID: endpoints.tenantId,
-    AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    ...(storageConnectionString ? { AzureWebJobsStorage: storageConnectionString } : {}),
   };
 }
 
-/** Loads every function file, as the Functions host does from `main`, so they register themselves. */
-function loadFunctionFiles(): void {
-  const dir = resolve(__dirname, '..', 'src', 'functions');
-  for (const file of readdirSync(dir)) {
-    // Synchronous require, as the host loads `main`; a dynamic import() would need ESM support in jest.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    if (/\.(ts|js)$/.test(file) && !file.endsWith('.d.ts')) require(join(dir, file));
-  }
+/**
+ * What App Service itself puts in a function's environment for its managed identity (not app settings): where
+ * `ManagedIdentityCredential` asks for tokens. The sandbox plays the platform here, so it sets these two.
+ */
+export function providePlatformIdentity(endpoints: EmulatorEndpoints): void {
+  process.env.IDENTITY_ENDPOINT = endpoints.managedIdentity.endpoint;
+  process.env.IDENTITY_HEADER = endpoints.managedIdentity.header;
 }
 
 const stdoutLogHandler: LogHandler = (level, ...args) => {
@@ -71,9 +72,10 @@ const stdoutLogHandler: LogHandler = (level, ...args) => {
 };
 
 /**
- * Starts the product on one machine: the emulators, Azurite, and the API's registered handlers served over HTTP
- * with the production credential path (ManagedIdentityCredential against the emulated identity endpoint).
- * Sets the app settings in this process's environment, as the Functions host would.
+ * Starts the product on one machine: the emulators, Azurite, and the API started as the host starts it
+ * (`startApp`: settings → services → every function of the one list), its HTTP functions served over HTTP with the
+ * production credential path (ManagedIdentityCredential against the emulated identity endpoint). A bad setting
+ * refuses the start with a ConfigError after logging each offending setting's name.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
@@ -87,11 +89,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   let azurite: RunningAzurite | undefined;
   let host: FunctionsHttpHost | undefined;
   try {
-    if (options.azurite ?? true) azurite = await startAzurite(stateDir);
-    const settings = { ...appSettingsFor(emulators.endpoints), ...options.settings };
-    Object.assign(process.env, settings);
-    loadFunctionFiles();
-    host = await startFunctionsHttpHost(registeredHttpFunctions.values(), {
+    if (options.azurite ?? true) azurite = await startAzurite(stateDir, options.azuritePorts ?? AZURITE_PORTS);
+    const settings = { ...appSettingsFor(emulators.endpoints, azurite?.connectionString), ...options.settings };
+    providePlatformIdentity(emulators.endpoints);
+    const functions = createRecordingHost();
+    const { services } = startApp(functions, settings);
+    host = await startFunctionsHttpHost(functions, {
       port: options.apiPort ?? DEFAULT_API_PORT,
       logHandler: options.logHandler ?? stdoutLogHandler,
     });
@@ -103,7 +106,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       endpoints,
       endpointsPath: emulators.endpointsPath,
       emulators,
+      azurite,
       settings,
+      services,
       close: async () => {
         await started.close();
         await azurite?.stop();

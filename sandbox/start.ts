@@ -1,11 +1,24 @@
-/** `npm run sandbox`: the whole product on this machine. Stop with Ctrl-C. */
+/**
+ * `npm run sandbox`: the whole product on this machine. Stop with Ctrl-C. App settings (e.g.
+ * SECRET_MAX_LIFETIME_DAYS=30) set in this environment override the sandbox's own; a bad one refuses the start.
+ */
 import { apiPortFromEnv, emulatorPortsFromEnv } from '../emulators/ports';
+import { appSettingsSchema, ConfigError } from '../src/config';
+import { azuritePortsFromEnv } from './azurite';
 import { startSandbox } from './sandbox';
+
+/** The product's app settings given in this process's environment: the user's overrides. */
+function settingOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys = Object.keys(appSettingsSchema.properties);
+  return Object.fromEntries(keys.flatMap((key) => (env[key] === undefined ? [] : [[key, env[key]]])));
+}
 
 async function main(): Promise<void> {
   const sandbox = await startSandbox({
     apiPort: apiPortFromEnv(),
     emulatorPorts: emulatorPortsFromEnv(),
+    azuritePorts: azuritePortsFromEnv(),
+    settings: settingOverrides(process.env),
     ...(process.env.EMULATOR_STATE_DIR ? { stateDir: process.env.EMULATOR_STATE_DIR } : {}),
   });
   const { endpoints } = sandbox;
@@ -19,7 +32,7 @@ async function main(): Promise<void> {
     `  Graph            ${endpoints.graph.baseUrl}/v1.0`,
     `  Key Vault        ${endpoints.keyVault.url}`,
     `  Entra authority  ${endpoints.entra.authorityHost}   tenant ${endpoints.tenantId}`,
-    `  Azurite          UseDevelopmentStorage=true (blob 10000, queue 10001, table 10002)`,
+    `  Azurite          blob ${sandbox.azurite?.ports.blob}, queue ${sandbox.azurite?.ports.queue}, table ${sandbox.azurite?.ports.table} (in memory)`,
     `  CA certificate   ${endpoints.caCertPath}`,
     `  Endpoints file   ${sandbox.endpointsPath}`,
     '',
@@ -55,6 +68,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  // A ConfigError has already named each bad setting (startApp logs them); anything else is said here.
+  if (!(error instanceof ConfigError)) console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

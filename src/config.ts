@@ -1,5 +1,6 @@
 import Ajv, { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { withoutTrailingSlashes } from './vending/units';
 
 /**
  * Every app setting the product reads, as one JSON Schema. `loadConfig` validates the environment against it once at
@@ -108,11 +109,25 @@ interface ValidatedSettings {
   API_TENANT_ID?: string;
 }
 
+/** One bad setting: its name and what is wrong, never its value (a value may be a secret). */
+export interface ConfigProblem {
+  setting: string;
+  problem: string;
+}
+
 /** Thrown with every bad setting listed at once, so a misconfigured deployment is fixed in one round. */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid app settings:\n- ${problems.join('\n- ')}`);
+  /** Each problem as `SETTING what is wrong`. */
+  readonly problems: readonly string[];
+  /** The names of the offending settings, each once. */
+  readonly settings: readonly string[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    const lines = problems.map((p) => `${p.setting} ${p.problem}`);
+    super(`Invalid app settings:\n- ${lines.join('\n- ')}`);
     this.name = 'ConfigError';
+    this.problems = lines;
+    this.settings = [...new Set(problems.map((p) => p.setting))];
   }
 }
 
@@ -120,22 +135,22 @@ const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true });
 addFormats(ajv);
 const validateSettings = ajv.compile(appSettingsSchema);
 
-function describe(error: ErrorObject): string {
+function describe(error: ErrorObject): ConfigProblem {
   if (error.keyword === 'required')
-    return `${(error.params as { missingProperty: string }).missingProperty} is required`;
-  return `${error.instancePath.slice(1)} ${error.message ?? 'is invalid'}`;
+    return { setting: (error.params as { missingProperty: string }).missingProperty, problem: 'is required' };
+  return { setting: error.instancePath.slice(1), problem: error.message ?? 'is invalid' };
 }
 
 /** A service root must be an https URL with a host and nothing after the path: no query, no fragment. */
-function serviceUrlProblems(key: string, value: string): string[] {
+function serviceUrlProblems(setting: string, value: string): ConfigProblem[] {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return [`${key} must be an absolute https URL`];
+    return [{ setting, problem: 'must be an absolute https URL' }];
   }
-  if (url.hostname === '') return [`${key} must name a host`];
-  if (url.search !== '' || url.hash !== '') return [`${key} must not carry a query or fragment`];
+  if (url.hostname === '') return [{ setting, problem: 'must name a host' }];
+  if (url.search !== '' || url.hash !== '') return [{ setting, problem: 'must not carry a query or fragment' }];
   return [];
 }
 
@@ -146,7 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const value = env[key];
     if (value !== undefined && value !== '') settings[key] = value;
   }
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   if (!validateSettings(settings)) problems.push(...(validateSettings.errors ?? []).map(describe));
   const badKeys = new Set((validateSettings.errors ?? []).map((e) => e.instancePath.slice(1)));
   const s = settings as unknown as ValidatedSettings;
@@ -155,7 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     !badKeys.has('SECRET_MAX_LIFETIME_DAYS') &&
     s.SECRET_DEFAULT_LIFETIME_DAYS > s.SECRET_MAX_LIFETIME_DAYS
   ) {
-    problems.push('SECRET_DEFAULT_LIFETIME_DAYS must not exceed SECRET_MAX_LIFETIME_DAYS');
+    problems.push({ setting: 'SECRET_DEFAULT_LIFETIME_DAYS', problem: 'must not exceed SECRET_MAX_LIFETIME_DAYS' });
   }
   for (const key of ['KEY_VAULT_URL', 'GRAPH_BASE_URL'] as const) {
     if (badKeys.has(key) || typeof settings[key] !== 'string') continue;
@@ -163,9 +178,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const graphBaseUrl = s.GRAPH_BASE_URL.replace(/\/+$/, '');
+  const graphBaseUrl = withoutTrailingSlashes(s.GRAPH_BASE_URL);
   return Object.freeze({
-    keyVaultUrl: s.KEY_VAULT_URL.replace(/\/+$/, ''),
+    keyVaultUrl: withoutTrailingSlashes(s.KEY_VAULT_URL),
     managedIdentityClientId: s.AZURE_CLIENT_ID,
     graph: Object.freeze({
       baseUrl: graphBaseUrl,

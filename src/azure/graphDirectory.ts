@@ -15,7 +15,14 @@ import {
   VendingError,
 } from '../vending/errors';
 import { ApplicationInfo, Directory, IssuedPassword, PasswordCredentialInfo, PasswordRequest } from '../vending/ports';
-import { parseRetryAfter, RetryBudgetExhaustedError, RetryDecision, RetryOptions, withRetries } from './retryPolicy';
+import {
+  parseRetryAfter,
+  retryAfterSeconds,
+  RetryBudgetExhaustedError,
+  RetryDecision,
+  RetryOptions,
+  withRetries,
+} from './retryPolicy';
 
 /** Builds the Graph client: the official client with its own RetryHandler left out, because calls here retry with a budget. */
 export function createGraphClient(
@@ -112,16 +119,20 @@ function toDomainError(error: unknown, subject: string): VendingError {
   if (error instanceof RetryBudgetExhaustedError) {
     const last = error.lastError;
     const status = isGraphError(last) && last.statusCode === 429 ? 429 : 503;
-    const seconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1000));
     return new UpstreamUnavailableError(
       'Microsoft Graph is busy or unavailable; retry later.',
       status,
-      seconds,
+      retryAfterSeconds(error.retryAfterMs),
       'graph',
     );
   }
   if (isNetworkFailure(error))
-    return new UpstreamUnavailableError('Microsoft Graph could not be reached; retry later.', 503, 5, 'graph');
+    return new UpstreamUnavailableError(
+      'Microsoft Graph could not be reached; retry later.',
+      503,
+      retryAfterSeconds(undefined),
+      'graph',
+    );
   if (!isGraphError(error)) return new UpstreamFailureError('Microsoft Graph call failed.', 'graph', undefined);
   switch (error.code) {
     case 'Request_ResourceNotFound':
@@ -138,11 +149,10 @@ function toDomainError(error: unknown, subject: string): VendingError {
       );
     default:
       if (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 504) {
-        const seconds = Math.max(1, Math.ceil((retryAfterMs(error) ?? 5_000) / 1000));
         return new UpstreamUnavailableError(
           'Microsoft Graph is busy or unavailable; retry later.',
           error.statusCode === 429 ? 429 : 503,
-          seconds,
+          retryAfterSeconds(retryAfterMs(error)),
           'graph',
         );
       }

@@ -2,7 +2,8 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
 import { SecretStore, StoredSecretVersionInfo } from '../vending/ports';
-import { parseRetryAfter } from './retryPolicy';
+import { withoutTrailingSlashes } from '../vending/units';
+import { parseRetryAfter, retryAfterSeconds } from './retryPolicy';
 
 /** Turns a Key Vault failure into a domain error; the SDK has already retried 429/503 with Retry-After by then. */
 function toDomainError(error: unknown): VendingError {
@@ -10,19 +11,20 @@ function toDomainError(error: unknown): VendingError {
   if (isRestError(error)) {
     const status = error.statusCode;
     if (status === 429 || status === 503) {
-      const seconds = Math.max(
-        1,
-        Math.ceil((parseRetryAfter(error.response?.headers.get('retry-after')) ?? 5_000) / 1000),
-      );
       return new UpstreamUnavailableError(
         'Key Vault is busy or unavailable; retry later.',
         status,
-        seconds,
+        retryAfterSeconds(parseRetryAfter(error.response?.headers.get('retry-after'))),
         'keyVault',
       );
     }
     if (status === undefined)
-      return new UpstreamUnavailableError('Key Vault could not be reached; retry later.', 503, 5, 'keyVault');
+      return new UpstreamUnavailableError(
+        'Key Vault could not be reached; retry later.',
+        503,
+        retryAfterSeconds(undefined),
+        'keyVault',
+      );
     return new UpstreamFailureError('Key Vault refused the request.', 'keyVault', error.code);
   }
   return new UpstreamFailureError('Key Vault call failed.', 'keyVault', undefined);
@@ -39,7 +41,7 @@ async function mapped<T>(operation: () => Promise<T>): Promise<T> {
 /** The {@link SecretStore} over the official `SecretClient`. */
 export function createKeyVaultSecretStore(client: SecretClient): SecretStore {
   return {
-    vaultUrl: client.vaultUrl.replace(/\/+$/, ''),
+    vaultUrl: withoutTrailingSlashes(client.vaultUrl),
 
     put: (name, value, options) =>
       mapped(async () => {

@@ -57,7 +57,8 @@ export async function withRetries<T>(
     } catch (error) {
       const decision = decide(error);
       if (!decision.retry) throw error;
-      // Full jitter: a random share of the exponential step, so callers that failed together do not retry together.
+      // Equal jitter: half the exponential step plus a random share of the other half, so callers that failed
+      // together do not retry together, yet none retries at once.
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attemptNumber - 1)) * (0.5 + random() / 2);
       const delay = decision.retryAfterMs ?? backoff;
       const elapsed = now() - startedAt;
@@ -85,4 +86,12 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   if (!HTTP_DATE.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The default wait we tell callers when the service gave none. */
+const DEFAULT_RETRY_AFTER_MS = 5_000;
+
+/** A wait in milliseconds (or none) as the whole seconds of a `Retry-After` answer: at least 1, rounded up. */
+export function retryAfterSeconds(ms: number | undefined): number {
+  return Math.max(1, Math.ceil((ms ?? DEFAULT_RETRY_AFTER_MS) / 1000));
 }

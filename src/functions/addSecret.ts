@@ -1,12 +1,10 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { identifyCaller } from '../http/caller';
 import { compileSchema, readJsonBody } from '../http/requestBody';
-import { routes } from '../http/routes';
 import { secretRequestSchema } from '../http/schemas';
-import { VendingServices } from '../index';
+import { Services } from '../services';
 import { issueSecret, SecretRequest } from '../vending/issueSecret';
-import { guidParameter } from './pathParameters';
-import { registerHttpFunction } from './registry';
+import { guidParameter } from '../http/pathParameters';
 
 const validateBody = compileSchema<SecretRequest>(secretRequestSchema);
 
@@ -14,7 +12,7 @@ const validateBody = compileSchema<SecretRequest>(secretRequestSchema);
 export async function addSecret(
   request: HttpRequest,
   context: InvocationContext,
-  services: VendingServices,
+  services: Services,
 ): Promise<HttpResponseInit> {
   const caller = await identifyCaller(request);
   const appId = guidParameter(request, 'appId');
@@ -23,5 +21,3 @@ export async function addSecret(
   context.log('secret issued', JSON.stringify({ appId, keyId: issued.keyId, caller: caller.id }));
   return { status: 201, jsonBody: issued };
 }
-
-registerHttpFunction(routes.addSecret, addSecret);

@@ -1,11 +1,9 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { identifyCaller } from '../http/caller';
 import { compileSchema, readJsonBody } from '../http/requestBody';
-import { routes } from '../http/routes';
 import { createApplicationRequestSchema } from '../http/schemas';
 import { createApplication as createApplicationService, CreateApplicationRequest } from '../vending/createApplication';
-import { VendingServices } from '../index';
-import { registerHttpFunction } from './registry';
+import { Services } from '../services';
 
 const validateBody = compileSchema<CreateApplicationRequest>(createApplicationRequestSchema);
 
@@ -13,7 +11,7 @@ const validateBody = compileSchema<CreateApplicationRequest>(createApplicationRe
 export async function createApplication(
   request: HttpRequest,
   context: InvocationContext,
-  services: VendingServices,
+  services: Services,
 ): Promise<HttpResponseInit> {
   const caller = await identifyCaller(request);
   const body = await readJsonBody(request, validateBody);
@@ -28,5 +26,3 @@ export async function createApplication(
     headers: { location: `/api/applications/${created.application.appId}/secrets` },
   };
 }
-
-registerHttpFunction(routes.createApplication, createApplication);

@@ -1,8 +1,7 @@
 import { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { buildOpenApiDocument } from '../http/openApiDocument';
-import { routeList, routes } from '../http/routes';
+import { routeList } from '../http/routes';
 import packageJson from '../../package.json';
-import { registerHttpFunction } from './registry';
 
 const { version } = packageJson;
 
@@ -14,5 +13,3 @@ export function openApi(request: HttpRequest): Promise<HttpResponseInit> {
     jsonBody: buildOpenApiDocument(routeList, { serverUrl: `${origin}/api`, version }),
   });
 }
-
-registerHttpFunction(routes.openApi, openApi);

@@ -1,16 +1,14 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { identifyCaller } from '../http/caller';
-import { routes } from '../http/routes';
-import { VendingServices } from '../index';
+import { Services } from '../services';
 import { revokeSecret as revokeSecretService } from '../vending/revokeSecret';
-import { guidParameter } from './pathParameters';
-import { registerHttpFunction } from './registry';
+import { guidParameter } from '../http/pathParameters';
 
 /** `DELETE /api/applications/{appId}/secrets/{keyId}`: remove the credential and disable its vault version. */
 export async function revokeSecret(
   request: HttpRequest,
   context: InvocationContext,
-  services: VendingServices,
+  services: Services,
 ): Promise<HttpResponseInit> {
   const caller = await identifyCaller(request);
   const appId = guidParameter(request, 'appId');
@@ -19,5 +17,3 @@ export async function revokeSecret(
   context.log('secret revoked', JSON.stringify({ ...revoked, caller: caller.id }));
   return { status: 204 };
 }
-
-registerHttpFunction(routes.revokeSecret, revokeSecret);

@@ -45,11 +45,11 @@ export function buildOpenApiDocument(
         ...(route.description ? { description: route.description } : {}),
         tags: [route.tag],
         ...(parameters.length > 0 ? { parameters } : {}),
-        ...(route.requestSchema
+        ...(route.requestBody
           ? {
               requestBody: {
-                required: route.name === 'createApplication',
-                content: { 'application/json': { schema: toOpenApiSchema(route.requestSchema) } },
+                required: route.requestBody.required,
+                content: { 'application/json': { schema: toOpenApiSchema(route.requestBody.schema) } },
               },
             }
           : {}),

@@ -18,7 +18,8 @@ export interface RouteDefinition {
   route: string;
   summary: string;
   description?: string;
-  requestSchema?: object;
+  /** The JSON body the route reads: its schema, and whether it may be left out (then all its fields default). */
+  requestBody?: { schema: object; required: boolean };
   /** Status → [description, schema]. */
   responses: Record<number, [string, object | undefined]>;
   tag: string;
@@ -31,7 +32,9 @@ const problems = {
   503: ['Graph or Key Vault unavailable after retries; see Retry-After.', problemSchema],
 } as const satisfies Record<number, [string, object]>;
 
-/** The one table of routes. Function files register their handlers against these entries; the sandbox and the OpenAPI document read it. */
+/**
+ * The one table of routes: `functionList.ts` registers a handler for each, and the OpenAPI document describes them.
+ */
 export const routes = {
   createApplication: {
     name: 'createApplication',
@@ -41,7 +44,7 @@ export const routes = {
     summary: 'Create an app registration with its service principal and a first secret',
     description:
       'Creates the app (this API becomes its owner), by default its service principal, and a first client secret in the same Graph call. The secret is stored in Key Vault; the answer carries its Key Vault reference, never its value.',
-    requestSchema: createApplicationRequestSchema,
+    requestBody: { schema: createApplicationRequestSchema, required: true },
     responses: {
       201: ['Created.', createdApplicationSchema],
       ...problems,
@@ -54,7 +57,7 @@ export const routes = {
     route: 'applications/{appId}/secrets',
     tag: 'Secrets',
     summary: 'Add a client secret to an app this API owns',
-    requestSchema: secretRequestSchema,
+    requestBody: { schema: secretRequestSchema, required: false },
     responses: {
       201: ['Issued and stored; the answer holds the Key Vault reference.', issuedSecretSchema],
       ...problems,

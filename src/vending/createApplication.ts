@@ -1,4 +1,5 @@
-import { IssuedSecret, planPassword, SecretRequest, storeIssuedPassword, VendingDependencies } from './issueSecret';
+import { VendingDependencies } from './dependencies';
+import { IssuedSecret, planPassword, SecretRequest, storeIssuedPassword } from './issueSecret';
 import { ApplicationInfo, Caller } from './ports';
 
 /** A request for a new app registration. */

@@ -1,6 +1,5 @@
 import { PasswordCredentialInfo } from './ports';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS } from './units';
 
 /** Where a credential stands, most urgent first: expired, over policy, expiring, active. */
 export type CredentialStatus = 'expired' | 'overPolicy' | 'expiring' | 'active';

@@ -1,22 +1,13 @@
-import { decideCredentialWindow, LifetimePolicy, LifetimeRequest } from './lifetimePolicy';
+import { decideCredentialWindow, LifetimeRequest } from './lifetimePolicy';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
-import { ApplicationInfo, Caller, Clock, Directory, IssuedPassword, PasswordRequest, SecretStore } from './ports';
+import { VendingDependencies } from './dependencies';
+import { ApplicationInfo, Caller, IssuedPassword, PasswordRequest } from './ports';
 import { DEFAULT_CREDENTIAL_DISPLAY_NAME, secretNameFor } from './secretNaming';
 
 /** Content type of every stored client secret. */
 export const CLIENT_SECRET_CONTENT_TYPE = 'text/plain; charset=utf-8';
 /** Tag that marks vault secrets written by this product. */
 export const MANAGED_BY_TAG = { managedBy: 'entra-app-vending' } as const;
-
-/** What the services share: the ports, the policy and the clock. */
-export interface VendingDependencies {
-  directory: Directory;
-  secretStore: SecretStore;
-  lifetimePolicy: LifetimePolicy;
-  clock: Clock;
-  /** Told about compensations that failed, so an operator can clean up; never given a secret. */
-  warn(message: string, details: Record<string, string>): void;
-}
 
 /** A secret request: the slot (credential displayName) and the lifetime wanted. */
 export interface SecretRequest extends LifetimeRequest {

@@ -1,4 +1,5 @@
 import { StoredSecretVersion } from './ports';
+import { withoutTrailingSlashes } from './units';
 
 /** How a caller finds a stored secret: URIs and App Service / Functions reference strings. */
 export interface KeyVaultReference {
@@ -19,7 +20,7 @@ export function keyVaultReferenceFor(
   vaultUrl: string,
   stored: Pick<StoredSecretVersion, 'name' | 'version'>,
 ): KeyVaultReference {
-  const base = vaultUrl.replace(/\/+$/, '');
+  const base = withoutTrailingSlashes(vaultUrl);
   const secretUriWithoutVersion = `${base}/secrets/${stored.name}`;
   const secretUri = `${secretUriWithoutVersion}/${stored.version}`;
   return {

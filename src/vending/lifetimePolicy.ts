@@ -1,6 +1,6 @@
 import { InvalidRequestError, LifetimePolicyError } from './errors';
+import { DAY_MS } from './units';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** How far a requested start may lie in the past (clock skew between caller and us) before it is refused. */
 export const START_SKEW_TOLERANCE_MS = 5 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 import { classifyCredential, CredentialStatus } from './credentialStatus';
-import { VendingDependencies } from './issueSecret';
+import { VendingDependencies } from './dependencies';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
 import { PasswordCredentialInfo, SecretStore, StoredSecretVersionInfo } from './ports';
 import { CREDENTIAL_DISPLAY_NAME_PATTERN, secretNameFor } from './secretNaming';
@@ -32,7 +32,7 @@ export async function findStoredVersion(
 
 /** The password credentials of an app this identity owns, with status and vault references; never values. */
 export async function listSecrets(
-  deps: VendingDependencies & { expiringWithinDays: number },
+  deps: VendingDependencies,
   appId: string,
 ): Promise<{ appId: string; secrets: ListedSecret[] }> {
   const application = await deps.directory.getOwnedApplication(appId);

@@ -1,5 +1,5 @@
 import { NotFoundError } from './errors';
-import { VendingDependencies } from './issueSecret';
+import { VendingDependencies } from './dependencies';
 import { findStoredVersion } from './listSecrets';
 
 /** What a revocation did. */

@@ -1,3 +1,5 @@
+import { isGuid } from './units';
+
 /**
  * Key Vault secret names for app credentials: one name per app credential slot, a new version per secret issued.
  *
@@ -9,19 +11,13 @@ export const CREDENTIAL_DISPLAY_NAME_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62
 /** The slot used when a caller names none. */
 export const DEFAULT_CREDENTIAL_DISPLAY_NAME = 'default';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const displayNamePattern = new RegExp(CREDENTIAL_DISPLAY_NAME_PATTERN);
 
 /** The vault secret name that holds the secrets of one credential slot of one app. */
 export function secretNameFor(appId: string, credentialDisplayName: string): string {
-  if (!GUID.test(appId)) throw new RangeError(`appId must be a GUID, got '${appId}'`);
+  if (!isGuid(appId)) throw new RangeError(`appId must be a GUID, got '${appId}'`);
   if (!displayNamePattern.test(credentialDisplayName)) {
     throw new RangeError(`credential displayName must match ${CREDENTIAL_DISPLAY_NAME_PATTERN}`);
   }
   return `app-${appId}-${credentialDisplayName}`.toLowerCase();
-}
-
-/** True if `value` is a GUID in Graph's textual form. */
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
 }

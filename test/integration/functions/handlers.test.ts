@@ -5,9 +5,12 @@ import { createApplication } from '../../../src/functions/createApplication';
 import { health } from '../../../src/functions/health';
 import { listSecrets } from '../../../src/functions/listSecrets';
 import { openApi } from '../../../src/functions/openApi';
-import { registeredHttpFunctions, toHttpHandler } from '../../../src/functions/registry';
+import { functionList } from '../../../src/functionList';
+import { toHttpHandler } from '../../../src/http/httpFunction';
+import { routeList } from '../../../src/http/routes';
 import { revokeSecret } from '../../../src/functions/revokeSecret';
-import { composeServices, VendingServices } from '../../../src/index';
+import { composeServices } from '../../../src/composition';
+import { Services } from '../../../src/services';
 import { appSettingsFor } from '../../../sandbox/sandbox';
 import { useEmulators, useFunctionIdentity } from '../../support/emulators';
 
@@ -15,7 +18,7 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
   const emulators = useEmulators();
   // composeServices builds its own ManagedIdentityCredential; this points it at the emulated endpoint.
   useFunctionIdentity(emulators);
-  let services: VendingServices;
+  let services: Services;
   const logs: string[] = [];
   const context = (functionName: string): InvocationContext =>
     new InvocationContext({ functionName, logHandler: (level, ...args) => logs.push(`${level} ${args.join(' ')}`) });
@@ -35,14 +38,14 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
       body: { string: JSON.stringify(body) },
     });
 
-  it('registers every route in the one table', () => {
-    expect([...registeredHttpFunctions.keys()].sort()).toEqual(
-      ['addSecret', 'createApplication', 'health', 'listSecrets', 'openApi', 'revokeSecret'].sort(),
-    );
+  it('lists a handler for every route of the one table, each once', () => {
+    const httpRoutes = functionList.flatMap((f) => (f.kind === 'http' ? [f.route.name] : []));
+    expect(httpRoutes.sort()).toEqual(routeList.map((r) => r.name).sort());
+    expect(new Set(httpRoutes).size).toBe(httpRoutes.length);
   });
 
   it('creates, adds, lists and revokes through the handlers, with the configured policy', async () => {
-    const create = toHttpHandler(createApplication, () => services);
+    const create = toHttpHandler(createApplication, services);
     const created = await create(
       post('http://localhost/api/applications', { displayName: 'handler-app' }),
       context('createApplication'),
@@ -55,7 +58,7 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     const appId = body.application.appId;
     expect(Date.parse(body.secret.endDateTime) - Date.parse(body.secret.startDateTime)).toBe(14 * 24 * 3600 * 1000);
 
-    const add = toHttpHandler(addSecret, () => services);
+    const add = toHttpHandler(addSecret, services);
     // Route parameters come from the host's route match: without them the appId is missing → 400, no Graph call.
     const noParams = await add(
       post(`http://localhost/api/applications/${appId}/secrets`, { lifetimeDays: 61 }),
@@ -73,7 +76,7 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     expect(refused.status).toBe(422);
     expect(JSON.parse(refused.body as string)).toMatchObject({ maxLifetimeDays: 60 });
 
-    const list = toHttpHandler(listSecrets, () => services);
+    const list = toHttpHandler(listSecrets, services);
     const listed = await list(
       new HttpRequest({ method: 'GET', url: `http://localhost/api/applications/${appId}/secrets`, params: { appId } }),
       context('listSecrets'),
@@ -82,7 +85,7 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
       body.secret.keyId,
     ]);
 
-    const revoke = toHttpHandler(revokeSecret, () => services);
+    const revoke = toHttpHandler(revokeSecret, services);
     const revoked = await revoke(
       new HttpRequest({ method: 'DELETE', url: 'http://localhost/x', params: { appId, keyId: body.secret.keyId } }),
       context('revokeSecret'),
@@ -95,7 +98,7 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
   it('answers unknown failures with a 500 problem that carries only a correlation id', async () => {
     const failing = toHttpHandler(
       () => Promise.reject(new Error('token=eyJhbGciOi... leaked upstream text')),
-      () => services,
+      services,
     );
     const ctx = context('boom');
     const answer = await failing(new HttpRequest({ method: 'GET', url: 'http://localhost/api/x' }), ctx);

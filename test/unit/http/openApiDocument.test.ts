@@ -97,10 +97,10 @@ describe('buildOpenApiDocument', () => {
     expect(add.required).toBe(false);
     for (const route of routeList) {
       for (const method of route.methods) {
-        if (route.requestSchema) {
-          expect(operation(route, method)!.requestBody!.content['application/json']!.schema).toEqual(
-            route.requestSchema,
-          );
+        if (route.requestBody) {
+          const documented = operation(route, method)!.requestBody!;
+          expect(documented.content['application/json']!.schema).toEqual(route.requestBody.schema);
+          expect(documented.required).toBe(route.requestBody.required);
         } else {
           expect(operation(route, method)!.requestBody).toBeUndefined();
         }
@@ -136,7 +136,7 @@ describe('buildOpenApiDocument', () => {
       route: 'things/{appId}',
       summary: 's',
       tag: 't',
-      requestSchema: schema,
+      requestBody: { schema, required: true },
       responses: { 200: ['ok', schema] },
     };
     const built = buildOpenApiDocument([route], { version: '0' }) as Document;

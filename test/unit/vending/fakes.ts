@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../../src/vending/errors';
-import { VendingDependencies } from '../../../src/vending/issueSecret';
+import { VendingDependencies } from '../../../src/vending/dependencies';
 import {
   ApplicationInfo,
   Directory,

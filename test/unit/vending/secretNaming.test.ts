@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import {
   CREDENTIAL_DISPLAY_NAME_PATTERN,
   DEFAULT_CREDENTIAL_DISPLAY_NAME,
-  isGuid,
   secretNameFor,
 } from '../../../src/vending/secretNaming';
+import { isGuid } from '../../../src/vending/units';
 
 /** Key Vault's rule for secret names. */
 const KEY_VAULT_SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;

@@ -1,6 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import { InvalidRequestError } from '../vending/errors';
-import { isGuid } from '../vending/secretNaming';
+import { isGuid } from '../vending/units';
 
 /** Reads a GUID path parameter (appId, keyId), refusing anything else before a Graph call is made. */
 export function guidParameter(request: HttpRequest, name: 'appId' | 'keyId'): string {

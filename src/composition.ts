@@ -4,16 +4,11 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { createGraphClient, createGraphDirectory } from './azure/graphDirectory';
 import { createKeyVaultSecretStore } from './azure/keyVaultSecretStore';
 import { RetryOptions } from './azure/retryPolicy';
-import { Config, loadConfig } from './config';
-import { VendingDependencies } from './vending/issueSecret';
+import { Config } from './config';
+import { Services } from './services';
+import { VendingDependencies } from './vending/dependencies';
 
-/** Everything a handler needs, built once per process. */
-export interface VendingServices {
-  config: Config;
-  vending: VendingDependencies & { expiringWithinDays: number };
-}
-
-/** Seams for tests and the sandbox; production passes none. */
+/** Seams for tests; production passes none. */
 export interface CompositionOverrides {
   credential?: TokenCredential;
   clock?: () => Date;
@@ -22,10 +17,11 @@ export interface CompositionOverrides {
 }
 
 /**
- * The composition root: config → credential → Graph client and SecretClient → adapters → services.
- * The credential is the user-assigned managed identity named by AZURE_CLIENT_ID (App Service protocol in Azure).
+ * The composition root: config → credential → Graph client and SecretClient → adapters → services. Builds clients
+ * only (no network). The credential is the user-assigned managed identity named by AZURE_CLIENT_ID (App Service
+ * managed identity protocol in Azure and in the sandbox).
  */
-export function composeServices(config: Config, overrides: CompositionOverrides = {}): VendingServices {
+export function composeServices(config: Config, overrides: CompositionOverrides = {}): Services {
   const credential =
     overrides.credential ?? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
   const graphClient = createGraphClient(credential, config.graph);
@@ -48,12 +44,4 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
         ((message, details) => console.warn(JSON.stringify({ level: 'warning', message, ...details }))),
     },
   };
-}
-
-let processServices: VendingServices | undefined;
-
-/** The process's services, composed from the environment on first use (config errors surface on the first request and in the log). */
-export function vendingServices(): VendingServices {
-  processServices ??= composeServices(loadConfig());
-  return processServices;
 }

@@ -1,0 +1,61 @@
+import { HttpFunctionOptions, InvocationContext, Timer, TimerFunctionOptions } from '@azure/functions';
+import { addSecret } from './functions/addSecret';
+import { createApplication } from './functions/createApplication';
+import { health } from './functions/health';
+import { listSecrets } from './functions/listSecrets';
+import { openApi } from './functions/openApi';
+import { revokeSecret } from './functions/revokeSecret';
+import { RouteHandler, toHttpHandler } from './http/httpFunction';
+import { RouteDefinition, routes } from './http/routes';
+import { Services } from './services';
+
+/** What registers functions: `app` from `@azure/functions` in the host, a recorder in the sandbox and in tests. */
+export interface FunctionHost {
+  http(name: string, options: HttpFunctionOptions): void;
+  timer(name: string, options: TimerFunctionOptions): void;
+}
+
+/** One function of the app: an HTTP route with its handler, or a timer with its schedule and handler. */
+export type FunctionDefinition =
+  | { kind: 'http'; route: RouteDefinition; handler: RouteHandler }
+  | {
+      kind: 'timer';
+      name: string;
+      /** NCRONTAB, or `%SETTING%` to read it from an app setting, as the host does. */
+      schedule: string;
+      handler: (timer: Timer, context: InvocationContext, services: Services) => Promise<void>;
+    };
+
+/** Every function the app has, in one explicit list. The bundle and the sandbox both register exactly these. */
+export const functionList: readonly FunctionDefinition[] = [
+  { kind: 'http', route: routes.createApplication, handler: createApplication },
+  { kind: 'http', route: routes.addSecret, handler: addSecret },
+  { kind: 'http', route: routes.listSecrets, handler: listSecrets },
+  { kind: 'http', route: routes.revokeSecret, handler: revokeSecret },
+  { kind: 'http', route: routes.openApi, handler: openApi },
+  { kind: 'http', route: routes.health, handler: health },
+];
+
+/** Registers every function of `functions` with `host`, binding `services` into each handler. */
+export function registerFunctions(
+  host: FunctionHost,
+  services: Services,
+  functions: readonly FunctionDefinition[] = functionList,
+): void {
+  for (const fn of functions) {
+    if (fn.kind === 'http') {
+      host.http(fn.route.name, {
+        methods: [...fn.route.methods],
+        route: fn.route.route,
+        // Who may call is decided in code (http/caller.ts), not by function keys, which are one shared secret.
+        authLevel: 'anonymous',
+        handler: toHttpHandler(fn.handler, services),
+      });
+    } else {
+      host.timer(fn.name, {
+        schedule: fn.schedule,
+        handler: (timer, context) => fn.handler(timer, context, services),
+      });
+    }
+  }
+}
