@@ -2,16 +2,22 @@
 //
 //   node scripts/bicep.mjs locate            print the CLI found, restore nothing (exit 3 if none)
 //   node scripts/bicep.mjs restore           make sure a CLI is available; print its path and version
-//   node scripts/bicep.mjs build [--outdir D] lint + compile infra/main.bicep (any warning fails) and
-//                                            infra/graph/graph.bicep where its extension can be restored
+//   node scripts/bicep.mjs build [--outdir D] lint + compile infra/main.bicep and infra/graph/graph.bicep (any
+//                                            warning fails), offline
 //   add --json to print one JSON summary on stdout instead of text (messages go to stderr)
+//
+// Offline: graph.bicep (and main.bicep, which deploys it as a module) declare the Microsoft Graph Bicep extension,
+// which infra/bicepconfig.json takes from its registry. `build` never asks that registry: it publishes the vendored
+// types (infra/vendor/microsoftgraph-bicep-v1.0-1.0.0) as a local extension package with `bicep publish-extension`
+// and compiles with `--config` pointing at a temporary copy of bicepconfig.json that names that package. The same
+// linter rules apply; the repository's files are not touched.
 //
 // The CLI is looked for in this order: `bicep` on PATH; the one `az bicep install` put under the Azure CLI's config
 // directory (used only if it is already there: nothing is downloaded); .tools/bicep/bicep, restored from the NuGet
 // package Azure.Bicep.CommandLine.<rid> by `dotnet restore tools/bicep/BicepTools.csproj` (pinned there).
 //
 // Exit codes: 0 ok; 1 diagnostics (an error or warning); 2 usage; 3 no Bicep CLI and no dotnet to restore one;
-// 4 dotnet restore failed; 5 graph.bicep not compiled while REQUIRE_GRAPH_BICEP=true.
+// 4 dotnet restore failed; 5 the vendored Graph extension could not be published.
 import { spawnSync } from 'node:child_process';
 import {
   accessSync,
@@ -23,12 +29,14 @@ import {
   mkdtempSync,
   readFileSync,
   renameSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const EXIT = Object.freeze({ ok: 0, diagnostics: 1, usage: 2, noCli: 3, restoreFailed: 4, graphNotCompiled: 5 });
+export const EXIT = Object.freeze({ ok: 0, diagnostics: 1, usage: 2, noCli: 3, restoreFailed: 4, extensionFailed: 5 });
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const toolsProject = join(root, 'tools', 'bicep', 'BicepTools.csproj');
@@ -180,8 +188,8 @@ const levelOf = (result) => result.level ?? 'warning'; // SARIF: a result withou
  * Lints one file (compiler + linter diagnostics) and sorts the diagnostics by level.
  * @returns {{errors: object[], warnings: object[], notes: object[], exitCode: number}}
  */
-export function lint(cli, file, { noRestore = false } = {}) {
-  const args = ['lint', file, '--diagnostics-format', 'sarif', ...(noRestore ? ['--no-restore'] : [])];
+export function lint(cli, file, { config } = {}) {
+  const args = ['lint', file, '--diagnostics-format', 'sarif', ...(config ? ['--config', config] : [])];
   const run = spawnSync(cli, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
   let results;
   try {
@@ -204,89 +212,112 @@ export function lint(cli, file, { noRestore = false } = {}) {
   };
 }
 
-/** Compiles one file to ARM JSON at `outfile`. */
-export function compile(cli, file, outfile, { noRestore = false } = {}) {
-  const run = spawnSync(cli, ['build', file, '--outfile', outfile, ...(noRestore ? ['--no-restore'] : [])], {
+/** Compiles one file to ARM JSON at `outfile`; `config` replaces the bicepconfig.json files Bicep would discover. */
+export function compile(cli, file, outfile, { config } = {}) {
+  const run = spawnSync(cli, ['build', file, '--outfile', outfile, ...(config ? ['--config', config] : [])], {
     encoding: 'utf8',
     timeout: 300_000,
   });
   return { ok: run.status === 0 && existsSync(outfile), output: `${run.stdout}${run.stderr}`.trim() };
 }
 
-// Diagnostics that only say the Graph extension's types could not be restored, and their knock-on effects.
-const MISSING_EXTENSION = new Set(['BCP190', 'BCP191', 'BCP192', 'BCP446', 'BCP029', 'BCP062', 'BCP081', 'BCP057']);
+/** The Graph extension as infra/bicepconfig.json names it, and the vendored copy of its types. */
+export const GRAPH_EXTENSION = Object.freeze({
+  alias: 'microsoftGraphV1',
+  types: join(root, 'infra', 'vendor', 'microsoftgraph-bicep-v1.0-1.0.0', 'index.json'),
+  packageName: 'microsoftgraph-v1.0-1.0.0.tgz',
+});
+
+/**
+ * Publishes the vendored Graph extension types as a local extension package in `workdir` and writes beside it a copy
+ * of infra/bicepconfig.json whose extension entry names that package (a path relative to the copy) and whose restore
+ * cache lives in `workdir` too, so nothing lands in ~/.bicep.
+ * @returns {{config: string, reference: string}} the copy's path, and the reference the repository's config holds.
+ * @throws {BicepUnavailableError} (code 5) when the package cannot be published.
+ */
+export function offlineConfig(cli, workdir) {
+  const config = JSON.parse(readFileSync(join(root, 'infra', 'bicepconfig.json'), 'utf8'));
+  const reference = config.extensions?.[GRAPH_EXTENSION.alias];
+  if (typeof reference !== 'string')
+    throw new BicepUnavailableError(
+      `infra/bicepconfig.json declares no ${GRAPH_EXTENSION.alias}.`,
+      EXIT.extensionFailed,
+    );
+  const target = join(workdir, GRAPH_EXTENSION.packageName);
+  const published = spawnSync(cli, ['publish-extension', GRAPH_EXTENSION.types, '--target', target, '--force'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (published.status !== 0 || !existsSync(target)) {
+    throw new BicepUnavailableError(
+      `bicep publish-extension of ${GRAPH_EXTENSION.types} failed (exit ${published.status ?? published.signal}):\n` +
+        `${published.stdout}${published.stderr}`,
+      EXIT.extensionFailed,
+    );
+  }
+  config.extensions[GRAPH_EXTENSION.alias] = `./${GRAPH_EXTENSION.packageName}`;
+  config.cacheRootDirectory = join(workdir, 'cache');
+  const file = join(workdir, 'bicepconfig.json');
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  return { config: file, reference };
+}
 
 const format = (d) => `${d.file}${d.line ? `(${d.line})` : ''}: ${d.level} ${d.code}: ${d.message}`;
 
+/** Lints and compiles one file; the summary counts its diagnostics by level. */
+function buildOne(cli, name, outdir, config, log) {
+  const file = join(root, 'infra', ...name.split('/'));
+  const linted = lint(cli.path, file, { config });
+  const template = join(
+    outdir,
+    `${name
+      .split('/')
+      .pop()
+      .replace(/\.bicep$/, '')}.json`,
+  );
+  const built = compile(cli.path, file, template, { config });
+  const summary = {
+    file,
+    compiled: built.ok,
+    template: built.ok ? template : undefined,
+    errors: linted.errors.length,
+    warnings: linted.warnings.length,
+    notes: linted.notes.length,
+    diagnostics: [...linted.errors, ...linted.warnings, ...linted.notes],
+  };
+  for (const d of summary.diagnostics) log(format(d));
+  log(
+    `infra/${name}: ${summary.errors} error(s), ${summary.warnings} warning(s), ${summary.notes} info; ` +
+      `${built.ok ? `compiled to ${template}` : `NOT compiled:\n${built.output}`}`,
+  );
+  return summary;
+}
+
 /**
- * Lints and compiles infra/main.bicep (warnings fail) and, if its extension restores, infra/graph/graph.bicep.
+ * Lints and compiles infra/main.bicep and infra/graph/graph.bicep against the vendored Graph extension (see the
+ * header). Any error or warning, or a file that does not compile, makes `exitCode` EXIT.diagnostics.
  * @returns {object} a summary; `exitCode` is what the CLI exits with.
  */
 export function buildInfra(cli, { outdir, log }) {
   mkdirSync(outdir, { recursive: true });
-  const summary = { cli, outdir, exitCode: EXIT.ok };
-
-  const mainFile = join(root, 'infra', 'main.bicep');
-  const mainLint = lint(cli.path, mainFile);
-  const mainTemplate = join(outdir, 'main.json');
-  const mainBuild = compile(cli.path, mainFile, mainTemplate);
-  summary.main = {
-    file: mainFile,
-    template: mainBuild.ok ? mainTemplate : undefined,
-    errors: mainLint.errors.length,
-    warnings: mainLint.warnings.length,
-    notes: mainLint.notes.length,
-    diagnostics: [...mainLint.errors, ...mainLint.warnings, ...mainLint.notes],
-  };
-  for (const d of summary.main.diagnostics) log(format(d));
-  log(
-    `infra/main.bicep: ${mainLint.errors.length} error(s), ${mainLint.warnings.length} warning(s), ` +
-      `${mainLint.notes.length} info; ${mainBuild.ok ? `compiled to ${mainTemplate}` : `NOT compiled:\n${mainBuild.output}`}`,
-  );
-  if (mainLint.errors.length + mainLint.warnings.length > 0 || !mainBuild.ok) summary.exitCode = EXIT.diagnostics;
-
-  const graphFile = join(root, 'infra', 'graph', 'graph.bicep');
-  // The extension lives in a registry: restore once (fails fast-ish offline), then lint/build from the cache only.
-  spawnSync(cli.path, ['restore', graphFile], { encoding: 'utf8', timeout: 120_000 });
-  const graphLint = lint(cli.path, graphFile, { noRestore: true });
-  const unrestored = graphLint.errors.filter((d) => ['BCP190', 'BCP191', 'BCP192', 'BCP446'].includes(d.code));
-  if (unrestored.length > 0) {
-    const unexpected = graphLint.errors.filter((d) => !MISSING_EXTENSION.has(d.code));
-    summary.graph = {
-      file: graphFile,
-      compiled: false,
-      reason: `its Microsoft Graph extension could not be restored from its registry (${unrestored[0].code}: ${unrestored[0].message})`,
-      otherErrors: unexpected.length,
-      diagnostics: unexpected,
+  const workdir = mkdtempSync(join(tmpdir(), 'bicep-graph-extension-'));
+  try {
+    const { config, reference } = offlineConfig(cli.path, workdir);
+    log(`${GRAPH_EXTENSION.alias}: ${reference} replaced by the vendored types (local extension package)`);
+    const main = buildOne(cli, 'main.bicep', outdir, config, log);
+    const graph = buildOne(cli, 'graph/graph.bicep', outdir, config, log);
+    const failed = [main, graph].some((s) => s.errors + s.warnings > 0 || !s.compiled);
+    return {
+      cli,
+      outdir,
+      extension: { alias: GRAPH_EXTENSION.alias, reference, types: GRAPH_EXTENSION.types },
+      main,
+      graph,
+      exitCode: failed ? EXIT.diagnostics : EXIT.ok,
     };
-    for (const d of unexpected) log(format(d));
-    log(`infra/graph/graph.bicep: NOT compiled: ${summary.graph.reason}.`);
-    log(
-      '  It needs network access to that registry (or a cached restore in ~/.bicep); main.bicep does not depend on it.',
-    );
-    if (unexpected.length > 0) summary.exitCode = EXIT.diagnostics;
-    else if (process.env.REQUIRE_GRAPH_BICEP === 'true' && summary.exitCode === EXIT.ok)
-      summary.exitCode = EXIT.graphNotCompiled;
-  } else {
-    const graphTemplate = join(outdir, 'graph.json');
-    const graphBuild = compile(cli.path, graphFile, graphTemplate, { noRestore: true });
-    summary.graph = {
-      file: graphFile,
-      compiled: graphBuild.ok,
-      template: graphBuild.ok ? graphTemplate : undefined,
-      errors: graphLint.errors.length,
-      warnings: graphLint.warnings.length,
-      notes: graphLint.notes.length,
-      diagnostics: [...graphLint.errors, ...graphLint.warnings, ...graphLint.notes],
-    };
-    for (const d of summary.graph.diagnostics) log(format(d));
-    log(
-      `infra/graph/graph.bicep: ${graphLint.errors.length} error(s), ${graphLint.warnings.length} warning(s); ` +
-        `${graphBuild.ok ? `compiled to ${graphTemplate}` : `NOT compiled:\n${graphBuild.output}`}`,
-    );
-    if (graphLint.errors.length + graphLint.warnings.length > 0 || !graphBuild.ok) summary.exitCode = EXIT.diagnostics;
+  } finally {
+    rmSync(workdir, { recursive: true, force: true });
   }
-  return summary;
 }
 
 function main(argv) {
