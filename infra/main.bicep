@@ -1,5 +1,6 @@
-// The whole Azure side of entra-app-vending, deployed by `azd provision` / `azd up`. The Entra side (the API's own
-// app registration and the identity's Graph permission) is graph/graph.bicep, run by the postprovision hook.
+// The whole of entra-app-vending in one deployment, run by `azd provision` / `azd up`: the Azure resources, and (module
+// graph/graph.bicep, Microsoft Graph Bicep extension) the API's app registration and the identity's Graph permission,
+// so the function app is configured with the app's client id and App Service authentication is on from the first run.
 targetScope = 'subscription'
 
 @description('Required. Name of the azd environment; names the resource group and seeds every resource name.')
@@ -36,11 +37,14 @@ param secretExpiringWithinDays int = 30
 @minLength(11)
 param expiryScanSchedule string = '0 0 6 * * *'
 
-@description('Optional. uniqueName of the vending API\'s own app registration (graph/graph.bicep). Defaults to entra-app-vending-<token>.')
+@description('Optional. uniqueName of the vending API\'s app registration (graph/graph.bicep). Defaults to entra-app-vending-<token>.')
 @maxLength(80)
 param apiAppUniqueName string = ''
 
-@description('Optional. Client id of the vending API\'s app registration, set by the Graph step (API_APP_ID). When set, App Service authentication requires a token for the API on every route but /api/health.')
+@description('Optional. Deploy graph/graph.bicep in this deployment: the API\'s app registration, its service principal and Application.ReadWrite.OwnedBy for the identity. Needs Entra rights (see README). false: an administrator deploys graph/graph.bicep and you pass its API_APP_ID as apiAppClientId; until then API_AUDIENCE is empty and the API refuses to serve.')
+param deployEntraResources bool = true
+
+@description('Optional. Only when deployEntraResources is false: client id of the API\'s app registration made by an administrator with graph/graph.bicep (its output API_APP_ID).')
 @maxLength(36)
 param apiAppClientId string = ''
 
@@ -52,9 +56,11 @@ var graphRoot = endsWith(environment().graph, '/')
   : environment().graph
 var effectiveGraphBaseUrl = empty(graphBaseUrl) ? graphRoot : graphBaseUrl
 var effectiveApiAppUniqueName = empty(apiAppUniqueName) ? 'entra-app-vending-${resourceToken}' : apiAppUniqueName
-// api://<tenantId>/<string> is one of the identifier URI forms Entra accepts without a verified domain, and it is
-// known before the app registration exists, so the function app can be configured with it in the same deployment.
-var apiAudience = 'api://${tenant().tenantId}/${effectiveApiAppUniqueName}'
+// api://<tenantId>/<string> is an identifier URI form Entra accepts without a verified domain, and it is known before
+// the app registration exists.
+var apiIdentifierUri = 'api://${tenant().tenantId}/${effectiveApiAppUniqueName}'
+// Empty only when the Entra part is left to an administrator and not done yet: the API then refuses to serve.
+var apiAppId = deployEntraResources ? graph!.outputs.API_APP_ID : apiAppClientId
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
@@ -117,6 +123,17 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+// In the same deployment as the app it protects: its client id flows into App Service authentication and API_AUDIENCE.
+module graph 'graph/graph.bicep' = if (deployEntraResources) {
+  name: 'graph'
+  scope: rg
+  params: {
+    apiAppUniqueName: effectiveApiAppUniqueName
+    apiIdentifierUri: apiIdentifierUri
+    managedIdentityPrincipalId: identity.outputs.principalId
+  }
+}
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -139,9 +156,9 @@ module api 'app/api.bicep' = {
     secretDefaultLifetimeDays: min(secretDefaultLifetimeDays, secretMaxLifetimeDays)
     secretExpiringWithinDays: secretExpiringWithinDays
     expiryScanSchedule: expiryScanSchedule
-    apiAudience: apiAudience
+    apiAppClientId: apiAppId
+    apiIdentifierUri: apiIdentifierUri
     apiTenantId: tenant().tenantId
-    apiAppClientId: apiAppClientId
   }
   // The host starts as soon as the app exists; its identity must already hold the storage and vault roles.
   dependsOn: [rbac]
@@ -168,11 +185,17 @@ output KEY_VAULT_URL string = keyVault.outputs.uri
 @description('Client id of the function app\'s user-assigned identity (its AZURE_CLIENT_ID setting).')
 output AZURE_CLIENT_ID string = identity.outputs.clientId
 
-@description('Object id of that identity\'s service principal: graph/graph.bicep grants Application.ReadWrite.OwnedBy to it.')
+@description('Object id of that identity\'s service principal: graph/graph.bicep grants it Application.ReadWrite.OwnedBy.')
 output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 
-@description('uniqueName of the vending API\'s app registration, created by graph/graph.bicep.')
+@description('uniqueName of the vending API\'s app registration.')
 output API_APP_UNIQUE_NAME string = effectiveApiAppUniqueName
 
-@description('Identifier URI of the vending API: the audience of callers\' tokens.')
-output API_AUDIENCE string = apiAudience
+@description('Client id of the vending API\'s app registration: the aud of its tokens (API_AUDIENCE). Empty until its Entra part is done.')
+output API_APP_ID string = apiAppId
+
+@description('Identifier URI of the vending API: callers ask for <uri>/.default (apps) or <uri>/access_as_user (users).')
+output API_IDENTIFIER_URI string = apiIdentifierUri
+
+@description('Object id of the vending API\'s service principal, on which callers are assigned app roles; empty when an administrator made it.')
+output API_SERVICE_PRINCIPAL_ID string = deployEntraResources ? graph!.outputs.API_SERVICE_PRINCIPAL_ID : ''

@@ -66,18 +66,18 @@ param secretExpiringWithinDays int
 @minLength(11)
 param expiryScanSchedule string
 
-@description('Required. Audience callers\' tokens must carry (API_AUDIENCE): the vending API\'s identifier URI.')
-@minLength(1)
-param apiAudience string
+@description('Required. Client id of the vending API\'s app registration: the aud of its v2 tokens (API_AUDIENCE). Empty means not created yet: the API and the platform then refuse every caller.')
+@maxLength(36)
+param apiAppClientId string
+
+@description('Required. Identifier URI of the vending API (api://<tenantId>/<string>); also accepted as audience by the platform.')
+@minLength(7)
+param apiIdentifierUri string
 
 @description('Required. Tenant whose tokens the API accepts (API_TENANT_ID).')
 @minLength(36)
 @maxLength(36)
 param apiTenantId string
-
-@description('Optional. Client id of the vending API\'s app registration (graph/graph.bicep output API_APP_ID). When set, the platform rejects every request without a valid token for the API; empty until the Graph step has run.')
-@maxLength(36)
-param apiAppClientId string = ''
 
 @description('Optional. Memory of each instance, in MB.')
 @allowed([512, 2048, 4096])
@@ -148,7 +148,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'SECRET_DEFAULT_LIFETIME_DAYS', value: string(secretDefaultLifetimeDays) }
         { name: 'SECRET_EXPIRING_WITHIN_DAYS', value: string(secretExpiringWithinDays) }
         { name: 'EXPIRY_SCAN_SCHEDULE', value: expiryScanSchedule }
-        { name: 'API_AUDIENCE', value: apiAudience }
+        // Always set; the code refuses to serve while API_AUDIENCE is empty (fail closed, never anonymous).
+        { name: 'API_AUDIENCE', value: apiAppClientId }
         { name: 'API_TENANT_ID', value: apiTenantId }
         // Storage the code will use (event queue, ledger table), addressed by service URI and reached by identity.
         { name: 'CREDENTIAL_EVENTS_QUEUE', value: credentialEventsQueueName }
@@ -194,9 +195,13 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   properties: { allow: false }
 }
 
-// Until the code checks callers itself, App Service authentication is the gate: only tokens issued for the API (whose
-// service principal requires an app-role assignment) get through; /api/health stays open for probes.
-resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(apiAppClientId)) {
+// Paths anyone may read: the health probe and the API description documents (they hold no secret; Logic Apps and
+// Power Automate fetch the connector document before they have a token).
+var anonymousPaths = ['/api/health', '/api/openapi.json', '/api/connector/swagger.json']
+
+// A second gate in front of the code's own token check, on from the first deployment: the platform answers 401 to
+// any request without a valid token for the API. Without a client id no provider is configured, so it refuses all.
+resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: functionApp
   name: 'authsettingsV2'
   properties: {
@@ -204,21 +209,24 @@ resource authSettings 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(apiAp
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: ['/api/health']
+      excludedPaths: anonymousPaths
     }
-    identityProviders: {
-      azureActiveDirectory: {
-        enabled: true
-        registration: {
-          clientId: apiAppClientId
-          openIdIssuer: '${environment().authentication.loginEndpoint}${apiTenantId}/v2.0'
+    httpSettings: { requireHttps: true }
+    identityProviders: empty(apiAppClientId)
+      ? {}
+      : {
+          azureActiveDirectory: {
+            enabled: true
+            registration: {
+              clientId: apiAppClientId
+              openIdIssuer: '${environment().authentication.loginEndpoint}${apiTenantId}/v2.0'
+            }
+            validation: {
+              // v2 tokens carry the client id as aud; the identifier URI is accepted for v1 tokens.
+              allowedAudiences: [apiAppClientId, apiIdentifierUri]
+            }
+          }
         }
-        validation: {
-          // v2 tokens carry the appId as aud; v1 tokens asked for the identifier URI carry that.
-          allowedAudiences: [apiAppClientId, apiAudience]
-        }
-      }
-    }
   }
 }
 

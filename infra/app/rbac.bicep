@@ -6,7 +6,7 @@ param principalId string
 @description('Required. Name of the storage account (host storage, deployment container, queue, ledger table).')
 param storageAccountName string
 
-@description('Required. Name of the Key Vault that receives issued secrets.')
+@description('Required. Name of the Key Vault that receives issued secrets and certificates.')
 param keyVaultName string
 
 @description('Required. Name of the Application Insights component the app reports to.')
@@ -15,6 +15,7 @@ param applicationInsightsName string
 // Built-in role definition ids (the same in every tenant).
 var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985'
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -41,6 +42,18 @@ resource vaultSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
+  }
+}
+
+// Certificates Officer: create certificates (Key Vault makes their non-exportable keys), read their public part, and
+// disable them on revoke. Certificate User only reads; Administrator would add keys and every other object.
+resource vaultCertificatesOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, principalId, roles.keyVaultCertificatesOfficer)
+  scope: vault
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCertificatesOfficer)
   }
 }
 
@@ -89,6 +102,7 @@ resource monitoringMetricsPublisher 'Microsoft.Authorization/roleAssignments@202
 @description('Ids of the role assignments made.')
 output roleAssignmentIds string[] = [
   vaultSecretsOfficer.id
+  vaultCertificatesOfficer.id
   storageBlobDataOwner.id
   storageQueueDataContributor.id
   storageTableDataContributor.id

@@ -1,8 +1,10 @@
-// Compiles infra/main.bicep with the real Bicep CLI and checks the ARM template against the code: every app setting
-// src/config.ts reads is set, everything is identity-based, the roles are the right ones. Skipped (loudly) when no
-// Bicep CLI can be found or restored, unless REQUIRE_BICEP=true (CI), where that is a failure.
+// Compiles infra/main.bicep and infra/graph/graph.bicep with the real Bicep CLI (the Graph extension from its vendored
+// types, offline) and checks the ARM templates against the code: every app setting src/config.ts reads is set,
+// everything is identity-based, the roles are the right ones, the API's app registration and App Service
+// authentication are made in the same deployment. Skipped (loudly) when no Bicep CLI can be found or restored, unless
+// REQUIRE_BICEP=true (CI), where that is a failure.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { appSettingsSchema } from '../../src/config';
@@ -31,6 +33,7 @@ const FLEX_FORBIDDEN_SETTINGS = [
 
 const ROLE = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985',
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
@@ -49,7 +52,8 @@ interface ArmOutput {
 }
 interface ArmResource {
   type: string;
-  name: string;
+  name?: string;
+  condition?: string;
   kind?: string;
   scope?: string;
   existing?: boolean;
@@ -59,6 +63,7 @@ interface ArmResource {
   properties?: Record<string, unknown>;
 }
 interface ArmTemplate {
+  imports?: Record<string, unknown>;
   parameters?: Record<string, ArmParameter>;
   variables?: Record<string, unknown>;
   resources: ArmResource[] | Record<string, ArmResource>;
@@ -71,11 +76,20 @@ interface Diagnostic {
   file: string;
   line?: number;
 }
+interface FileSummary {
+  compiled: boolean;
+  template?: string;
+  errors: number;
+  warnings: number;
+  notes: number;
+  diagnostics: Diagnostic[];
+}
 interface BuildSummary {
   cli: { path: string; version: string; source: string };
   exitCode: number;
-  main: { template?: string; errors: number; warnings: number; notes: number; diagnostics: Diagnostic[] };
-  graph: { compiled: boolean; reason?: string; otherErrors?: number };
+  extension: { alias: string; reference: string; types: string };
+  main: FileSummary;
+  graph: FileSummary;
 }
 
 /** A compiled template (or a module's nested one) with its resources as a list. */
@@ -98,8 +112,14 @@ class Template {
   module(name: string): { template: Template; params: Record<string, string> } {
     const deployment = this.ofType('Microsoft.Resources/deployments').find((d) => d.name === name);
     if (!deployment) throw new Error(`no module ${name}`);
-    const props = deployment.properties as { template: ArmTemplate; parameters: Record<string, { value: unknown }> };
-    const params = Object.fromEntries(Object.entries(props.parameters).map(([k, v]) => [k, JSON.stringify(v.value)]));
+    const props = deployment.properties as {
+      template: ArmTemplate;
+      parameters: Record<string, { value: unknown } | string>;
+    };
+    // A parameter chosen by a condition is one expression that yields the whole {value} object.
+    const params = Object.fromEntries(
+      Object.entries(props.parameters).map(([k, v]) => [k, JSON.stringify(typeof v === 'string' ? v : v.value)]),
+    );
     return { template: new Template(props.template), params };
   }
   /** Minimal expression resolution: `variables('x').y` → its literal value. */
@@ -108,6 +128,11 @@ class Template {
       const value = (this.arm.variables?.[name] as Record<string, unknown> | undefined)?.[key];
       return typeof value === 'string' ? `'${value}'` : whole;
     });
+  }
+  /** The literal value of `[variables('x')]`, or the value itself when it is not such a reference. */
+  variable(value: unknown): unknown {
+    const name = typeof value === 'string' ? /^\[variables\('(\w+)'\)\]$/.exec(value)?.[1] : undefined;
+    return name === undefined ? value : this.arm.variables?.[name];
   }
 }
 
@@ -144,10 +169,11 @@ if (!cli.available) {
     test.skip(`infra: ${message}`, () => undefined);
   }
 } else {
-  describe('infra/main.bicep compiled by the Bicep CLI', () => {
+  describe('infra/main.bicep and infra/graph/graph.bicep compiled by the Bicep CLI', () => {
     let outdir: string;
     let summary: BuildSummary;
     let main: Template;
+    let graph: Template;
     let api: { template: Template; params: Record<string, string> };
     let site: ArmResource;
     let appSettings: Map<string, string>;
@@ -161,8 +187,10 @@ if (!cli.available) {
         maxBuffer: 64 * 1024 * 1024,
       });
       summary = JSON.parse(run.stdout) as BuildSummary;
-      if (!summary.main.template) throw new Error(`infra/main.bicep did not compile:\n${run.stderr}`);
+      if (!summary.main?.template || !summary.graph?.template)
+        throw new Error(`infra did not compile:\n${run.stdout}${run.stderr}`);
       main = new Template(JSON.parse(readFileSync(summary.main.template, 'utf8')) as ArmTemplate);
+      graph = new Template(JSON.parse(readFileSync(summary.graph.template, 'utf8')) as ArmTemplate);
       api = main.module('api');
       site = api.template.one('Microsoft.Web/sites');
       const settings = (site.properties?.siteConfig as { appSettings: { name: string; value: unknown }[] }).appSettings;
@@ -175,17 +203,30 @@ if (!cli.available) {
       if (outdir) rmSync(outdir, { recursive: true, force: true });
     });
 
-    test('lint reports no error and no warning', () => {
-      const problems = summary.main.diagnostics.filter((d) => d.level === 'error' || d.level === 'warning');
-      expect(problems.map((d) => `${d.file}(${d.line}) ${d.code}: ${d.message}`)).toEqual([]);
-      expect(summary.main.errors + summary.main.warnings).toBe(0);
+    test('both files compile and lint with no error and no warning', () => {
+      for (const file of [summary.main, summary.graph]) {
+        const problems = file.diagnostics.filter((d) => d.level === 'error' || d.level === 'warning');
+        expect(problems.map((d) => `${d.file}(${d.line}) ${d.code}: ${d.message}`)).toEqual([]);
+        expect({ compiled: file.compiled, errors: file.errors, warnings: file.warnings }).toEqual({
+          compiled: true,
+          errors: 0,
+          warnings: 0,
+        });
+      }
+      expect(summary.exitCode).toBe(0);
     });
 
-    test('graph.bicep is compiled, or the build says plainly why not', () => {
-      if (summary.graph.compiled) return;
-      expect(summary.graph.reason).toMatch(/restore/);
-      expect(summary.graph.otherErrors).toBe(0);
-      console.warn(`infra/graph/graph.bicep NOT compiled: ${summary.graph.reason}`);
+    test('the Graph extension is the vendored v1.0 1.0.0 types offline; users keep the registry reference', () => {
+      expect(summary.extension.alias).toBe('microsoftGraphV1');
+      expect(summary.extension.reference).toMatch(/^br:[^/]+\/bicep\/extensions\/microsoftgraph\/v1\.0:1\.0\.0$/);
+      expect(summary.extension.types).toBe(
+        join(root, 'infra', 'vendor', 'microsoftgraph-bicep-v1.0-1.0.0', 'index.json'),
+      );
+      const config = JSON.parse(readFileSync(join(root, 'infra', 'bicepconfig.json'), 'utf8')) as {
+        extensions: Record<string, string>;
+      };
+      expect(config.extensions).toEqual({ microsoftGraphV1: summary.extension.reference });
+      expect(graph.arm.imports).toEqual({ microsoftGraphV1: { provider: 'MicrosoftGraph', version: '1.0.0' } });
     });
 
     test('every setting src/config.ts reads is set on the function app', () => {
@@ -310,18 +351,122 @@ if (!cli.available) {
       expect(basicAuth.map((p) => p.properties?.allow)).toEqual([false, false]);
     });
 
-    test('once the API app exists, App Service authentication requires a token for it on all but /api/health', () => {
-      const auth = api.template.ofType('Microsoft.Web/sites/config').find((c) => c.name.includes('authsettingsV2'));
+    test('the API app registration is made in the same deployment, before the function app that needs its id', () => {
+      const module = main.ofType('Microsoft.Resources/deployments').find((d) => d.name === 'graph');
+      expect(module?.condition).toBe("[parameters('deployEntraResources')]");
+      expect(main.arm.parameters?.deployEntraResources).toMatchObject({ type: 'bool', defaultValue: true });
+      const graphModule = main.module('graph');
+      expect(moduleOutput(graphModule.params.managedIdentityPrincipalId)).toEqual({
+        module: 'identity',
+        output: 'principalId',
+      });
+      expect(graphModule.params.apiIdentifierUri).toBe(JSON.stringify("[variables('apiIdentifierUri')]"));
+      expect(main.arm.variables?.apiIdentifierUri).toBe(
+        "[format('api://{0}/{1}', tenant().tenantId, variables('effectiveApiAppUniqueName'))]",
+      );
+      // With the Graph part the client id comes from its output; without it, from the administrator's parameter.
+      const clientId = JSON.parse(api.params.apiAppClientId!) as string;
+      expect(clientId).toMatch(/^\[if\(parameters\('deployEntraResources'\), createObject\('value', reference\(/);
+      expect(moduleOutput(clientId)).toEqual({ module: 'graph', output: 'API_APP_ID' });
+      expect(clientId).toMatch(/createObject\('value', parameters\('apiAppClientId'\)\)\)\]$/);
+      const apiDeployment = main.ofType('Microsoft.Resources/deployments').find((d) => d.name === 'api');
+      expect(JSON.stringify((apiDeployment as { dependsOn?: string[] }).dependsOn)).toContain("'graph')");
+    });
+
+    test('API_AUDIENCE is always set, to the client id, so the code never serves without one', () => {
+      expect(appSettings.get('API_AUDIENCE')).toBe("[parameters('apiAppClientId')]");
+      expect(appSettings.get('API_TENANT_ID')).toBe("[parameters('apiTenantId')]");
+      expect(api.params.apiTenantId).toBe(JSON.stringify('[tenant().tenantId]'));
+      // Empty only when the administrator's part is pending: loadConfig treats an empty setting as missing.
+      expect(api.template.arm.parameters?.apiAppClientId).toEqual(
+        expect.objectContaining({ type: 'string', maxLength: 36 }),
+      );
+      expect(api.template.arm.parameters?.apiAppClientId?.defaultValue).toBeUndefined();
+    });
+
+    test('App Service authentication is on from the first deployment: 401 without a token, except the public documents', () => {
+      const auth = api.template.ofType('Microsoft.Web/sites/config').find((c) => c.name?.includes('authsettingsV2'));
       expect(auth).toBeDefined();
-      expect((auth as { condition?: string }).condition).toBe("[not(empty(parameters('apiAppClientId')))]");
-      expect(auth?.properties?.globalValidation).toEqual({
+      expect(auth?.condition).toBeUndefined();
+      const properties = auth?.properties as {
+        platform: unknown;
+        globalValidation: { excludedPaths: unknown };
+        httpSettings: unknown;
+        identityProviders: string;
+      };
+      expect(properties.platform).toEqual({ enabled: true });
+      expect({
+        ...properties.globalValidation,
+        excludedPaths: api.template.variable(properties.globalValidation.excludedPaths),
+      }).toEqual({
         requireAuthentication: true,
         unauthenticatedClientAction: 'Return401',
-        excludedPaths: ['/api/health'],
+        excludedPaths: ['/api/health', '/api/openapi.json', '/api/connector/swagger.json'],
       });
-      expect(JSON.stringify(auth?.properties?.identityProviders)).toContain("parameters('apiAppClientId')");
-      expect(moduleOutput(api.params.apiAppClientId)).toBeUndefined();
-      expect(api.params.apiAppClientId).toBe(JSON.stringify("[parameters('apiAppClientId')]"));
+      expect(properties.httpSettings).toEqual({ requireHttps: true });
+      // No client id yet: no provider, so nothing authenticates and every protected request is refused.
+      expect(properties.identityProviders).toBe(
+        "[if(empty(parameters('apiAppClientId')), createObject(), createObject('azureActiveDirectory', " +
+          "createObject('enabled', true(), 'registration', createObject('clientId', parameters('apiAppClientId'), " +
+          "'openIdIssuer', format('{0}{1}/v2.0', environment().authentication.loginEndpoint, parameters('apiTenantId'))), " +
+          "'validation', createObject('allowedAudiences', createArray(parameters('apiAppClientId'), parameters('apiIdentifierUri'))))))]",
+      );
+    });
+
+    test('graph.bicep: the API registration with its three app roles, delegated scope, identifier URI and v2 tokens', () => {
+      const app = graph.one('Microsoft.Graph/applications@v1.0');
+      const props = app.properties as {
+        uniqueName: string;
+        signInAudience: string;
+        identifierUris: string[];
+        groupMembershipClaims: string;
+        api: {
+          requestedAccessTokenVersion: number;
+          oauth2PermissionScopes: { id: string; value: string; type: string; isEnabled: boolean }[];
+        };
+        appRoles: { id: string; value: string; allowedMemberTypes: string[]; isEnabled: boolean }[];
+      };
+      expect(props.uniqueName).toBe("[parameters('apiAppUniqueName')]");
+      expect(props.signInAudience).toBe('AzureADMyOrg');
+      expect(props.identifierUris).toEqual(["[parameters('apiIdentifierUri')]"]);
+      expect(props.groupMembershipClaims).toBe('SecurityGroup');
+      expect(props.api.requestedAccessTokenVersion).toBe(2);
+      expect(props.appRoles.map((r) => [r.value, r.allowedMemberTypes, r.isEnabled])).toEqual([
+        ['App.Create', ['Application', 'User'], true],
+        ['Secret.Create', ['Application', 'User'], true],
+        ['Admin', ['Application', 'User'], true],
+      ]);
+      // Literal, distinct GUIDs: an expression or a duplicate would orphan assignments on the next deployment.
+      const ids = [...props.appRoles.map((r) => r.id), ...props.api.oauth2PermissionScopes.map((s) => s.id)];
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(
+        props.api.oauth2PermissionScopes.map(({ value, type, isEnabled }) => ({ value, type, isEnabled })),
+      ).toEqual([{ value: 'access_as_user', type: 'User', isEnabled: true }]);
+    });
+
+    test('graph.bicep: a service principal that requires role assignment, and OwnedBy granted to the identity', () => {
+      const sp = graph.one('Microsoft.Graph/servicePrincipals@v1.0');
+      expect(sp.properties).toEqual({ appId: "[reference('apiApp').appId]", appRoleAssignmentRequired: true });
+      const existing = Object.entries(graph.arm.resources as Record<string, ArmResource>).filter(([, r]) => r.existing);
+      expect(existing.map(([name, r]) => [name, r.type, r.properties])).toEqual([
+        ['graphServicePrincipal', 'Microsoft.Graph/servicePrincipals@v1.0', { appId: "[variables('graphAppId')]" }],
+      ]);
+      expect(graph.arm.variables?.graphAppId).toBe('00000003-0000-0000-c000-000000000000');
+      const grant = graph.one('Microsoft.Graph/appRoleAssignedTo@v1.0');
+      expect(grant.properties).toEqual({
+        principalId: "[parameters('managedIdentityPrincipalId')]",
+        resourceId: "[reference('graphServicePrincipal').id]",
+        appRoleId: "[variables('applicationReadWriteOwnedById')]",
+      });
+      // Application.ReadWrite.OwnedBy, not Application.ReadWrite.All.
+      expect(graph.arm.variables?.applicationReadWriteOwnedById).toBe('18a4783c-866b-4cc7-a460-3d5e5662c884');
+      expect(graph.resources).toHaveLength(3);
+      expect(Object.keys(graph.arm.outputs ?? {})).toEqual([
+        'API_APP_ID',
+        'API_SERVICE_PRINCIPAL_ID',
+        'GRAPH_GRANT_ID',
+      ]);
     });
 
     test('Key Vault is in RBAC mode with purge protection and 90-day soft delete', () => {
@@ -356,20 +501,21 @@ if (!cli.available) {
           scopeType: /resourceId\('([^']+)'/.exec(a.scope ?? '')?.[1],
           principalId: props.principalId,
           principalType: props.principalType,
-          name: rbac.template.resolveVariables(a.name),
+          name: rbac.template.resolveVariables(a.name ?? ''),
           expectedName: `[guid(${a.scope?.slice(1, -1)}, parameters('principalId'), '${/'([0-9a-f-]{36})'\)\]$/.exec(roleDefinitionId)?.[1]}')]`,
         };
       });
       expect(assignments.map(({ role, scopeType }) => ({ role, scopeType }))).toEqual(
         expect.arrayContaining([
           { role: ROLE.keyVaultSecretsOfficer, scopeType: 'Microsoft.KeyVault/vaults' },
+          { role: ROLE.keyVaultCertificatesOfficer, scopeType: 'Microsoft.KeyVault/vaults' },
           { role: ROLE.storageBlobDataOwner, scopeType: 'Microsoft.Storage/storageAccounts' },
           { role: ROLE.storageQueueDataContributor, scopeType: 'Microsoft.Storage/storageAccounts' },
           { role: ROLE.storageTableDataContributor, scopeType: 'Microsoft.Storage/storageAccounts' },
           { role: ROLE.monitoringMetricsPublisher, scopeType: 'Microsoft.Insights/components' },
         ]),
       );
-      expect(assignments).toHaveLength(5);
+      expect(assignments).toHaveLength(6);
       for (const a of assignments) {
         expect(a.principalType).toBe('ServicePrincipal');
         expect(a.principalId).toBe("[parameters('principalId')]");
@@ -380,7 +526,10 @@ if (!cli.available) {
     test('no output is a secret or read from a list* function', () => {
       const templates = [
         main,
-        ...['identity', 'monitoring', 'storage', 'keyVault', 'rbac', 'api'].map((m) => main.module(m).template),
+        graph,
+        ...['identity', 'monitoring', 'storage', 'keyVault', 'rbac', 'graph', 'api'].map(
+          (m) => main.module(m).template,
+        ),
       ];
       for (const template of templates) {
         for (const [name, output] of Object.entries(template.arm.outputs ?? {})) {
@@ -396,7 +545,7 @@ if (!cli.available) {
       }
     });
 
-    test('main exposes the outputs azd and the Graph step read', () => {
+    test('main exposes what azd, a deployer and a caller need', () => {
       expect(Object.keys(main.arm.outputs ?? {})).toEqual(
         expect.arrayContaining([
           'AZURE_FUNCTION_APP_NAME',
@@ -405,10 +554,77 @@ if (!cli.available) {
           'AZURE_CLIENT_ID',
           'MANAGED_IDENTITY_PRINCIPAL_ID',
           'API_APP_UNIQUE_NAME',
-          'API_AUDIENCE',
+          'API_APP_ID',
+          'API_IDENTIFIER_URI',
+          'API_SERVICE_PRINCIPAL_ID',
           'AZURE_RESOURCE_GROUP',
         ]),
       );
+      expect(moduleOutput(JSON.stringify(main.arm.outputs?.API_SERVICE_PRINCIPAL_ID?.value))).toEqual({
+        module: 'graph',
+        output: 'API_SERVICE_PRINCIPAL_ID',
+      });
     });
+
+    test('main.parameters.json passes only parameters main.bicep has, and every one without a default', () => {
+      const file = JSON.parse(readFileSync(join(root, 'infra', 'main.parameters.json'), 'utf8')) as {
+        parameters: Record<string, { value: string }>;
+      };
+      const declared = main.arm.parameters ?? {};
+      expect(Object.keys(file.parameters).filter((name) => !(name in declared))).toEqual([]);
+      const required = Object.entries(declared).filter(([, p]) => p.defaultValue === undefined);
+      expect(required.map(([name]) => name).filter((name) => !(name in file.parameters))).toEqual([]);
+      expect(file.parameters.deployEntraResources?.value).toBe('${DEPLOY_ENTRA_RESOURCES=true}');
+      // An azd variable's fallback is the template's own default, so an unset variable changes nothing.
+      for (const [name, { value }] of Object.entries(file.parameters)) {
+        const fallback = /^\$\{\w+=(.*)\}$/.exec(value)?.[1];
+        const declaredDefault = declared[name]?.defaultValue;
+        if (fallback === undefined) expect({ name, declaredDefault }).toEqual({ name, declaredDefault: undefined });
+        else expect({ name, fallback }).toEqual({ name, fallback: String(declaredDefault) });
+      }
+    });
+
+    test('infra/README.md documents every parameter of main.bicep and the roles it grants', () => {
+      const readme = readFileSync(join(root, 'infra', 'README.md'), 'utf8');
+      for (const name of Object.keys(main.arm.parameters ?? {}))
+        expect({ name, documented: readme.includes(`\`${name}\``) }).toEqual({ name, documented: true });
+      for (const role of ['Key Vault Secrets Officer', 'Key Vault Certificates Officer', 'Key Vault Crypto User'])
+        expect({ role, documented: readme.includes(role) }).toEqual({ role, documented: true });
+    });
+
+    test('the offline build keeps its teeth: Graph types are checked and a linter warning is an error', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'infra-lint-'));
+      try {
+        const file = join(dir, 'bad.bicep');
+        writeFileSync(
+          file,
+          [
+            'extension microsoftGraphV1',
+            'param unused string',
+            "resource app 'Microsoft.Graph/applications@v1.0' = {",
+            "  uniqueName: 'x'",
+            "  displayName: 'x'",
+            '  notAGraphProperty: true',
+            '}',
+            '',
+          ].join('\n'),
+        );
+        const script = [
+          `import { lint, offlineConfig, locate } from ${JSON.stringify(locator)};`,
+          `const { config } = offlineConfig(locate().path, ${JSON.stringify(dir)});`,
+          `const r = lint(locate().path, ${JSON.stringify(file)}, { config });`,
+          'console.log(JSON.stringify([...r.errors, ...r.warnings].map((d) => d.code)));',
+        ].join('\n');
+        const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
+        const codes = JSON.parse(run.stdout) as string[];
+        expect(codes).toEqual(expect.arrayContaining(['no-unused-params', 'BCP037']));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
   });
 }
