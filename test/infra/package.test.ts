@@ -1,8 +1,10 @@
 // What `azd deploy` uploads: azure.yaml's api service points azd at a folder that its prepackage hook fills with
 // scripts/package.mjs. This runs that hook command exactly as azure.yaml spells it, after a build, and checks the
-// folder azd would zip: the bundle, host.json and a minimal package.json, under 5 MiB, nothing from node_modules.
+// folder azd would zip: the bundle, host.json and a minimal package.json, under 5 MiB, nothing from node_modules, and
+// that folder alone, with only the host's module beside it, starts and registers every function.
 import { spawnSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -14,6 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { functionList } from '../../src/functionList';
 
 const root = resolve(__dirname, '..', '..');
 const packager = join(root, 'scripts', 'package.mjs');
@@ -68,11 +71,10 @@ describe('the package azd deploys (azure.yaml, scripts/package.mjs)', () => {
   const bundle = join(root, 'dist', 'bundle', 'main.js');
 
   beforeAll(() => {
-    // `npm run build` has normally run; the esbuild step alone is enough to have a bundle to package.
-    if (!existsSync(bundle)) {
-      const built = spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, encoding: 'utf8' });
-      if (built.status !== 0) throw new Error(`bundle failed:\n${built.stdout}${built.stderr}`);
-    }
+    // The build step azd runs before the hook (its esbuild half: the tsc half writes nothing that is deployed), fresh,
+    // so the package under test is never a stale one.
+    const built = spawnSync(process.execPath, [join(root, 'scripts', 'bundle.mjs')], { cwd: root, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`bundle failed:\n${built.stdout}${built.stderr}`);
     const command = scalar(hook, 'posix', 'run');
     const ran = spawnSync(command, { cwd: projectDir, shell: '/bin/sh', encoding: 'utf8', timeout: 60_000 });
     if (ran.status !== 0) throw new Error(`prepackage hook \`${command}\` failed:\n${ran.stdout}${ran.stderr}`);
@@ -108,6 +110,36 @@ describe('the package azd deploys (azure.yaml, scripts/package.mjs)', () => {
       version: project.version,
       main: 'main.js',
     });
+  });
+
+  test('that folder alone runs: the host finds main through package.json and it registers every function', () => {
+    // Outside the repository, so no node_modules up the tree can help; the host provides only @azure/functions-core.
+    const dir = mkdtempSync(join(tmpdir(), 'package-load-'));
+    try {
+      cpSync(packageDir, dir, { recursive: true });
+      const standIn = join(dir, 'node_modules', '@azure', 'functions-core');
+      cpSync(join(root, 'test', 'fixtures', 'functions-core'), standIn, { recursive: true });
+      const record = join(dir, 'record.json');
+      const run = spawnSync(process.execPath, ['-r', standIn, '-e', `require(${JSON.stringify(dir)})`], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH,
+          FUNCTIONS_CORE_RECORD: record,
+          KEY_VAULT_URL: 'https://kv-vending.vault.azure.net',
+          AZURE_CLIENT_ID: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b01',
+          API_AUDIENCE: '5c1e9f0a-3b7d-4e2a-8f6c-1a2b3c4d5e60',
+          API_TENANT_ID: '7d0c8a5e-4b1f-4c3e-9a6d-2f5e8b1c0a11',
+        },
+      });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      const recorded = JSON.parse(readFileSync(record, 'utf8')) as { functions: { name: string }[] };
+      expect(recorded.functions.map((f) => f.name)).toEqual(
+        functionList.map((f) => (f.kind === 'http' ? f.route.name : f.name)),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('scripts/package.mjs refuses rather than deploying the wrong thing', () => {
