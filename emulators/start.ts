@@ -4,7 +4,7 @@
  * EMULATOR_PORT_KEY_VAULT (0 = any free port).
  */
 import { startEmulators } from './index';
-import { emulatorPortsFromEnv } from './ports';
+import { emulatorPortsFromEnv } from './portSettings';
 
 async function main(): Promise<void> {
   const emulators = await startEmulators({

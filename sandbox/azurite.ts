@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { portFromEnv } from '../emulators/ports';
+import { portFromEnv } from '../emulators/portSettings';
 
 type AzuriteService = 'blob' | 'queue' | 'table';
 

@@ -2,7 +2,7 @@
  * `npm run sandbox`: the whole product on this machine. Stop with Ctrl-C. App settings (e.g.
  * SECRET_MAX_LIFETIME_DAYS=30) set in this environment override the sandbox's own; a bad one refuses the start.
  */
-import { apiPortFromEnv, emulatorPortsFromEnv } from '../emulators/ports';
+import { apiPortFromEnv, emulatorPortsFromEnv } from '../emulators/portSettings';
 import { appSettingsSchema, ConfigError } from '../src/config';
 import { azuritePortsFromEnv } from './azurite';
 import { startSandbox } from './sandbox';

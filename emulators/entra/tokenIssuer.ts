@@ -23,6 +23,12 @@ export interface AccessTokenClaims {
   uti: string;
 }
 
+/** A resource a token may be for: its audience and the token version it gets. */
+export interface TokenResource {
+  audience: string;
+  version: '1.0' | '2.0';
+}
+
 /** Why a token was refused, in words a resource server would log. */
 export type TokenCheck =
   { valid: true; claims: AccessTokenClaims; principalName: string | undefined } | { valid: false; reason: string };
@@ -67,7 +73,7 @@ export class TokenIssuer {
   }
 
   /** Which resource (audience) a requested resource/scope string names, or undefined if the tenant has no such resource. */
-  resolveResource(resource: string): { audience: string; version: '1.0' | '2.0' } | undefined {
+  resolveResource(resource: string): TokenResource | undefined {
     const trimmed = resource.replace(/\/$/, '');
     if (trimmed === GRAPH_RESOURCE) return { audience: GRAPH_RESOURCE, version: '1.0' };
     if (trimmed === KEY_VAULT_RESOURCE) return { audience: KEY_VAULT_RESOURCE, version: '1.0' };
@@ -86,11 +92,7 @@ export class TokenIssuer {
   }
 
   /** Issues a signed access token for a seeded principal and a resolved audience. */
-  issue(
-    principal: SeedPrincipal,
-    resource: { audience: string; version: '1.0' | '2.0' },
-    lifetimeSeconds: number,
-  ): string {
+  issue(principal: SeedPrincipal, resource: TokenResource, lifetimeSeconds: number): string {
     const now = Math.floor(Date.now() / 1000);
     const roles = this.rolesFor(principal, resource.audience);
     const claims: AccessTokenClaims = {

@@ -1,4 +1,7 @@
-import { badRequest, GraphFailure } from './errors';
+import { readJsonObject } from '../host/jsonBody';
+import { ServiceRequest } from '../host/serviceHost';
+import { badRequest } from './graphErrors';
+import { EntitySet } from './representations';
 
 /** Graph's page sizes for directory collections. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -14,9 +17,7 @@ export function parseSelect(query: URLSearchParams, known: readonly string[], ty
     const name = part.trim();
     if (name === '') continue;
     const canonical = byLower.get(name.toLowerCase());
-    if (!canonical) {
-      throw new GraphFailure(400, 'BadRequest', `Could not find a property named '${name}' on type '${typeName}'.`);
-    }
+    if (!canonical) throw badRequest(`Could not find a property named '${name}' on type '${typeName}'.`, 'BadRequest');
     if (!selected.includes(canonical)) selected.push(canonical);
   }
   return selected.length > 0 ? selected : undefined;
@@ -93,10 +94,9 @@ export function parseFilter(
     }
     const property = byLower.get(match[1]!.toLowerCase());
     if (!property) {
-      throw new GraphFailure(
-        400,
-        'Request_UnsupportedQuery',
+      throw badRequest(
         `Unsupported or invalid query filter clause specified for property '${match[1]}' of resource '${resourceName}'.`,
+        'Request_UnsupportedQuery',
       );
     }
     return { property, operator: eq ? 'eq' : 'startswith', value: match[2]!.replace(/''/g, "'") };
@@ -168,4 +168,47 @@ export function paginate<T extends { seq: number }>(
   }
   params.push(`$skiptoken=${encodeSkiptoken(page[page.length - 1]!.seq)}`);
   return { page, nextLink: `${request.origin}${request.rawPath}?${params.join('&')}` };
+}
+
+/** The JSON object body of a request; an empty body reads as `{}`. */
+export function readJsonBody(request: ServiceRequest): Record<string, unknown> {
+  const body = readJsonObject(request.body);
+  if (!body) {
+    throw badRequest(
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+      'BadRequest',
+    );
+  }
+  return body;
+}
+
+/** One entity: `@odata.context` (`…#applications(id,appId)/$entity`) and the properties `$select` keeps. */
+export function entityBody(
+  request: ServiceRequest,
+  set: EntitySet,
+  json: Record<string, unknown>,
+): Record<string, unknown> {
+  const select = parseSelect(request.query, set.properties, set.typeName);
+  return { '@odata.context': contextUrl(request.origin, set.name, select, true), ...applySelect(json, select) };
+}
+
+/**
+ * One page of a collection, in creation order: `$select`, `$filter` (when the set declares filterable properties),
+ * `$top` and `$skiptoken`, with `@odata.nextLink` while more remain.
+ */
+export function collectionBody<T extends { seq: number }>(
+  request: ServiceRequest,
+  set: EntitySet,
+  items: T[],
+  toJson: (item: T) => Record<string, unknown>,
+): Record<string, unknown> {
+  const select = parseSelect(request.query, set.properties, set.typeName);
+  const filter = set.filter ? parseFilter(request.query, set.filter.properties, set.filter.resourceName) : [];
+  const matching = filter.length === 0 ? items : items.filter((item) => matchesFilter(toJson(item), filter));
+  const { page, nextLink } = paginate(matching, request);
+  return {
+    '@odata.context': contextUrl(request.origin, set.name, select, false),
+    value: page.map((item) => applySelect(toJson(item), select)),
+    ...(nextLink ? { '@odata.nextLink': nextLink } : {}),
+  };
 }

@@ -1,5 +1,6 @@
-import { randomInt } from 'node:crypto';
-import { badRequest, GraphFailure } from './errors';
+import { randomInt, randomUUID } from 'node:crypto';
+import { badRequest, invalidPropertyValue, readOnlyProperty } from './graphErrors';
+import { PasswordCredentialRecord } from './graphStore';
 
 const HEAD_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const TAIL_ALPHABET = HEAD_ALPHABET + '_~.-';
@@ -28,7 +29,7 @@ export function defaultEnd(start: Date): Date {
 }
 
 /** Reads an optional DateTimeOffset property of a request body; a value that is no date fails as OData does. */
-export function readDate(value: unknown, property: string): Date | undefined {
+export function readDate(value: unknown): Date | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/i.test(value.trim())) {
     throw badRequest(
@@ -40,7 +41,6 @@ export function readDate(value: unknown, property: string): Date | undefined {
   if (Number.isNaN(date.getTime())) {
     throw badRequest(`Cannot convert the literal '${value}' to the expected type 'Edm.DateTimeOffset'.`, 'BadRequest');
   }
-  void property;
   return date;
 }
 
@@ -78,10 +78,42 @@ export const DEFAULT_POLICY_ID = '00000000-0000-0000-0000-000000000000';
 
 export function checkLifetime(policy: PasswordPolicy | undefined, start: Date, end: Date): void {
   if (policy && end.getTime() - start.getTime() > policy.maxLifetimeMs) {
-    throw new GraphFailure(
-      400,
-      'CredentialInvalidLifetimeAsPerAppPolicy',
+    throw badRequest(
       `Credential lifetime exceeds the max value allowed as per assigned policy '${policy.policyId}'.`,
+      'CredentialInvalidLifetimeAsPerAppPolicy',
     );
   }
+}
+
+/**
+ * A new password credential from a request's `passwordCredential` shape (addPassword, or inline on create): checks
+ * the read-only properties, the dates and the tenant's lifetime policy. `secretText` exists only in the answer.
+ */
+export function newPasswordCredential(
+  input: Record<string, unknown>,
+  policy: PasswordPolicy | undefined,
+  now: Date,
+): { record: PasswordCredentialRecord; secretText: string } {
+  for (const name of ['keyId', 'secretText', 'hint', 'customKeyIdentifier']) {
+    if (input[name] !== undefined && input[name] !== null) throw readOnlyProperty(name);
+  }
+  const displayName = input.displayName;
+  if (displayName !== undefined && displayName !== null && typeof displayName !== 'string') {
+    throw invalidPropertyValue('displayName', 'PasswordCredential');
+  }
+  const start = readDate(input.startDateTime) ?? now;
+  const end = readDate(input.endDateTime) ?? defaultEnd(start);
+  checkCredentialDates(start, end);
+  checkLifetime(policy, start, end);
+  const secretText = generateSecretText();
+  return {
+    record: {
+      keyId: randomUUID(),
+      displayName: displayName ?? null,
+      hint: secretText.slice(0, 3),
+      startDateTime: graphDate(start),
+      endDateTime: graphDate(end),
+    },
+    secretText,
+  };
 }

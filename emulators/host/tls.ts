@@ -34,54 +34,67 @@ function serialNumber(): string {
   return '01' + randomBytes(15).toString('hex');
 }
 
+/** A certificate valid from 5 minutes ago for 30 days, signed with SHA-256 by `signer`. */
+function signedCertificate(options: {
+  publicKey: forge.pki.PublicKey;
+  subject: forge.pki.CertificateField[];
+  issuer: forge.pki.CertificateField[];
+  extensions: object[];
+  signer: forge.pki.rsa.PrivateKey;
+}): forge.pki.Certificate {
+  const now = Date.now();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = options.publicKey;
+  cert.serialNumber = serialNumber();
+  cert.validity.notBefore = new Date(now - 5 * 60 * 1000);
+  cert.validity.notAfter = new Date(now + 30 * 24 * 3600 * 1000);
+  cert.setSubject(options.subject);
+  cert.setIssuer(options.issuer);
+  cert.setExtensions(options.extensions);
+  cert.sign(options.signer, forge.md.sha256.create());
+  return cert;
+}
+
 /**
  * Creates a fresh CA and a server certificate for 127.0.0.1 and localhost signed by it, and writes both to `dir`.
  * A new CA every start means no long-lived trust anchor is left on the machine.
  */
 export function generateTlsMaterial(dir: string): TlsMaterial {
   mkdirSync(dir, { recursive: true });
-  const now = new Date();
-  const notAfter = new Date(now.getTime() + 30 * 24 * 3600 * 1000);
-  const notBefore = new Date(now.getTime() - 5 * 60 * 1000);
-
   const ca = newKeyPair();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = ca.publicKey;
-  caCert.serialNumber = serialNumber();
-  caCert.validity.notBefore = notBefore;
-  caCert.validity.notAfter = notAfter;
   const caSubject = [{ name: 'commonName', value: 'entra-app-vending local emulator CA' }];
-  caCert.setSubject(caSubject);
-  caCert.setIssuer(caSubject);
-  caCert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  caCert.sign(ca.privateKey, forge.md.sha256.create());
+  const caCert = signedCertificate({
+    publicKey: ca.publicKey,
+    subject: caSubject,
+    issuer: caSubject,
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+      { name: 'subjectKeyIdentifier' },
+    ],
+    signer: ca.privateKey,
+  });
 
   const server = newKeyPair();
-  const serverCert = forge.pki.createCertificate();
-  serverCert.publicKey = server.publicKey;
-  serverCert.serialNumber = serialNumber();
-  serverCert.validity.notBefore = notBefore;
-  serverCert.validity.notAfter = notAfter;
-  serverCert.setSubject([{ name: 'commonName', value: 'localhost' }]);
-  serverCert.setIssuer(caSubject);
-  serverCert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    {
-      name: 'subjectAltName',
-      altNames: [
-        { type: 7, ip: '127.0.0.1' },
-        { type: 2, value: 'localhost' },
-      ],
-    },
-    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  serverCert.sign(ca.privateKey, forge.md.sha256.create());
+  const serverCert = signedCertificate({
+    publicKey: server.publicKey,
+    subject: [{ name: 'commonName', value: 'localhost' }],
+    issuer: caSubject,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
+      { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+    ],
+    signer: ca.privateKey,
+  });
 
   const material: TlsMaterial = {
     caCertPath: join(dir, CA_FILE),

@@ -1,7 +1,7 @@
 import { AccessTokenClaims, KEY_VAULT_RESOURCE, TokenIssuer } from '../entra/tokenIssuer';
-import { ServiceResponse } from '../host/serviceHost';
+import { ServiceAccess } from '../host/routedService';
 import { findPrincipal } from '../seed';
-import { forbiddenByRbac, keyVaultError } from './keyVaultErrors';
+import { forbiddenByRbac, unauthorized } from './keyVaultErrors';
 
 /** The RBAC data actions of the secrets data plane. */
 export const SecretAction = {
@@ -12,6 +12,8 @@ export const SecretAction = {
   delete: 'Microsoft.KeyVault/vaults/secrets/delete',
   recover: 'Microsoft.KeyVault/vaults/secrets/recover/action',
   purge: 'Microsoft.KeyVault/vaults/secrets/purge/action',
+  backup: 'Microsoft.KeyVault/vaults/secrets/backup/action',
+  restore: 'Microsoft.KeyVault/vaults/secrets/restore/action',
 } as const;
 export type SecretActionName = (typeof SecretAction)[keyof typeof SecretAction];
 
@@ -29,23 +31,16 @@ const ROLE_ACTIONS: Record<string, readonly SecretActionName[]> = {
 export const VAULT_NAME = 'emulator';
 const VAULT_RESOURCE_ID = `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-emulator/providers/Microsoft.KeyVault/vaults/${VAULT_NAME}`;
 
-export interface Caller {
+export interface KeyVaultCaller {
   claims: AccessTokenClaims;
   /** Seed name when the token belongs to a seeded principal, else the object id. */
   principal: string;
   roles: readonly string[];
 }
 
-export type Authentication = { ok: true; caller: Caller } | { ok: false; response: ServiceResponse };
-
 /** The challenge every 401 carries: exactly one path segment (the tenant) after the authority host, no spaces in values. */
 export function challengeHeader(issuer: TokenIssuer): string {
   return `Bearer authorization="${issuer.authorityHost}/${issuer.seed.tenantId}", resource="${KEY_VAULT_RESOURCE}"`;
-}
-
-function unauthorized(issuer: TokenIssuer, message: string): ServiceResponse {
-  const response = keyVaultError(401, 'Unauthorized', message);
-  return { ...response, headers: { 'www-authenticate': challengeHeader(issuer) } };
 }
 
 /** Reads claims without checking anything, only to word an error message as the service does. */
@@ -60,57 +55,52 @@ function peekClaims(authorization: string): Partial<AccessTokenClaims> {
   }
 }
 
-/** Validates the bearer token as Key Vault does and resolves the caller's vault roles from the seed. */
-export function authenticate(issuer: TokenIssuer, authorization: string | undefined): Authentication {
-  if (!authorization || !/^(Bearer|PoP)\s+\S/i.test(authorization.trim())) {
-    return { ok: false, response: unauthorized(issuer, 'AKV10000: Request is missing a Bearer or PoP token.') };
-  }
-  const check = issuer.check(authorization, KEY_VAULT_RESOURCE);
-  if (!check.valid) {
-    const peeked = peekClaims(authorization);
-    let message: string;
-    if (check.reason.startsWith('invalid audience')) {
-      message = `AKV10022: Invalid audience. Expected ${KEY_VAULT_RESOURCE}, found: ${String(peeked.aud)}.`;
-    } else if (check.reason === 'invalid issuer') {
-      message = `AKV10032: Invalid issuer. Expected one of ${issuer.issuerV1}, found ${String(peeked.iss)}.`;
-    } else if (check.reason === 'unknown signing key') {
-      message = 'AKV10046: Unable to resolve the key used for signature validation.';
-    } else if (check.reason === 'token expired') {
-      // Wording unverified: the service reports expiry as a token validation failure.
-      message = 'AKV10013: Token validation failed: the token is expired.';
-    } else if (check.reason === 'token not yet valid') {
-      message = 'Token not yet valid';
-    } else {
-      // Malformed token or bad signature. Wording unverified.
-      message = 'AKV10011: Token validation failed: the token is malformed or its signature is invalid.';
-    }
-    return { ok: false, response: unauthorized(issuer, message) };
-  }
-  const found = findPrincipal(issuer.seed, { objectId: check.claims.oid });
-  return {
-    ok: true,
-    caller: {
-      claims: check.claims,
-      principal: check.principalName ?? check.claims.oid,
-      roles: found?.principal.keyVaultRoles ?? [],
-    },
-  };
+/** Why the Entra emulator refused a token → Key Vault's 401 message. */
+function tokenMessage(issuer: TokenIssuer, reason: string, authorization: string): string {
+  const peeked = peekClaims(authorization);
+  if (reason.startsWith('invalid audience'))
+    return `AKV10022: Invalid audience. Expected ${KEY_VAULT_RESOURCE}, found: ${String(peeked.aud)}.`;
+  if (reason === 'invalid issuer')
+    return `AKV10032: Invalid issuer. Expected one of ${issuer.issuerV1}, found ${String(peeked.iss)}.`;
+  if (reason === 'unknown signing key') return 'AKV10046: Unable to resolve the key used for signature validation.';
+  // Wording unverified: the service reports expiry as a token validation failure.
+  if (reason === 'token expired') return 'AKV10013: Token validation failed: the token is expired.';
+  if (reason === 'token not yet valid') return 'Token not yet valid';
+  // Malformed token or bad signature. Wording unverified.
+  return 'AKV10011: Token validation failed: the token is malformed or its signature is invalid.';
 }
 
-/** `undefined` when a role grants the action; otherwise the 403 Key Vault sends. `secretName` undefined = vault scope. */
-export function authorize(
-  caller: Caller,
-  action: SecretActionName,
-  secretName: string | undefined,
-): ServiceResponse | undefined {
-  const granted = caller.roles.some((role) => ROLE_ACTIONS[role]?.includes(action));
-  if (granted) return undefined;
-  return forbiddenByRbac({
-    appid: caller.claims.appid ?? caller.claims.azp ?? '',
-    oid: caller.claims.oid,
-    iss: caller.claims.iss,
-    action,
-    resource: secretName === undefined ? VAULT_RESOURCE_ID : `${VAULT_RESOURCE_ID}/secrets/${secretName}`,
-    vaultName: VAULT_NAME,
-  });
+/**
+ * Challenge auth as Key Vault does it (every 401 carries the challenge) and RBAC from the seed's `keyVaultRoles`,
+ * checked against the route's data action at vault scope, or on the secret the route names.
+ */
+export function keyVaultAccess(issuer: TokenIssuer): ServiceAccess<KeyVaultCaller, SecretActionName> {
+  return {
+    authenticate(request) {
+      const authorization = request.headers.authorization;
+      if (!authorization || !/^(Bearer|PoP)\s+\S/i.test(authorization.trim())) {
+        throw unauthorized('AKV10000: Request is missing a Bearer or PoP token.', challengeHeader(issuer));
+      }
+      const check = issuer.check(authorization, KEY_VAULT_RESOURCE);
+      if (!check.valid) throw unauthorized(tokenMessage(issuer, check.reason, authorization), challengeHeader(issuer));
+      const found = findPrincipal(issuer.seed, { objectId: check.claims.oid });
+      return {
+        claims: check.claims,
+        principal: check.principalName ?? check.claims.oid,
+        roles: found?.principal.keyVaultRoles ?? [],
+      };
+    },
+    authorize(caller, action, params) {
+      if (caller.roles.some((role) => ROLE_ACTIONS[role]?.includes(action))) return;
+      throw forbiddenByRbac({
+        appid: caller.claims.appid ?? caller.claims.azp ?? '',
+        oid: caller.claims.oid,
+        iss: caller.claims.iss,
+        action,
+        resource: params.name === undefined ? VAULT_RESOURCE_ID : `${VAULT_RESOURCE_ID}/secrets/${params.name}`,
+        vaultName: VAULT_NAME,
+      });
+    },
+    principalOf: (caller) => caller.principal,
+  };
 }

@@ -1,10 +1,12 @@
-import { ServiceResponse } from '../host/serviceHost';
+import { EmulatorError } from '../host/emulatorError';
+import { ServiceErrors } from '../host/routedService';
 
 /**
- * Key Vault's error envelope (`KeyVaultError` in the REST spec) and the concrete errors the emulator answers with.
- * Messages are the service's own wording wherever it could be checked (SDK recordings, issue reports, docs);
- * the few marked "unverified" are plausible but not seen on the wire.
+ * Key Vault's errors. Messages are the service's own wording wherever it could be checked (SDK recordings, issue
+ * reports, docs); the few marked "unverified" are plausible but not seen on the wire.
  */
+
+/** Key Vault's error envelope (`KeyVaultError` in the REST spec). */
 export interface KeyVaultErrorBody {
   error: { code: string; message: string; innererror?: { code: string } };
 }
@@ -12,15 +14,12 @@ export interface KeyVaultErrorBody {
 /** Link the service appends to not-found messages. */
 const NOT_FOUND_HELP = 'For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182';
 
-export function keyVaultError(status: number, code: string, message: string, innerCode?: string): ServiceResponse {
-  const body: KeyVaultErrorBody = {
-    error: { code, message, ...(innerCode ? { innererror: { code: innerCode } } : {}) },
-  };
-  return { status, body };
+function keyVaultError(status: number, code: string, message: string, innerCode?: string): EmulatorError {
+  return new EmulatorError(status, code, message, innerCode ? { inner: { code: innerCode } } : {});
 }
 
 /** 404 for a live secret (or one version of it): `nameOrId` is `name` or `name/version`. */
-export function secretNotFound(nameOrId: string): ServiceResponse {
+export function secretNotFound(nameOrId: string): EmulatorError {
   return keyVaultError(
     404,
     'SecretNotFound',
@@ -29,15 +28,15 @@ export function secretNotFound(nameOrId: string): ServiceResponse {
 }
 
 /** 404 for `/deletedsecrets/{name}` (get, recover, purge) when no soft-deleted secret has that name. */
-export function deletedSecretNotFound(name: string): ServiceResponse {
+export function deletedSecretNotFound(name: string): EmulatorError {
   return keyVaultError(404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
 }
 
-export function secretDisabled(): ServiceResponse {
+export function secretDisabled(): EmulatorError {
   return keyVaultError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
 }
 
-export function deletedButRecoverable(name: string): ServiceResponse {
+export function deletedButRecoverable(name: string): EmulatorError {
   return keyVaultError(
     409,
     'Conflict',
@@ -46,7 +45,7 @@ export function deletedButRecoverable(name: string): ServiceResponse {
   );
 }
 
-export function badParameter(message: string): ServiceResponse {
+export function badParameter(message: string): EmulatorError {
   return keyVaultError(400, 'BadParameter', message);
 }
 
@@ -55,35 +54,36 @@ export function badParameter(message: string): ServiceResponse {
  * than 15 tags (one space) and `"Property  has invalid value\r\n"` (two spaces, empty property name) for bodies that do
  * not bind (non-JSON, an unusable value). The same text is used for the other body limits (value size, contentType).
  */
-export function tagsInvalid(): ServiceResponse {
+export function tagsInvalid(): EmulatorError {
   return badParameter('Property has invalid value\r\n');
 }
 
-export function bodyInvalid(): ServiceResponse {
+export function bodyInvalid(): EmulatorError {
   return badParameter('Property  has invalid value\r\n');
 }
 
-export function invalidName(name: string): ServiceResponse {
+export function invalidName(name: string): EmulatorError {
   return badParameter(`The request URI contains an invalid name: ${name}`);
 }
 
-export function unknownApiVersion(version: string, latest: string): ServiceResponse {
+export function unknownApiVersion(version: string, latest: string): EmulatorError {
   return badParameter(
     `The specified version (${version}) is not recognized. Consider using the latest supported version (${latest}).`,
   );
 }
 
 /** Unverified wording: the SDK always sends api-version, so this is only reachable by hand-built requests. */
-export function missingApiVersion(): ServiceResponse {
+export function missingApiVersion(): EmulatorError {
   return badParameter('The api-version query parameter is required for all requests.');
 }
 
-export function methodNotAllowed(method: string): ServiceResponse {
-  return keyVaultError(405, 'BadRequest', `The requested resource does not support http method '${method}'.`);
+export function notImplemented(what: string): EmulatorError {
+  return keyVaultError(501, 'NotImplemented', `The Key Vault emulator does not implement ${what}.`);
 }
 
-export function notFoundRoute(): ServiceResponse {
-  return keyVaultError(404, 'BadRequest', 'The request URI is not valid.');
+/** 401 with the challenge every 401 carries (see `challengeHeader` in keyVaultAccess.ts). */
+export function unauthorized(message: string, challenge: string): EmulatorError {
+  return new EmulatorError(401, 'Unauthorized', message, { headers: { 'www-authenticate': challenge } });
 }
 
 /** 403 from RBAC, in the multi-line form the service sends. */
@@ -94,7 +94,7 @@ export function forbiddenByRbac(details: {
   action: string;
   resource: string;
   vaultName: string;
-}): ServiceResponse {
+}): EmulatorError {
   const message =
     'Caller is not authorized to perform action on resource.\r\n' +
     'If role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\n' +
@@ -108,47 +108,46 @@ export function forbiddenByRbac(details: {
   return keyVaultError(403, 'Forbidden', message, 'ForbiddenByRbac');
 }
 
-/** The error body Key Vault sends for a status the control plane injects. */
-export function faultBody(status: number): KeyVaultErrorBody {
-  switch (status) {
-    case 429:
-      return {
-        error: {
-          code: 'Throttled',
-          message:
-            'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
-        },
+/** The bodies Key Vault sends for statuses the control plane injects: `[code, message]`. */
+const FAULTS: Record<number, readonly [string, string]> = {
+  400: ['BadParameter', 'Injected fault: bad request.'],
+  401: ['Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.'],
+  403: ['Forbidden', 'Injected fault: forbidden.'],
+  404: ['NotFound', 'Injected fault: not found.'],
+  409: ['Conflict', 'Injected fault: conflict.'],
+  429: [
+    'Throttled',
+    'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached',
+  ],
+  500: ['InternalServerError', 'An internal server error occurred. Please retry later.'],
+  502: ['BadGateway', 'The server received an invalid response from an upstream server.'],
+  503: ['ServiceUnavailable', 'The service is currently unavailable. Please retry later.'],
+  504: ['GatewayTimeout', 'The request timed out. Please retry later.'],
+};
+
+/**
+ * Key Vault's envelope `{"error":{"code","message","innererror"?:{"code"}}}`. A path the vault does not know is 404
+ * `BadRequest` "The request URI is not valid."; a known one with another method 405. `challenge` is the 401 header an
+ * injected 401 carries too.
+ */
+export function keyVaultErrors(challenge: () => string): ServiceErrors {
+  return {
+    notFound: () => keyVaultError(404, 'BadRequest', 'The request URI is not valid.'),
+    methodNotAllowed: (request) =>
+      keyVaultError(405, 'BadRequest', `The requested resource does not support http method '${request.method}'.`),
+    fault(status) {
+      const [code, message] = FAULTS[status] ?? [
+        status >= 500 ? 'InternalServerError' : 'BadRequest',
+        `Injected fault (HTTP ${status}).`,
+      ];
+      return status === 401 ? unauthorized(message, challenge()) : keyVaultError(status, code, message);
+    },
+    render(error) {
+      const innerCode = error.extras.inner?.code;
+      const body: KeyVaultErrorBody = {
+        error: { code: error.code, message: error.message, ...(innerCode ? { innererror: { code: innerCode } } : {}) },
       };
-    case 503:
-      return {
-        error: { code: 'ServiceUnavailable', message: 'The service is currently unavailable. Please retry later.' },
-      };
-    case 500:
-      return {
-        error: { code: 'InternalServerError', message: 'An internal server error occurred. Please retry later.' },
-      };
-    case 502:
-      return {
-        error: { code: 'BadGateway', message: 'The server received an invalid response from an upstream server.' },
-      };
-    case 504:
-      return { error: { code: 'GatewayTimeout', message: 'The request timed out. Please retry later.' } };
-    case 400:
-      return { error: { code: 'BadParameter', message: 'Injected fault: bad request.' } };
-    case 401:
-      return { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } };
-    case 403:
-      return { error: { code: 'Forbidden', message: 'Injected fault: forbidden.' } };
-    case 404:
-      return { error: { code: 'NotFound', message: 'Injected fault: not found.' } };
-    case 409:
-      return { error: { code: 'Conflict', message: 'Injected fault: conflict.' } };
-    default:
-      return {
-        error: {
-          code: status >= 500 ? 'InternalServerError' : 'BadRequest',
-          message: `Injected fault (HTTP ${status}).`,
-        },
-      };
-  }
+      return { status: error.status, headers: { ...error.extras.headers }, body };
+    },
+  };
 }

@@ -193,8 +193,8 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
 
     it('hides a new service principal too', async () => {
       const app = (await mi.api('/applications').post({ displayName: 'lagging-sp-app' })) as Application;
-      // The lag is measured from each object's creation: let the app age past it, then create its service principal.
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // The lag is measured from each object's creation: age the app past it (emulator clock), then create its service principal.
+      await graphControl('POST', 'clock', { advanceMs: 700 });
       await graphControl('PUT', 'replication-lag', { ms: 600 });
       const sp = (await mi.api('/servicePrincipals').post({ appId: app.appId })) as ServicePrincipal;
       expect((await graphFailure(mi.api(`/servicePrincipals/${sp.id}`).get())).statusCode).toBe(404);

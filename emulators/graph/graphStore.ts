@@ -11,10 +11,10 @@ export interface PasswordCredentialRecord {
   endDateTime: string;
 }
 
-interface DirectoryObjectRecord {
+interface ObjectRecord {
   /** Creation order; paging tokens point into it. */
   seq: number;
-  /** ms since epoch when created here; 0 for the seed (never lagging). */
+  /** Emulator-clock ms when created here; 0 for the seed (never lagging). */
   createdAt: number;
   id: string;
   appId: string;
@@ -25,13 +25,13 @@ interface DirectoryObjectRecord {
   passwordCredentials: PasswordCredentialRecord[];
 }
 
-export interface ApplicationRecord extends DirectoryObjectRecord {
+export interface ApplicationRecord extends ObjectRecord {
   kind: 'application';
   /** The writable properties other than displayName, as last set. */
   props: Record<string, unknown>;
 }
 
-export interface ServicePrincipalRecord extends DirectoryObjectRecord {
+export interface ServicePrincipalRecord extends ObjectRecord {
   kind: 'servicePrincipal';
   servicePrincipalType: 'Application' | 'ManagedIdentity';
   appDisplayName: string | null;
@@ -50,7 +50,14 @@ export interface UserRecord {
   userPrincipalName: string;
 }
 
-export type DirectoryObject = ApplicationRecord | ServicePrincipalRecord;
+/** What can own and be owned here: applications and service principals. */
+export type OwnedObject = ApplicationRecord | ServicePrincipalRecord;
+
+/** An object addressed by object id (`/applications/{id}`) or by alternate key (`/applications(appId='…')`). */
+export interface ObjectKey {
+  id?: string;
+  appId?: string;
+}
 
 /** The application properties a caller may set on create or PATCH, with the values a new app starts with. */
 export function applicationDefaults(): Record<string, unknown> {
@@ -91,20 +98,6 @@ export function applicationDefaults(): Record<string, unknown> {
   };
 }
 
-/** Properties Graph computes; a request body that sets them is refused. */
-export const READ_ONLY_APPLICATION_PROPERTIES = [
-  'id',
-  'appId',
-  'createdDateTime',
-  'deletedDateTime',
-  'publisherDomain',
-  'applicationTemplateId',
-  'disabledByMicrosoftStatus',
-  'certification',
-  'verifiedPublisher',
-  'defaultRedirectUri',
-];
-
 /** A stable GUID derived from a name (seeded app role ids). */
 function nameGuid(name: string): string {
   const hex = createHash('sha256').update(name).digest('hex');
@@ -125,14 +118,37 @@ function appRole(value: string): Record<string, unknown> {
 
 const SEED_CREATED = '2024-01-01T00:00:00Z';
 
-/** In-memory directory: applications, service principals, owners and password credentials. */
-export class Directory {
+interface NewObject {
+  id?: string;
+  displayName: string;
+  owners: Set<string>;
+  createdAt?: number;
+}
+
+interface NewServicePrincipal extends NewObject {
+  appId: string;
+  servicePrincipalType: 'Application' | 'ManagedIdentity';
+  appOwnerOrganizationId: string | null;
+  servicePrincipalNames: string[];
+  appRoles: unknown[];
+}
+
+/**
+ * The emulated tenant's Graph objects in memory: applications, service principals, users, owners and password
+ * credentials, plus what the control plane sets (replication lag, app-management policy, clock offset). Knows nothing
+ * of HTTP or JSON: `representations.ts` renders its records.
+ */
+export class GraphStore {
   readonly applications = new Map<string, ApplicationRecord>();
   readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
   readonly users = new Map<string, UserRecord>();
   /** How long new objects stay invisible to follow-up calls (replication lag). */
   lagMs = 0;
   policy: PasswordPolicy | undefined;
+  /** Added to the real clock (`PUT /_emulator/clock`), so tests age objects past the lag without sleeping. */
+  clockOffsetMs = 0;
+  /** Every `secretText` issued since start, oldest first; kept across resets, for tests that prove none leaks. */
+  readonly issuedSecretTexts: string[] = [];
   private seq = 0;
 
   constructor(private readonly seed: Seed) {
@@ -147,13 +163,19 @@ export class Directory {
     return this.seed.tenantDomain;
   }
 
-  /** Forgets everything but the seed; lag and policy are cleared too. */
+  /** The emulator's clock (ms since epoch). */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  /** Forgets everything but the seed; lag, policy and clock offset are cleared too. */
   reset(): void {
     this.applications.clear();
     this.servicePrincipals.clear();
     this.users.clear();
     this.lagMs = 0;
     this.policy = undefined;
+    this.clockOffsetMs = 0;
     this.seq = 0;
     const seed = this.seed;
     for (const user of seed.users) {
@@ -223,56 +245,38 @@ export class Directory {
 
   /** False while a new object is still "replicating" (created less than lagMs ago). */
   isVisible(record: { createdAt: number }): boolean {
-    return this.lagMs <= 0 || record.createdAt === 0 || Date.now() - record.createdAt >= this.lagMs;
+    return this.lagMs <= 0 || record.createdAt === 0 || this.now() - record.createdAt >= this.lagMs;
   }
 
-  addApplication(input: {
-    id?: string;
-    appId?: string;
-    displayName: string;
-    props: Record<string, unknown>;
-    owners: Set<string>;
-    createdAt?: number;
-  }): ApplicationRecord {
-    const createdAt = input.createdAt ?? Date.now();
-    const record: ApplicationRecord = {
-      kind: 'application',
+  /** The fields every object starts with. */
+  private newObject(input: NewObject, appId: string): ObjectRecord {
+    const createdAt = input.createdAt ?? this.now();
+    return {
       seq: ++this.seq,
       createdAt,
       id: input.id ?? randomUUID(),
-      appId: input.appId ?? randomUUID(),
+      appId,
       displayName: input.displayName,
       createdDateTime: createdAt === 0 ? SEED_CREATED : new Date(createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       owners: input.owners,
       passwordCredentials: [],
+    };
+  }
+
+  addApplication(input: NewObject & { appId?: string; props: Record<string, unknown> }): ApplicationRecord {
+    const record: ApplicationRecord = {
+      ...this.newObject(input, input.appId ?? randomUUID()),
+      kind: 'application',
       props: input.props,
     };
     this.applications.set(record.id, record);
     return record;
   }
 
-  addServicePrincipal(input: {
-    id?: string;
-    appId: string;
-    displayName: string;
-    servicePrincipalType: 'Application' | 'ManagedIdentity';
-    appOwnerOrganizationId: string | null;
-    servicePrincipalNames: string[];
-    appRoles: unknown[];
-    owners: Set<string>;
-    createdAt?: number;
-  }): ServicePrincipalRecord {
-    const createdAt = input.createdAt ?? Date.now();
+  addServicePrincipal(input: NewServicePrincipal): ServicePrincipalRecord {
     const record: ServicePrincipalRecord = {
+      ...this.newObject(input, input.appId),
       kind: 'servicePrincipal',
-      seq: ++this.seq,
-      createdAt,
-      id: input.id ?? randomUUID(),
-      appId: input.appId,
-      displayName: input.displayName,
-      createdDateTime: createdAt === 0 ? SEED_CREATED : new Date(createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      owners: input.owners,
-      passwordCredentials: [],
       servicePrincipalType: input.servicePrincipalType,
       appDisplayName: input.displayName,
       appOwnerOrganizationId: input.appOwnerOrganizationId,
@@ -287,43 +291,48 @@ export class Directory {
   }
 
   /** Finds an application by object id or appId, lagging ones included (callers decide). */
-  findApplication(key: { id?: string; appId?: string }): ApplicationRecord | undefined {
-    if (key.id !== undefined) return this.applications.get(key.id.toLowerCase());
-    const appId = key.appId?.toLowerCase();
-    for (const app of this.applications.values()) if (app.appId === appId) return app;
-    return undefined;
+  findApplication(key: ObjectKey): ApplicationRecord | undefined {
+    return findByKey(this.applications, key);
   }
 
-  findServicePrincipal(key: { id?: string; appId?: string }): ServicePrincipalRecord | undefined {
-    if (key.id !== undefined) return this.servicePrincipals.get(key.id.toLowerCase());
-    const appId = key.appId?.toLowerCase();
-    for (const sp of this.servicePrincipals.values()) if (sp.appId === appId) return sp;
-    return undefined;
+  findServicePrincipal(key: ObjectKey): ServicePrincipalRecord | undefined {
+    return findByKey(this.servicePrincipals, key);
   }
 
   /** Visible applications in creation order. */
   listApplications(): ApplicationRecord[] {
-    return [...this.applications.values()].filter((a) => this.isVisible(a)).sort((a, b) => a.seq - b.seq);
+    return this.visibleInOrder(this.applications.values());
   }
 
   listServicePrincipals(): ServicePrincipalRecord[] {
-    return [...this.servicePrincipals.values()].filter((s) => this.isVisible(s)).sort((a, b) => a.seq - b.seq);
+    return this.visibleInOrder(this.servicePrincipals.values());
   }
 
   /** Visible objects (apps and service principals) that this object id owns, in creation order. */
-  ownedBy(ownerId: string): DirectoryObject[] {
-    const all: DirectoryObject[] = [...this.applications.values(), ...this.servicePrincipals.values()];
-    return all.filter((o) => o.owners.has(ownerId) && this.isVisible(o)).sort((a, b) => a.seq - b.seq);
+  ownedBy(ownerId: string): OwnedObject[] {
+    const all: OwnedObject[] = [...this.applications.values(), ...this.servicePrincipals.values()];
+    return this.visibleInOrder(all.filter((o) => o.owners.has(ownerId)));
   }
 
   /** The owners of an object as directory objects (service principals or users); unknown ids are skipped. */
-  ownersOf(record: DirectoryObject): (ServicePrincipalRecord | UserRecord)[] {
+  ownersOf(record: OwnedObject): (ServicePrincipalRecord | UserRecord)[] {
     const out: (ServicePrincipalRecord | UserRecord)[] = [];
     for (const id of record.owners) {
       const owner = this.servicePrincipals.get(id) ?? this.users.get(id);
       if (owner) out.push(owner);
     }
     return out;
+  }
+
+  /** Sets an application's name and properties; its service principal mirrors the name and the app roles. */
+  updateApplication(app: ApplicationRecord, displayName: string | undefined, props: Record<string, unknown>): void {
+    if (displayName !== undefined) app.displayName = displayName;
+    Object.assign(app.props, props);
+    for (const sp of this.servicePrincipals.values()) {
+      if (sp.appId !== app.appId) continue;
+      if (displayName !== undefined) sp.appDisplayName = displayName;
+      if (props.appRoles) sp.appRoles = props.appRoles as unknown[];
+    }
   }
 
   deleteApplication(app: ApplicationRecord): void {
@@ -335,138 +344,15 @@ export class Directory {
   deleteServicePrincipal(sp: ServicePrincipalRecord): void {
     this.servicePrincipals.delete(sp.id);
   }
-}
 
-/** A stored password credential as Graph shows it on reads: never a secret. */
-export function passwordCredentialJson(
-  cred: PasswordCredentialRecord,
-  secretText: string | null = null,
-): Record<string, unknown> {
-  return {
-    customKeyIdentifier: null,
-    displayName: cred.displayName,
-    endDateTime: cred.endDateTime,
-    hint: cred.hint,
-    keyId: cred.keyId,
-    secretText,
-    startDateTime: cred.startDateTime,
-  };
-}
-
-/** The full application resource. */
-export function applicationJson(app: ApplicationRecord, directory: Directory): Record<string, unknown> {
-  const p = app.props;
-  return {
-    id: app.id,
-    deletedDateTime: null,
-    appId: app.appId,
-    applicationTemplateId: null,
-    disabledByMicrosoftStatus: null,
-    createdDateTime: app.createdDateTime,
-    displayName: app.displayName,
-    description: p.description,
-    groupMembershipClaims: p.groupMembershipClaims,
-    identifierUris: p.identifierUris,
-    isDeviceOnlyAuthSupported: p.isDeviceOnlyAuthSupported,
-    isFallbackPublicClient: p.isFallbackPublicClient,
-    nativeAuthenticationApisEnabled: null,
-    notes: p.notes,
-    publisherDomain: directory.tenantDomain,
-    serviceManagementReference: p.serviceManagementReference,
-    signInAudience: p.signInAudience,
-    tags: p.tags,
-    tokenEncryptionKeyId: p.tokenEncryptionKeyId,
-    uniqueName: null,
-    samlMetadataUrl: null,
-    defaultRedirectUri: null,
-    certification: null,
-    optionalClaims: p.optionalClaims,
-    servicePrincipalLockConfiguration: null,
-    requestSignatureVerification: null,
-    addIns: p.addIns,
-    api: p.api,
-    appRoles: p.appRoles,
-    info: p.info,
-    keyCredentials: p.keyCredentials,
-    parentalControlSettings: p.parentalControlSettings,
-    passwordCredentials: app.passwordCredentials.map((c) => passwordCredentialJson(c)),
-    publicClient: p.publicClient,
-    requiredResourceAccess: p.requiredResourceAccess,
-    verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
-    web: p.web,
-    spa: p.spa,
-  };
-}
-
-/** The full servicePrincipal resource. */
-export function servicePrincipalJson(sp: ServicePrincipalRecord): Record<string, unknown> {
-  return {
-    id: sp.id,
-    deletedDateTime: null,
-    accountEnabled: sp.accountEnabled,
-    alternativeNames: sp.alternativeNames,
-    appDisplayName: sp.appDisplayName,
-    appDescription: null,
-    appId: sp.appId,
-    applicationTemplateId: null,
-    appOwnerOrganizationId: sp.appOwnerOrganizationId,
-    appRoleAssignmentRequired: false,
-    createdDateTime: sp.createdDateTime,
-    description: null,
-    disabledByMicrosoftStatus: null,
-    displayName: sp.displayName,
-    homepage: null,
-    loginUrl: null,
-    logoutUrl: null,
-    notes: null,
-    notificationEmailAddresses: [],
-    preferredSingleSignOnMode: null,
-    preferredTokenSigningKeyThumbprint: null,
-    replyUrls: [],
-    servicePrincipalNames: sp.servicePrincipalNames,
-    servicePrincipalType: sp.servicePrincipalType,
-    signInAudience: sp.servicePrincipalType === 'ManagedIdentity' ? null : 'AzureADMyOrg',
-    tags: sp.tags,
-    tokenEncryptionKeyId: null,
-    info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
-    samlSingleSignOnSettings: null,
-    verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
-    addIns: [],
-    appRoles: sp.appRoles,
-    keyCredentials: [],
-    oauth2PermissionScopes: [],
-    passwordCredentials: sp.passwordCredentials.map((c) => passwordCredentialJson(c)),
-    resourceSpecificApplicationPermissions: [],
-  };
-}
-
-export function userJson(user: UserRecord): Record<string, unknown> {
-  return {
-    id: user.id,
-    businessPhones: [],
-    displayName: user.displayName,
-    givenName: null,
-    jobTitle: null,
-    mail: null,
-    mobilePhone: null,
-    officeLocation: null,
-    preferredLanguage: null,
-    surname: null,
-    userPrincipalName: user.userPrincipalName,
-  };
-}
-
-/** A member of a directoryObject collection: the resource with its `@odata.type`. */
-export function directoryObjectJson(
-  record: DirectoryObject | UserRecord,
-  directory: Directory,
-): Record<string, unknown> {
-  switch (record.kind) {
-    case 'application':
-      return { '@odata.type': '#microsoft.graph.application', ...applicationJson(record, directory) };
-    case 'servicePrincipal':
-      return { '@odata.type': '#microsoft.graph.servicePrincipal', ...servicePrincipalJson(record) };
-    case 'user':
-      return { '@odata.type': '#microsoft.graph.user', ...userJson(record) };
+  private visibleInOrder<T extends OwnedObject>(records: Iterable<T>): T[] {
+    return [...records].filter((r) => this.isVisible(r)).sort((a, b) => a.seq - b.seq);
   }
+}
+
+function findByKey<T extends OwnedObject>(records: Map<string, T>, key: ObjectKey): T | undefined {
+  if (key.id !== undefined) return records.get(key.id.toLowerCase());
+  const appId = key.appId?.toLowerCase();
+  for (const record of records.values()) if (record.appId === appId) return record;
+  return undefined;
 }

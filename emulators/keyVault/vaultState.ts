@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 export const RECOVERABLE_DAYS = 90;
 export const RECOVERY_LEVEL = 'Recoverable+Purgeable';
 
-/** One version of a secret. The value never leaves this module except through {@link SecretStore} reads. */
+/** One version of a secret. The value leaves this module only through the secret handlers' answers. */
 export interface SecretVersion {
   readonly version: string;
   readonly value: string;
@@ -25,15 +25,7 @@ export interface StoredSecret {
   deleted: { deletedDate: number; scheduledPurgeDate: number } | undefined;
 }
 
-export interface NewVersion {
-  value: string;
-  contentType?: string | undefined;
-  tags?: Record<string, string> | undefined;
-  enabled?: boolean | undefined;
-  nbf?: number | undefined;
-  exp?: number | undefined;
-}
-
+/** What a request may change on a version (and set on a new one). */
 export interface VersionUpdate {
   contentType?: string | undefined;
   tags?: Record<string, string> | undefined;
@@ -42,61 +34,56 @@ export interface VersionUpdate {
   exp?: number | null | undefined;
 }
 
-export type StoreResult<T> = { ok: true; value: T } | { ok: false; reason: 'notFound' | 'deleted' | 'exists' };
-
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** The vault's secrets: a soft-delete state machine over versioned values. Knows nothing of HTTP. */
-export class SecretStore {
+/**
+ * The vault's objects in memory: secrets as a soft-delete state machine over versioned values. Knows nothing of HTTP:
+ * lookups answer `undefined` and the handlers decide what that means on the wire. (Keys and certificates, when they
+ * come, get their own maps here.)
+ */
+export class VaultState {
   private readonly secrets = new Map<string, StoredSecret>();
 
   clear(): void {
     this.secrets.clear();
   }
 
-  private find(name: string): StoredSecret | undefined {
-    return this.secrets.get(name.toLowerCase());
-  }
-
-  /** A live (not soft-deleted) secret, or why not. */
-  live(name: string): StoreResult<StoredSecret> {
-    const secret = this.find(name);
-    if (!secret) return { ok: false, reason: 'notFound' };
-    if (secret.deleted) return { ok: false, reason: 'deleted' };
-    return { ok: true, value: secret };
+  /** A secret that is not soft-deleted. */
+  live(name: string): StoredSecret | undefined {
+    const secret = this.secrets.get(name.toLowerCase());
+    return secret?.deleted ? undefined : secret;
   }
 
   /** A soft-deleted secret. */
   deleted(name: string): StoredSecret | undefined {
-    const secret = this.find(name);
+    const secret = this.secrets.get(name.toLowerCase());
     return secret?.deleted ? secret : undefined;
   }
 
-  /** Adds a new version (creating the secret if needed); refused while the name is soft-deleted. */
-  set(name: string, input: NewVersion): StoreResult<{ secret: StoredSecret; version: SecretVersion }> {
-    const existing = this.find(name);
-    if (existing?.deleted) return { ok: false, reason: 'deleted' };
-    const secret: StoredSecret = existing ?? { name, versions: [], deleted: undefined };
+  /** Adds a new version (creating the secret if needed). The name must not be soft-deleted. */
+  addVersion(name: string, value: string, properties: VersionUpdate): { secret: StoredSecret; version: SecretVersion } {
+    if (this.deleted(name)) throw new Error(`secret ${name} is soft-deleted`);
+    const secret: StoredSecret = this.live(name) ?? { name, versions: [], deleted: undefined };
     const now = nowSeconds();
     const version: SecretVersion = {
       version: randomBytes(16).toString('hex'),
-      value: input.value,
-      contentType: input.contentType,
-      tags: input.tags,
-      enabled: input.enabled ?? true,
-      nbf: input.nbf,
-      exp: input.exp,
+      value,
+      contentType: properties.contentType,
+      tags: properties.tags,
+      enabled: properties.enabled ?? true,
+      nbf: properties.nbf ?? undefined,
+      exp: properties.exp ?? undefined,
       created: now,
       updated: now,
     };
     secret.versions.push(version);
-    if (!existing) this.secrets.set(name.toLowerCase(), secret);
-    return { ok: true, value: { secret, version } };
+    this.secrets.set(name.toLowerCase(), secret);
+    return { secret, version };
   }
 
-  /** A version of a live secret; an empty version means the latest. */
+  /** A version of a secret; an empty version means the latest. */
   version(secret: StoredSecret, version: string): SecretVersion | undefined {
     if (version === '') return secret.versions[secret.versions.length - 1];
     return secret.versions.find((v) => v.version === version.toLowerCase());
@@ -113,42 +100,29 @@ export class SecretStore {
   }
 
   /** Soft-deletes every version at once. */
-  softDelete(name: string): StoreResult<StoredSecret> {
-    const found = this.live(name);
-    if (!found.ok) return found;
+  softDelete(secret: StoredSecret): void {
     const deletedDate = nowSeconds();
-    found.value.deleted = { deletedDate, scheduledPurgeDate: deletedDate + RECOVERABLE_DAYS * 24 * 60 * 60 };
-    return found;
+    secret.deleted = { deletedDate, scheduledPurgeDate: deletedDate + RECOVERABLE_DAYS * 24 * 60 * 60 };
   }
 
-  recover(name: string): StoreResult<StoredSecret> {
-    const secret = this.deleted(name);
-    if (!secret) return { ok: false, reason: 'notFound' };
+  recover(secret: StoredSecret): void {
     secret.deleted = undefined;
-    return { ok: true, value: secret };
   }
 
-  purge(name: string): boolean {
-    const secret = this.deleted(name);
-    if (!secret) return false;
-    this.secrets.delete(name.toLowerCase());
-    return true;
+  purge(secret: StoredSecret): void {
+    this.secrets.delete(secret.name.toLowerCase());
   }
 
   /** Live secrets, sorted by name (case-insensitively) so paging is stable. */
   listLive(): StoredSecret[] {
-    return this.sorted().filter((s) => !s.deleted);
+    return this.all().filter((s) => !s.deleted);
   }
 
   listDeleted(): StoredSecret[] {
-    return this.sorted().filter((s) => s.deleted);
+    return this.all().filter((s) => s.deleted);
   }
 
   all(): StoredSecret[] {
-    return this.sorted();
-  }
-
-  private sorted(): StoredSecret[] {
     return [...this.secrets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
   }
 }
