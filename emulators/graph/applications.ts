@@ -1,7 +1,6 @@
-import { EmulatorError } from '../host/emulatorError';
 import { Call } from '../host/routedService';
 import { ServiceResponse } from '../host/serviceHost';
-import { applicationAt, isGuid } from './addressing';
+import { applicationAt } from './addressing';
 import { GraphCaller, requireChangeRight } from './graphAccess';
 import { badRequest, invalidPropertyValue, readOnlyProperty } from './graphErrors';
 import { applicationDefaults, GraphStore } from './graphStore';
@@ -69,13 +68,6 @@ function readDisplayName(value: unknown): string {
   return value;
 }
 
-/** An optional JSON object property (`passwordCredential`); null and absent read as `{}`. */
-function optionalObject(value: unknown, property: string): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalidPropertyValue(property, 'Application');
-  return value as Record<string, unknown>;
-}
-
 /** `GET /applications`: every visible application, to any reader (OwnedBy included). */
 export function list({ request, state }: GraphCall): ServiceResponse {
   const body = collectionBody(request, APPLICATIONS, state.listApplications(), (a) =>
@@ -134,36 +126,5 @@ export function remove({ params, caller, state }: GraphCall): ServiceResponse {
   const app = applicationAt(state, params);
   requireChangeRight(caller, app);
   state.deleteApplication(app);
-  return { status: 204 };
-}
-
-/** `POST …/addPassword`: a new password credential; its `secretText` is in this answer only. */
-export function addPassword({ request, params, caller, state }: GraphCall): ServiceResponse {
-  const app = applicationAt(state, params);
-  requireChangeRight(caller, app);
-  const input = optionalObject(readJsonBody(request).passwordCredential, 'passwordCredential');
-  const { record, secretText } = newPasswordCredential(input, state.policy, new Date(state.now()));
-  app.passwordCredentials.push(record);
-  state.issuedSecretTexts.push(secretText);
-  return {
-    status: 200,
-    body: {
-      '@odata.context': `${request.origin}/v1.0/$metadata#microsoft.graph.passwordCredential`,
-      ...passwordCredentialJson(record, secretText),
-    },
-  };
-}
-
-/** `POST …/removePassword {"keyId"}`. */
-export function removePassword({ request, params, caller, state }: GraphCall): ServiceResponse {
-  const app = applicationAt(state, params);
-  requireChangeRight(caller, app);
-  const keyId = readJsonBody(request).keyId;
-  if (typeof keyId !== 'string' || !isGuid(keyId)) throw invalidPropertyValue('keyId', 'PasswordCredential');
-  const index = app.passwordCredentials.findIndex((c) => c.keyId.toLowerCase() === keyId.toLowerCase());
-  if (index === -1) {
-    throw new EmulatorError(404, 'Request_ResourceNotFound', `No password credential found with keyId '${keyId}'.`);
-  }
-  app.passwordCredentials.splice(index, 1);
   return { status: 204 };
 }

@@ -4,6 +4,7 @@ import * as applications from './applications';
 import { GraphCaller, GraphPermission } from './graphAccess';
 import { GraphStore } from './graphStore';
 import * as ownership from './ownership';
+import * as passwordCredentials from './passwordCredentials';
 import * as servicePrincipals from './servicePrincipals';
 
 export type GraphRoute = Route<GraphStore, GraphCaller, GraphPermission>;
@@ -20,8 +21,8 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
   { method: 'GET', path: keyed('applications'), permission: 'read', handler: applications.get },
   { method: 'PATCH', path: keyed('applications'), permission: 'write', handler: applications.update },
   { method: 'DELETE', path: keyed('applications'), permission: 'write', handler: applications.remove },
-  { method: 'POST', path: keyed('applications', '/[microsoft.graph.]addPassword'), permission: 'write', handler: applications.addPassword },
-  { method: 'POST', path: keyed('applications', '/[microsoft.graph.]removePassword'), permission: 'write', handler: applications.removePassword },
+  { method: 'POST', path: keyed('applications', '/[microsoft.graph.]addPassword'), permission: 'write', handler: passwordCredentials.addApplicationPassword },
+  { method: 'POST', path: keyed('applications', '/[microsoft.graph.]removePassword'), permission: 'write', handler: passwordCredentials.removeApplicationPassword },
   { method: 'GET', path: keyed('applications', '/owners'), permission: 'read', handler: ownership.applicationOwners },
 
   { method: 'GET', path: '/v1.0/servicePrincipals', permission: 'read', handler: servicePrincipals.list },
