@@ -29,6 +29,8 @@ export const GRAPH_ROUTES: readonly GraphRoute[] = [
   { method: 'POST', path: '/v1.0/servicePrincipals', permission: 'write', handler: servicePrincipals.create },
   { method: 'GET', path: keyed('servicePrincipals'), permission: 'read', handler: servicePrincipals.get },
   { method: 'DELETE', path: keyed('servicePrincipals'), permission: 'write', handler: servicePrincipals.remove },
+  { method: 'POST', path: keyed('servicePrincipals', '/[microsoft.graph.]addPassword'), permission: 'write', handler: passwordCredentials.addServicePrincipalPassword },
+  { method: 'POST', path: keyed('servicePrincipals', '/[microsoft.graph.]removePassword'), permission: 'write', handler: passwordCredentials.removeServicePrincipalPassword },
   { method: 'GET', path: keyed('servicePrincipals', '/owners'), permission: 'read', handler: ownership.servicePrincipalOwners },
   { method: 'GET', path: keyed('servicePrincipals', '/ownedObjects'), permission: 'read', handler: ownership.ownedObjects },
   { method: 'GET', path: keyed('servicePrincipals', '/ownedObjects/microsoft.graph.application'), permission: 'read', handler: ownership.ownedApplications },

@@ -2,7 +2,7 @@ import { EmulatorError } from '../host/emulatorError';
 import { Call } from '../host/routedService';
 import { RouteParams } from '../host/routeTable';
 import { ServiceResponse } from '../host/serviceHost';
-import { applicationAt, isGuid } from './addressing';
+import { applicationAt, isGuid, servicePrincipalAt } from './addressing';
 import { GraphCaller, requireChangeRight } from './graphAccess';
 import { invalidPropertyValue } from './graphErrors';
 import { GraphStore, OwnedObject } from './graphStore';
@@ -63,3 +63,5 @@ export function removePasswordOn(find: Addressed): GraphHandler {
 
 export const addApplicationPassword = addPasswordOn(applicationAt, 'Application');
 export const removeApplicationPassword = removePasswordOn(applicationAt);
+export const addServicePrincipalPassword = addPasswordOn(servicePrincipalAt, 'ServicePrincipal');
+export const removeServicePrincipalPassword = removePasswordOn(servicePrincipalAt);

@@ -153,6 +153,35 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
     expect(sp.appDisplayName).toBe('legacy-payroll');
   });
 
+  it('adds and removes service principal passwords through both address forms, on service principals it owns', async () => {
+    const app = (await mi.api('/applications').post({ displayName: 'sp-password-app' })) as Application;
+    const sp = (await mi.api('/servicePrincipals').post({ appId: app.appId })) as ServicePrincipal;
+    const added = (await mi
+      .api(`/servicePrincipals/${sp.id}/addPassword`)
+      .post({ passwordCredential: { displayName: 'sp-secret' } })) as Application['passwordCredentials'][number];
+    expect(added.secretText).toMatch(/^[A-Za-z0-9]{3}8Q~[A-Za-z0-9_~.-]{34}$/);
+    expect(added).toMatchObject({ displayName: 'sp-secret', hint: added.secretText!.slice(0, 3) });
+    expect(emulators().issuedSecretTexts()).toContain(added.secretText);
+
+    const read = (await mi.api(`/servicePrincipals(appId='${app.appId}')`).select('passwordCredentials').get()) as {
+      passwordCredentials: { keyId: string; secretText: string | null }[];
+    };
+    expect(read.passwordCredentials).toEqual([expect.objectContaining({ keyId: added.keyId, secretText: null })]);
+    expect(
+      await mi.api(`/servicePrincipals(appId='${app.appId}')/removePassword`).post({ keyId: added.keyId }),
+    ).toBeUndefined();
+    const after = (await mi.api(`/servicePrincipals/${sp.id}`).select('passwordCredentials').get()) as {
+      passwordCredentials: unknown[];
+    };
+    expect(after.passwordCredentials).toEqual([]);
+
+    const notOwned = await graphFailure(
+      mi.api(`/servicePrincipals/${emulators().seed.vendingApi.servicePrincipalId}/addPassword`).post({}),
+    );
+    expect(notOwned.statusCode).toBe(403);
+    expect(notOwned.code).toBe('Authorization_RequestDenied');
+  });
+
   describe('replication lag', () => {
     it('answers 404 for follow-up calls on a new application until the lag has passed', async () => {
       await graphControl('PUT', 'replication-lag', { ms: 60_000 });
