@@ -1,4 +1,5 @@
 import { Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { graphClient, graphClientAs } from '../support/clients';
 import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
 import { graphFailure } from '../support/sdkErrors';
@@ -312,6 +313,15 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
 
   describe('faults', () => {
     it('answers 429 with Retry-After, which the client retries to success', async () => {
+      // The official client with its default middleware (its RetryHandler included), as most callers build it.
+      const { endpoints } = emulators();
+      const stock = Client.initWithMiddleware({
+        authProvider: new TokenCredentialAuthenticationProvider(functionIdentity(), {
+          scopes: ['https://graph.microsoft.com/.default'],
+        }),
+        baseUrl: endpoints.graph.baseUrl,
+        customHosts: new Set([new URL(endpoints.graph.baseUrl).hostname]),
+      });
       await graphControl('DELETE', 'requests');
       await graphControl('POST', 'faults', {
         method: 'GET',
@@ -319,7 +329,7 @@ describe('Graph emulator: service principals, lag, policy, faults', () => {
         status: 429,
         retryAfterSeconds: 0,
       });
-      const list = (await mi.api('/applications').get()) as { value: unknown[] };
+      const list = (await stock.api('/applications').get()) as { value: unknown[] };
       expect(list.value.length).toBeGreaterThan(0);
       const log = await graphControl<{ path: string; status: number }[]>('GET', 'requests');
       expect(log.filter((e) => e.path === '/v1.0/applications').map((e) => e.status)).toEqual([429, 200]);

@@ -2,8 +2,8 @@ import type { TokenCredential } from '@azure/core-auth';
 import { ClientSecretCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { Client } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { EmulatorEndpoints } from '../../emulators/index';
+import { createGraphClient } from '../../src/azure/graphDirectory';
 
 /** ClientSecretCredential for a seeded principal, pointed at the Entra emulator. */
 export function principalCredential(endpoints: EmulatorEndpoints, name: string): ClientSecretCredential {
@@ -15,15 +15,15 @@ export function principalCredential(endpoints: EmulatorEndpoints, name: string):
   });
 }
 
-/** The official Graph client with any credential, pointed at the Graph emulator. */
+/**
+ * The Graph client as the product builds it (the official client without its own retry handler, so a test sees the
+ * emulator's every answer), with any credential, pointed at the Graph emulator.
+ */
 export function graphClient(endpoints: EmulatorEndpoints, credential: TokenCredential): Client {
-  return Client.initWithMiddleware({
-    authProvider: new TokenCredentialAuthenticationProvider(credential, {
-      scopes: ['https://graph.microsoft.com/.default'],
-    }),
+  return createGraphClient(credential, {
     baseUrl: endpoints.graph.baseUrl,
-    defaultVersion: 'v1.0',
-    customHosts: new Set([new URL(endpoints.graph.baseUrl).hostname]),
+    tokenScope: 'https://graph.microsoft.com/.default',
+    customHosts: [new URL(endpoints.graph.baseUrl).hostname],
   });
 }
 

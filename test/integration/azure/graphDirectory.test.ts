@@ -146,15 +146,21 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
     });
 
     it("rides out Entra's replication lag when creating the service principal of a new app", async () => {
-      await control(graphControl(), 'PUT', 'replication-lag', { ms: 150 });
-      // Real waits here: the emulator's lag runs on the wall clock, so the backoff must too (about 0.3 s).
-      const realTime = directoryWith({ sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
-      const { application } = await realTime.createApplication({ displayName: 'lagging' });
-      const sp = await realTime.createServicePrincipal(application.appId);
+      await control(graphControl(), 'PUT', 'replication-lag', { ms: 1_500 });
+      // Each backoff the policy asks for moves the emulator's clock instead of waiting: the lag ends in emulator time.
+      const laggard = directoryWith({
+        sleep: async (ms) => {
+          waits.push(ms);
+          await control(graphControl(), 'POST', 'clock', { advanceMs: ms });
+        },
+      });
+      const { application } = await laggard.createApplication({ displayName: 'lagging' });
+      const sp = await laggard.createServicePrincipal(application.appId);
       expect(sp.id).toMatch(/^[0-9a-f-]{36}$/);
       const calls = (await graphCalls()).filter((c) => c.startsWith('POST /v1.0/servicePrincipals'));
       expect(calls[0]).toBe('POST /v1.0/servicePrincipals 400');
       expect(calls.at(-1)).toBe('POST /v1.0/servicePrincipals 201');
+      expect(waits.length).toBe(calls.length - 1);
     });
   });
 
