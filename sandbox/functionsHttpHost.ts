@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { HttpRequest, HttpResponse, InvocationContext, LogHandler } from '@azure/functions';
+import { HttpRequest, HttpRequestInit, HttpResponse, InvocationContext, LogHandler } from '@azure/functions';
 import { problemResponse } from '../src/http/problem';
 import { RecordingHost } from './recordingHost';
 
@@ -21,12 +21,37 @@ function matchRoute(template: string, path: string): Record<string, string> | un
   return params;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+/**
+ * The request body as a web stream that reads from the socket only as fast as the handler reads it, as the host's
+ * streaming path hands it over: a handler that stops early (a body past its limit) leaves the rest unread. Cancelling
+ * pauses the request instead of destroying it, so the answer can still be written on the same socket.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.pause();
+      req.on('data', (chunk: Buffer) => {
+        if (!open) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once('end', () => {
+        if (open) controller.close();
+        open = false;
+      });
+      req.once('error', (error) => {
+        if (open) controller.error(error);
+        open = false;
+      });
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      open = false;
+      req.pause();
+    },
   });
 }
 
@@ -36,6 +61,8 @@ async function writeResponse(res: ServerResponse, response: HttpResponse): Promi
   response.headers.forEach((value, key) => {
     headers[key] = value;
   });
+  // A body the handler left unread (refused for its size) is not drained: the connection closes after the answer.
+  if (!res.req.complete) headers.connection = 'close';
   res.writeHead(response.status, { ...headers, 'content-length': String(body.length) });
   res.end(body);
 }
@@ -108,16 +135,16 @@ export async function startFunctionsHttpHost(
         ),
       );
     }
-    const body = await readBody(req);
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[key] = value;
-    const request = new HttpRequest({
+    // As @azure/functions builds a request in its streaming mode: a fetch Request around the body stream (the public
+    // init of HttpRequest takes only a buffered body).
+    const nativeRequest = new Request(url.toString(), {
       method,
-      url: url.toString(),
       headers,
-      params: match.params!,
-      ...(body.length > 0 ? { body: { bytes: body } } : {}),
+      ...(method === 'GET' || method === 'HEAD' ? {} : { body: bodyStream(req), duplex: 'half' }),
     });
+    const request = new HttpRequest({ nativeRequest, params: match.params! } as unknown as HttpRequestInit);
     const init = await match.f.handler(request, contextFor(match.f.name));
     await writeResponse(res, new HttpResponse(init instanceof HttpResponse ? init : (init ?? {})));
   }

@@ -3,8 +3,10 @@ import { addSecret } from './functions/addSecret';
 import { createApplication } from './functions/createApplication';
 import { health } from './functions/health';
 import { listSecrets } from './functions/listSecrets';
+import { connectorDefinition } from './functions/connectorDefinition';
 import { openApi } from './functions/openApi';
 import { revokeSecret } from './functions/revokeSecret';
+import { withCors } from './http/cors';
 import { RouteHandler, toHttpHandler } from './http/httpFunction';
 import { RouteDefinition, routes } from './http/routes';
 import { Services } from './services';
@@ -33,6 +35,7 @@ export const functionList: readonly FunctionDefinition[] = [
   { kind: 'http', route: routes.listSecrets, handler: listSecrets },
   { kind: 'http', route: routes.revokeSecret, handler: revokeSecret },
   { kind: 'http', route: routes.openApi, handler: openApi },
+  { kind: 'http', route: routes.connectorDefinition, handler: connectorDefinition },
   { kind: 'http', route: routes.health, handler: health },
 ];
 
@@ -44,12 +47,14 @@ export function registerFunctions(
 ): void {
   for (const fn of functions) {
     if (fn.kind === 'http') {
+      const handler = toHttpHandler(fn.handler, services);
       host.http(fn.route.name, {
-        methods: [...fn.route.methods],
+        // A cross-origin route also answers the browser's preflight.
+        methods: fn.route.cors ? [...fn.route.methods, 'OPTIONS'] : [...fn.route.methods],
         route: fn.route.route,
         // Who may call is decided in code (http/caller.ts), not by function keys, which are one shared secret.
         authLevel: 'anonymous',
-        handler: toHttpHandler(fn.handler, services),
+        handler: fn.route.cors ? withCors(handler, fn.route.methods) : handler,
       });
     } else {
       host.timer(fn.name, {

@@ -1,5 +1,9 @@
+import { ApiSecurity } from './apiSecurity';
 import { RouteDefinition } from './routes';
-import { appIdParameterPattern } from './schemas';
+import { pathParameters } from './schemas';
+
+/** Name of the OAuth 2.0 scheme (Entra) in `components.securitySchemes`. */
+export const OPENAPI_SECURITY_SCHEME = 'entra';
 
 /** Strips what OpenAPI 3.0 schema objects do not allow (`$comment`) and keeps the rest. */
 function toOpenApiSchema(schema: object): object {
@@ -8,35 +12,50 @@ function toOpenApiSchema(schema: object): object {
   ) as object;
 }
 
-const pathParameters: Record<string, object> = {
-  appId: {
-    name: 'appId',
-    in: 'path',
-    required: true,
-    description: 'The application (client) id.',
-    schema: { type: 'string', pattern: appIdParameterPattern },
-  },
-  keyId: {
-    name: 'keyId',
-    in: 'path',
-    required: true,
-    description: 'The credential keyId.',
-    schema: { type: 'string', pattern: appIdParameterPattern },
-  },
-};
+/** The `{placeholder}` names of a route template, in order. */
+export function routePlaceholders(route: Pick<RouteDefinition, 'route'>): string[] {
+  return [...route.route.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+}
+
+/** Entra as an OAuth 2.0 scheme: users through a client (authorization code), daemons with their own identity. */
+function securitySchemes(security: ApiSecurity): Record<string, object> {
+  const scopes = { [security.scope]: 'Call the vending API with the app roles assigned to the caller.' };
+  return {
+    [OPENAPI_SECURITY_SCHEME]: {
+      type: 'oauth2',
+      description: `Microsoft Entra ID access tokens of tenant ${security.tenantId} for the audience ${security.audience}.`,
+      flows: {
+        authorizationCode: {
+          authorizationUrl: security.authorizationUrl,
+          tokenUrl: security.tokenUrl,
+          scopes,
+        },
+        clientCredentials: { tokenUrl: security.tokenUrl, scopes },
+      },
+    },
+  };
+}
 
 /**
  * The OpenAPI 3.0.3 document of the API, built from the route table and the same JSON Schemas ajv validates with.
- * 3.0 (not 3.1) because Logic Apps and Power Automate custom connectors import 2.0/3.0 documents.
+ * With `security` (from the configured tenant and audience) it declares Entra as an OAuth 2.0 scheme and, per
+ * operation, whether a token is needed. Power Platform connectors and the Logic Apps "HTTP + Swagger" action read
+ * Swagger 2.0 only: they get `connectorDocument.ts`'s rendition of the same table.
  */
 export function buildOpenApiDocument(
   routes: readonly RouteDefinition[],
-  options: { serverUrl?: string; version: string },
+  options: { serverUrl?: string; version: string; security?: ApiSecurity },
 ): object {
+  const { security } = options;
   const paths: Record<string, Record<string, object>> = {};
   for (const route of routes) {
     const path = `/${route.route}`;
-    const parameters = [...route.route.matchAll(/\{(\w+)\}/g)].map((m) => pathParameters[m[1]!]).filter(Boolean);
+    const parameters = routePlaceholders(route).flatMap((name) => {
+      const parameter = pathParameters[name];
+      if (!parameter) return [];
+      return [{ name, in: 'path', required: true, description: parameter.description, schema: parameter.schema }];
+    });
+    const operationSecurity = route.anonymous ? [] : security ? [{ [OPENAPI_SECURITY_SCHEME]: [security.scope] }] : [];
     for (const method of route.methods) {
       paths[path] ??= {};
       paths[path][method.toLowerCase()] = {
@@ -44,6 +63,7 @@ export function buildOpenApiDocument(
         summary: route.summary,
         ...(route.description ? { description: route.description } : {}),
         tags: [route.tag],
+        ...(route.anonymous || security ? { security: operationSecurity } : {}),
         ...(parameters.length > 0 ? { parameters } : {}),
         ...(route.requestBody
           ? {
@@ -78,10 +98,12 @@ export function buildOpenApiDocument(
     info: {
       title: 'entra-app-vending',
       version: options.version,
+      license: { name: 'MIT', url: 'https://spdx.org/licenses/MIT.html' },
       description:
         'Vends Microsoft Entra app registrations and client secrets under a lifetime policy. Secrets go to Key Vault; answers carry Key Vault references, never values.',
     },
     servers: [{ url: options.serverUrl ?? '/api' }],
     paths,
+    ...(security ? { components: { securitySchemes: securitySchemes(security) } } : {}),
   };
 }

@@ -1,8 +1,10 @@
 import { CREDENTIAL_DISPLAY_NAME_PATTERN } from '../vending/secretNaming';
 
 /**
- * JSON Schemas of every request and response body. ajv validates requests with them and the OpenAPI document is
- * built from them: one definition, two uses. Keep them OpenAPI 3.0 compatible (no `const`, no type arrays).
+ * JSON Schemas of every request and response body. ajv validates requests with them and the OpenAPI and connector
+ * documents are built from them: one definition, every use. Keep them OpenAPI 3.0 compatible (no `const`, no type
+ * arrays). Connectors take no `oneOf`: their rendition keeps the object branch of one (see connectorDocument.ts), so
+ * every alternative form must also be expressible without it (e.g. `createSecret: false` beside `secret: false`).
  */
 
 const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -20,10 +22,10 @@ export const secretRequestSchema = {
         "The credential's name and slot: one Key Vault secret per slot, a new version per secret. Default 'default'.",
     },
     lifetimeDays: {
+      // No schema maximum: the deployment's policy decides, and beyond it is a 422 that names its maximum.
       type: 'integer',
       minimum: 1,
-      maximum: 3650,
-      description: 'Days the secret is valid, from its start.',
+      description: "Days the secret is valid, from its start; at most the deployment's maximum lifetime.",
     },
     startDateTime: {
       type: 'string',
@@ -51,9 +53,14 @@ export const createApplicationRequestSchema = {
       default: true,
       description: 'Also create its service principal. Default true.',
     },
+    createSecret: {
+      type: 'boolean',
+      default: true,
+      description: 'Issue a first secret in the same Graph call. Default true; false for an app without a secret.',
+    },
     secret: {
       description:
-        'The first secret, issued in the same Graph call; false for none. Default: a secret with the default lifetime.',
+        'The first secret (default: one with the default lifetime). false, like createSecret false, for none.',
       oneOf: [secretRequestSchema, { type: 'boolean', enum: [false] }],
     },
   },
@@ -148,6 +155,7 @@ export const problemSchema = {
       items: { type: 'object', properties: { pointer: { type: 'string' }, detail: { type: 'string' } } },
     },
     maxLifetimeDays: { type: 'integer' },
+    maxBodyBytes: { type: 'integer' },
   },
 } as const;
 
@@ -159,3 +167,17 @@ export const healthSchema = {
 
 /** Path parameters, validated before any upstream call. */
 export const appIdParameterPattern = GUID_PATTERN;
+
+/** Every path parameter a route template may hold: its title, description and schema, for both documents. */
+export const pathParameters: Record<string, { title: string; description: string; schema: object }> = {
+  appId: {
+    title: 'Application ID',
+    description: 'The application (client) id.',
+    schema: { type: 'string', pattern: GUID_PATTERN },
+  },
+  keyId: {
+    title: 'Key ID',
+    description: 'The credential keyId.',
+    schema: { type: 'string', pattern: GUID_PATTERN },
+  },
+};

@@ -1,4 +1,5 @@
 import { VendingDependencies } from './dependencies';
+import { InvalidRequestError } from './errors';
 import { IssuedSecret, planPassword, SecretRequest, storeIssuedPassword } from './issueSecret';
 import { ApplicationInfo, Caller } from './ports';
 
@@ -8,8 +9,25 @@ export interface CreateApplicationRequest {
   description?: string;
   /** Default true: also create the service principal, so the app can sign in at once. */
   createServicePrincipal?: boolean;
+  /** Default true: issue a first secret. `false` is the same as `secret: false` (the form connectors can send). */
+  createSecret?: boolean;
   /** Default `{}`: a first secret with the default lifetime; `false` for none. */
   secret?: SecretRequest | false;
+}
+
+/** The first secret a create asks for, or undefined for none; a contradiction between the two fields is refused. */
+function firstSecretRequest(request: CreateApplicationRequest): SecretRequest | undefined {
+  if (request.createSecret === false && request.secret !== undefined && request.secret !== false) {
+    throw new InvalidRequestError('createSecret is false but a secret is described: leave out one of them.', [
+      { pointer: '/createSecret', detail: 'cannot be false when secret describes a secret' },
+    ]);
+  }
+  if (request.createSecret === true && request.secret === false) {
+    throw new InvalidRequestError('createSecret is true but secret is false: leave out one of them.', [
+      { pointer: '/createSecret', detail: 'cannot be true when secret is false' },
+    ]);
+  }
+  return request.createSecret === false || request.secret === false ? undefined : (request.secret ?? {});
 }
 
 /** The new app, its service principal and its first secret (by reference). */
@@ -29,7 +47,7 @@ export async function createApplication(
   request: CreateApplicationRequest,
   caller: Caller,
 ): Promise<CreatedApplication> {
-  const secretRequest = request.secret === false ? undefined : (request.secret ?? {});
+  const secretRequest = firstSecretRequest(request);
   // Policy first: a bad lifetime must not leave an app behind.
   const password = secretRequest ? planPassword(deps, secretRequest) : undefined;
   const created = await deps.directory.createApplication({

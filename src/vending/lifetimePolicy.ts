@@ -55,6 +55,13 @@ function parseInstant(value: string, field: string): Date {
   return instant;
 }
 
+function tooLong(policy: LifetimePolicy): LifetimePolicyError {
+  return new LifetimePolicyError(
+    `The requested lifetime exceeds the maximum of ${policy.maxDays} days allowed by this deployment.`,
+    policy.maxDays,
+  );
+}
+
 /**
  * Decides the validity window of a new secret under the policy, at instant `now`.
  * - start: the requested start (not more than a few minutes in the past), else now;
@@ -76,6 +83,8 @@ export function decideCredentialWindow(request: LifetimeRequest, policy: Lifetim
     end = parseInstant(request.endDateTime, 'endDateTime');
   } else {
     const days = request.lifetimeDays ?? policy.defaultDays;
+    // Beyond the maximum is the policy's answer whatever the number (even one too large for a date): a 422 naming it.
+    if (days > policy.maxDays) throw tooLong(policy);
     if (!Number.isInteger(days) || days < 1) {
       throw new InvalidRequestError('lifetimeDays must be a whole number of days, at least 1.', [
         { pointer: '/lifetimeDays', detail: 'must be an integer >= 1' },
@@ -86,11 +95,6 @@ export function decideCredentialWindow(request: LifetimeRequest, policy: Lifetim
   if (end.getTime() <= start.getTime()) {
     throw new LifetimePolicyError('endDateTime must be after startDateTime.', policy.maxDays);
   }
-  if (end.getTime() - start.getTime() > policy.maxDays * DAY_MS) {
-    throw new LifetimePolicyError(
-      `The requested lifetime exceeds the maximum of ${policy.maxDays} days allowed by this deployment.`,
-      policy.maxDays,
-    );
-  }
+  if (end.getTime() - start.getTime() > policy.maxDays * DAY_MS) throw tooLong(policy);
   return { startDateTime: start, endDateTime: end };
 }

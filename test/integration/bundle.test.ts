@@ -101,7 +101,8 @@ describe('the deployed bundle, loaded as the Functions host loads it', () => {
       http('addSecret', ['POST'], 'applications/{appId}/secrets'),
       http('listSecrets', ['GET'], 'applications/{appId}/secrets'),
       http('revokeSecret', ['DELETE'], 'applications/{appId}/secrets/{keyId}'),
-      http('openApi', ['GET'], 'openapi.json'),
+      http('openApi', ['GET', 'OPTIONS'], 'openapi.json'),
+      http('connectorDefinition', ['GET', 'OPTIONS'], 'connector/swagger.json'),
       http('health', ['GET'], 'health'),
     ]);
     // The sandbox registers from the same list: the same names, in the same order.

@@ -5,6 +5,7 @@ import { createApplication } from '../../../src/functions/createApplication';
 import { health } from '../../../src/functions/health';
 import { listSecrets } from '../../../src/functions/listSecrets';
 import { openApi } from '../../../src/functions/openApi';
+import { connectorDefinition } from '../../../src/functions/connectorDefinition';
 import { functionList } from '../../../src/functionList';
 import { toHttpHandler } from '../../../src/http/httpFunction';
 import { routeList } from '../../../src/http/routes';
@@ -13,6 +14,7 @@ import { composeServices } from '../../../src/composition';
 import { Services } from '../../../src/services';
 import { appSettingsFor } from '../../../sandbox/sandbox';
 import { useEmulators, useFunctionIdentity } from '../../support/emulators';
+import { connectorDefinitionValidator, schemaErrors } from '../../support/connectorSchemas';
 
 describe('HTTP function handlers with real HttpRequest and InvocationContext, against the emulators', () => {
   const emulators = useEmulators();
@@ -110,12 +112,32 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     expect(logs.join('\n')).not.toContain('eyJhbGciOi');
   });
 
-  it('serves health and the OpenAPI document without services', async () => {
+  it('serves health, and both description documents aimed at the host that was asked, with the configured tenant', async () => {
     expect((await health()).jsonBody).toEqual({ status: 'ok' });
-    const doc = (await openApi(new HttpRequest({ method: 'GET', url: 'https://vending.example/api/openapi.json' })))
-      .jsonBody as {
+    const ask = (path: string) => new HttpRequest({ method: 'GET', url: `https://vending.example${path}` });
+    const doc = (await openApi(ask('/api/openapi.json'), context('openApi'), services)).jsonBody as {
       servers: { url: string }[];
+      components: { securitySchemes: { entra: { flows: { clientCredentials: { tokenUrl: string } } } } };
     };
     expect(doc.servers[0]!.url).toBe('https://vending.example/api');
+    const tenant = services.config.api.tenantId!;
+    expect(doc.components.securitySchemes.entra.flows.clientCredentials.tokenUrl).toContain(
+      `/${tenant}/oauth2/v2.0/token`,
+    );
+
+    const connector = (
+      await connectorDefinition(ask('/api/connector/swagger.json'), context('connectorDefinition'), services)
+    ).jsonBody as { swagger: string; host: string; schemes: string[]; securityDefinitions: Record<string, unknown> };
+    expect(connector).toMatchObject({ swagger: '2.0', host: 'vending.example', schemes: ['https'] });
+    expect(JSON.stringify(connector.securityDefinitions)).toContain(tenant);
+    expect(schemaErrors(connectorDefinitionValidator(), connector)).toEqual([]);
+    const local = (
+      await connectorDefinition(
+        new HttpRequest({ method: 'GET', url: 'http://127.0.0.1:7071/api/connector/swagger.json' }),
+        context('connectorDefinition'),
+        services,
+      )
+    ).jsonBody as { host: string; schemes: string[] };
+    expect([local.host, local.schemes]).toEqual(['127.0.0.1:7071', ['http']]);
   });
 });

@@ -1,4 +1,7 @@
-import { buildOpenApiDocument } from '../../../src/http/openApiDocument';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
+import { apiSecurityFor } from '../../../src/http/apiSecurity';
+import { buildOpenApiDocument, OPENAPI_SECURITY_SCHEME } from '../../../src/http/openApiDocument';
 import { RouteDefinition, routeList, routes } from '../../../src/http/routes';
 import { createApplicationRequestSchema, secretRequestSchema } from '../../../src/http/schemas';
 
@@ -15,12 +18,14 @@ interface Operation {
   parameters?: Parameter[];
   requestBody?: { required: boolean; content: Record<string, { schema: unknown }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
+  security?: Record<string, string[]>[];
 }
 interface Document {
   openapi: string;
   info: { title: string; version: string };
   servers: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
+  components?: { securitySchemes: Record<string, { type: string; flows: Record<string, Record<string, unknown>> }> };
 }
 
 const doc = buildOpenApiDocument(routeList, { version: '1.2.3' }) as Document;
@@ -151,5 +156,76 @@ describe('buildOpenApiDocument', () => {
 
   it('is plain JSON (survives a round trip unchanged)', () => {
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+  });
+});
+
+describe('buildOpenApiDocument: security from the configured tenant and audience', () => {
+  const TENANT = '7d0c8a5e-4b1f-4c3e-9a6d-2f5e8b1c0a11';
+  const AUDIENCE = `api://${TENANT}/entra-app-vending`;
+  const SCOPE = `${AUDIENCE}/.default`;
+  const security = apiSecurityFor({ tenantId: TENANT, audience: AUDIENCE })!;
+  const secured = buildOpenApiDocument(routeList, {
+    version: '1.2.3',
+    serverUrl: 'https://vending.azurewebsites.net/api',
+    security,
+  }) as Document;
+
+  it('declares Entra as an OAuth 2.0 scheme: authorization code for users, client credentials for daemons', () => {
+    const scheme = secured.components!.securitySchemes[OPENAPI_SECURITY_SCHEME]!;
+    expect(scheme.type).toBe('oauth2');
+    expect(scheme.flows.authorizationCode).toEqual({
+      authorizationUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/authorize`,
+      tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
+      scopes: { [SCOPE]: expect.any(String) as string },
+    });
+    expect(scheme.flows.clientCredentials).toEqual({
+      tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
+      scopes: { [SCOPE]: expect.any(String) as string },
+    });
+  });
+
+  it('requires the scope on every route but health and the description documents, which are anonymous', () => {
+    const anonymous: string[] = [routes.health, routes.openApi, routes.connectorDefinition].map((r) => r.name);
+    for (const route of routeList) {
+      for (const method of route.methods) {
+        const op = secured.paths[`/${route.route}`]![method.toLowerCase()]!;
+        expect(op.security).toEqual(anonymous.includes(route.name) ? [] : [{ [OPENAPI_SECURITY_SCHEME]: [SCOPE] }]);
+      }
+    }
+  });
+
+  it('declares no scheme while the tenant or the audience is not configured', () => {
+    const open = buildOpenApiDocument(routeList, {
+      version: '1',
+      security: apiSecurityFor({ tenantId: TENANT, audience: undefined }),
+    }) as Document;
+    expect(open.components).toBeUndefined();
+    expect(open.paths['/applications']!.post!.security).toBeUndefined();
+    expect(open.paths['/health']!.get!.security).toEqual([]);
+  });
+
+  it('is a valid OpenAPI 3.0 document for swagger-parser', async () => {
+    await expect(SwaggerParser.validate(structuredClone(secured) as never)).resolves.toBeDefined();
+  });
+
+  it('passes the Redocly linter’s recommended rules with 0 errors and 0 warnings', async () => {
+    const config = await createConfig({
+      extends: ['recommended'],
+      // Health and the description documents take no input and need no token: they have no 4XX answer to give.
+      rules: { 'operation-4xx-response': 'off' },
+    });
+    const problems = await lintFromString({ source: JSON.stringify(secured), config });
+    expect(problems.map((p) => `${p.severity} ${p.ruleId}: ${p.message}`)).toEqual([]);
+  });
+
+  it('has a 4XX answer on every route that takes input or a token', async () => {
+    const config = await createConfig({ extends: [], rules: { 'operation-4xx-response': 'error' } });
+    const problems = await lintFromString({ source: JSON.stringify(secured), config });
+    const paths = problems.map((p) => p.location[0]?.pointer ?? '');
+    expect(paths.sort()).toEqual([
+      '#/paths/~1connector~1swagger.json/get/responses',
+      '#/paths/~1health/get/responses',
+      '#/paths/~1openapi.json/get/responses',
+    ]);
   });
 });

@@ -1,5 +1,13 @@
-import { HttpRequest } from '@azure/functions';
-import { compileSchema, MAX_BODY_BYTES, readJsonBody } from '../../../src/http/requestBody';
+import { HttpRequest, HttpRequestInit } from '@azure/functions';
+import {
+  compileSchema,
+  ContentTooLargeError,
+  MAX_BODY_BYTES,
+  readBodyBytes,
+  readJsonBody,
+  UnsupportedMediaTypeError,
+} from '../../../src/http/requestBody';
+import { errorToResponse } from '../../../src/http/problem';
 import { createApplicationRequestSchema, secretRequestSchema } from '../../../src/http/schemas';
 import { CreateApplicationRequest } from '../../../src/vending/createApplication';
 import { InvalidRequestError } from '../../../src/vending/errors';
@@ -29,6 +37,18 @@ async function rejection(promise: Promise<unknown>): Promise<InvalidRequestError
 }
 
 const pointers = (error: InvalidRequestError) => error.errors.map((e) => e.pointer).sort();
+
+/** The error a promise rejects with, checked to be of `type`. */
+async function refusal<E>(promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  return error as E;
+}
 
 describe('readJsonBody with the create-application schema', () => {
   it('accepts a full valid body as is', async () => {
@@ -121,6 +141,14 @@ describe('readJsonBody with the secret schema', () => {
     expect(pointers(error)).toEqual([pointer]);
   });
 
+  it('reads a number beyond the range of a double as the largest double of its sign, not as Infinity', async () => {
+    await expect(readJsonBody(post('{"lifetimeDays":1e400}'), validateSecret, {})).resolves.toEqual({
+      lifetimeDays: Number.MAX_VALUE,
+    });
+    const error = await rejection(readJsonBody(post('{"lifetimeDays":-1e400}'), validateSecret, {}));
+    expect(pointers(error)).toEqual(['/lifetimeDays']);
+  });
+
   it('accepts date-times with Z or an offset', async () => {
     const body = {
       startDateTime: '2026-06-01T05:30:00+05:30',
@@ -150,12 +178,34 @@ describe('readJsonBody: transport checks', () => {
   });
 
   it.each([null, 'text/plain', 'application/x-www-form-urlencoded', 'application/jsonp', 'text/json'])(
-    'refuses content type %p',
+    'refuses content type %p with a 415',
     async (contentType) => {
-      const error = await rejection(readJsonBody(post('{"displayName":"x"}', contentType), validateCreate));
-      expect(error.message).toMatch(/content-type/i);
+      const error = await refusal(
+        readJsonBody(post('{"displayName":"x"}', contentType), validateCreate),
+        UnsupportedMediaTypeError,
+      );
+      expect(error.status).toBe(415);
+      expect(error.message).toMatch(/content-type application\/json/i);
     },
   );
+
+  it('answers a 415 as problem+json with its own problem type', () => {
+    const response = errorToResponse(new UnsupportedMediaTypeError(), 'corr-1');
+    expect(response.status).toBe(415);
+    expect(JSON.parse(response.body as string)).toMatchObject({
+      type: 'urn:entra-app-vending:problem:UnsupportedMediaType',
+      title: 'Unsupported Media Type',
+      status: 415,
+      correlationId: 'corr-1',
+    });
+  });
+
+  it('refuses an empty body with a 400 when the route needs one, whatever the content type', async () => {
+    for (const contentType of [null, 'text/plain', 'application/json']) {
+      const error = await rejection(readJsonBody(post('', contentType), validateCreate));
+      expect(error.message).toMatch(/body is required/);
+    }
+  });
 
   it.each(['application/json; charset=utf-8', 'Application/JSON', 'application/merge-patch+json'])(
     'accepts content type %p',
@@ -166,13 +216,26 @@ describe('readJsonBody: transport checks', () => {
     },
   );
 
-  it('accepts a body of exactly 16 KiB and refuses one byte more', async () => {
+  it('accepts a body of exactly 16 KiB and refuses one byte more with a 413', async () => {
     expect(MAX_BODY_BYTES).toBe(16 * 1024);
     const json = '{"displayName":"x"}';
     const exact = json + ' '.repeat(16 * 1024 - json.length);
     await expect(readJsonBody(post(exact), validateCreate)).resolves.toEqual({ displayName: 'x' });
-    const error = await rejection(readJsonBody(post(`${exact} `), validateCreate));
+    const error = await refusal(readJsonBody(post(`${exact} `), validateCreate), ContentTooLargeError);
+    expect(error.status).toBe(413);
+    expect(error.maxBodyBytes).toBe(16 * 1024);
     expect(error.message).toContain(String(16 * 1024));
+  });
+
+  it('answers a 413 as problem+json with its own problem type and the limit', () => {
+    const response = errorToResponse(new ContentTooLargeError(MAX_BODY_BYTES), 'corr-2');
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body as string)).toMatchObject({
+      type: 'urn:entra-app-vending:problem:ContentTooLarge',
+      title: 'Content Too Large',
+      status: 413,
+      maxBodyBytes: MAX_BODY_BYTES,
+    });
   });
 
   it('counts bytes, not characters: 16 KiB of multi-byte text is refused', async () => {
@@ -180,12 +243,85 @@ describe('readJsonBody: transport checks', () => {
     const description = '€'.repeat(6_000);
     const text = JSON.stringify({ displayName: 'x', description });
     expect(text.length).toBeLessThan(16 * 1024);
-    await rejection(readJsonBody(post(text), validateCreate));
+    await refusal(readJsonBody(post(text), validateCreate), ContentTooLargeError);
   });
 
-  it('refuses an oversized body even when emptyAs is given', async () => {
-    await rejection(readJsonBody(post(' '.repeat(16 * 1024 + 1)), validateSecret, {}));
+  it('refuses an oversized body even when emptyAs is given, and whatever its content type', async () => {
+    await refusal(readJsonBody(post(' '.repeat(16 * 1024 + 1)), validateSecret, {}), ContentTooLargeError);
+    await refusal(
+      readJsonBody(post('x'.repeat(16 * 1024 + 1), 'text/plain'), validateSecret, {}),
+      ContentTooLargeError,
+    );
   });
+});
+
+/** A request whose body is `total` bytes streamed in `chunk`-byte pieces, counting what the reader pulled. */
+function streamedPost(total: number, chunk: number, headers: Record<string, string> = {}) {
+  const pulled = { bytes: 0, cancelled: false };
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (sent >= total) return controller.close();
+        const size = Math.min(chunk, total - sent);
+        sent += size;
+        pulled.bytes += size;
+        controller.enqueue(new Uint8Array(size).fill(0x20));
+      },
+      cancel() {
+        pulled.cancelled = true;
+      },
+    },
+    // No read-ahead: a chunk is made only when the reader asks for it.
+    { highWaterMark: 0 },
+  );
+  // As the library's streaming path (and the sandbox host) builds it: a fetch Request around the body stream.
+  const nativeRequest = new Request('http://localhost/api/x', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    duplex: 'half',
+  });
+  const request = new HttpRequest({ nativeRequest } as unknown as HttpRequestInit);
+  return { request, pulled };
+}
+
+describe('readBodyBytes: the cap holds before and while reading', () => {
+  it('refuses a declared Content-Length above the limit without reading a byte', async () => {
+    const { request, pulled } = streamedPost(10 * 1024 * 1024, 64 * 1024, {
+      'content-length': String(10 * 1024 * 1024),
+    });
+    await refusal(readBodyBytes(request), ContentTooLargeError);
+    expect(pulled.bytes).toBe(0);
+  });
+
+  it('stops reading a 10 MB body sent without a length (chunked) one chunk past the limit, and cancels it', async () => {
+    const { request, pulled } = streamedPost(10 * 1024 * 1024, 4 * 1024);
+    await refusal(readBodyBytes(request), ContentTooLargeError);
+    expect(pulled.bytes).toBeLessThanOrEqual(MAX_BODY_BYTES + 4 * 1024);
+    expect(pulled.cancelled).toBe(true);
+  });
+
+  it('stops a body that lies about its length as soon as it passes the limit', async () => {
+    const { request, pulled } = streamedPost(10 * 1024 * 1024, 4 * 1024, { 'content-length': '100' });
+    await refusal(readBodyBytes(request), ContentTooLargeError);
+    expect(pulled.bytes).toBeLessThanOrEqual(MAX_BODY_BYTES + 4 * 1024);
+  });
+
+  it('reads a body within the limit whole, in order', async () => {
+    const { request, pulled } = streamedPost(10_000, 3_000);
+    const bytes = await readBodyBytes(request);
+    expect(bytes.length).toBe(10_000);
+    expect(pulled.bytes).toBe(10_000);
+  });
+
+  it.each(['abc', '-1', '1e9', ''])(
+    'ignores a Content-Length of %p that is not a number and reads capped',
+    async (length) => {
+      const { request } = streamedPost(100, 50, { 'content-length': length });
+      await expect(readBodyBytes(request)).resolves.toHaveLength(100);
+    },
+  );
 });
 
 describe('readJsonBody names the field, not the oneOf branch', () => {

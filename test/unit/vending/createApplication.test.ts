@@ -1,5 +1,5 @@
 import { createApplication } from '../../../src/vending/createApplication';
-import { LifetimePolicyError } from '../../../src/vending/errors';
+import { InvalidRequestError, LifetimePolicyError } from '../../../src/vending/errors';
 import { CLIENT_SECRET_CONTENT_TYPE } from '../../../src/vending/issueSecret';
 import { Caller, PasswordRequest } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
@@ -83,6 +83,42 @@ describe('createApplication', () => {
     expect(secretStore.calls).toEqual([]);
     expect(created.secret).toBeNull();
     expect(created.servicePrincipal).not.toBeNull();
+  });
+
+  it('with createSecret: false (the connector form) asks for no password, like secret: false', async () => {
+    const { directory, secretStore, deps } = setup();
+    const created = await createApplication(deps, { displayName: 'x', createSecret: false }, CALLER);
+    const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
+    expect(input).not.toHaveProperty('password');
+    expect(secretStore.calls).toEqual([]);
+    expect(created.secret).toBeNull();
+  });
+
+  it('with createSecret: true issues the described secret', async () => {
+    const { directory, deps } = setup();
+    const created = await createApplication(
+      deps,
+      { displayName: 'x', createSecret: true, secret: { displayName: 'ci', lifetimeDays: 7 } },
+      CALLER,
+    );
+    const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
+    expect(input.password?.displayName).toBe('ci');
+    expect(created.secret?.displayName).toBe('ci');
+  });
+
+  it.each([
+    [{ createSecret: false, secret: { lifetimeDays: 7 } }],
+    [{ createSecret: false, secret: {} }],
+    [{ createSecret: true, secret: false as const }],
+  ])('refuses a contradiction %j with a 400 on /createSecret, before any call', async (fields) => {
+    const { directory, secretStore, deps } = setup();
+    const error = (await createApplication(deps, { displayName: 'x', ...fields }, CALLER).catch(
+      (e: unknown) => e,
+    )) as InvalidRequestError;
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error.errors.map((e) => e.pointer)).toEqual(['/createSecret']);
+    expect(directory.calls).toEqual([]);
+    expect(secretStore.calls).toEqual([]);
   });
 
   it('with createServicePrincipal: false creates no service principal', async () => {

@@ -230,6 +230,34 @@ describe('decideCredentialWindow: examples', () => {
   });
 });
 
+describe('decideCredentialWindow: beyond the maximum, whatever the number', () => {
+  // Numbers JSON can carry and ajv's `integer` lets through: far past any date, 2^53, and 1e400 (parsed as Infinity).
+  it.each([181, 3650, 3651, 100_000, 2 ** 53, 1e308, JSON.parse('1e400') as number])(
+    'lifetimeDays %p is a 422 naming the maximum',
+    (days) => {
+      const error = catchError(() => decideCredentialWindow({ lifetimeDays: days }, POLICY, NOW));
+      expect(error).toBeInstanceOf(LifetimePolicyError);
+      expect((error as LifetimePolicyError).status).toBe(422);
+      expect((error as LifetimePolicyError).maxLifetimeDays).toBe(180);
+      expect((error as LifetimePolicyError).message).toContain('maximum of 180 days');
+    },
+  );
+
+  it('is a 422 even with a start date of its own', () => {
+    const error = catchError(() =>
+      decideCredentialWindow({ lifetimeDays: 1e308, startDateTime: iso(NOW.getTime() + DAY) }, POLICY, NOW),
+    );
+    expect(error).toBeInstanceOf(LifetimePolicyError);
+  });
+
+  it('keeps a start in the past the first thing it says', () => {
+    const error = catchError(() =>
+      decideCredentialWindow({ lifetimeDays: 1e308, startDateTime: iso(NOW.getTime() - DAY) }, POLICY, NOW),
+    );
+    expect((error as LifetimePolicyError).message).toMatch(/past/);
+  });
+});
+
 describe('decideCredentialWindow: properties', () => {
   it('no request → start = now, end = now + defaultDays', () => {
     fc.assert(
@@ -243,7 +271,7 @@ describe('decideCredentialWindow: properties', () => {
 
   it('lifetimeDays d ≤ max → end − start = d days; d > max → LifetimePolicyError carrying max', () => {
     fc.assert(
-      fc.property(policyArb, nowArb, fc.integer({ min: 1, max: 3650 }), (policy, now, days) => {
+      fc.property(policyArb, nowArb, fc.integer({ min: 1, max: 100_000 }), (policy, now, days) => {
         if (days <= policy.maxDays) {
           const window = decideCredentialWindow({ lifetimeDays: days }, policy, now);
           expect(window.endDateTime.getTime() - window.startDateTime.getTime()).toBe(days * DAY);

@@ -1,0 +1,36 @@
+import { Config } from '../config';
+import { withoutTrailingSlashes } from '../vending/units';
+
+/** Entra's sign-in host in the public cloud. */
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+
+/** How a caller gets a token for this API: what the OpenAPI and connector documents declare. */
+export interface ApiSecurity {
+  tenantId: string;
+  /** The API's App ID URI or client id: what its tokens carry as `aud`. */
+  audience: string;
+  /** The scope a client asks Entra for: the API's `/.default` (its permissions and app roles as configured). */
+  scope: string;
+  /** Entra's v2.0 endpoints of the API's tenant. */
+  authorizationUrl: string;
+  tokenUrl: string;
+}
+
+/**
+ * The security the documents declare, from the configured tenant and audience (`config.api`); undefined while either
+ * is missing, so no document ever names a tenant or an audience the API does not use.
+ */
+export function apiSecurityFor(
+  api: Pick<Config['api'], 'audience' | 'tenantId'>,
+  authorityHost: string = DEFAULT_AUTHORITY_HOST,
+): ApiSecurity | undefined {
+  if (!api.audience || !api.tenantId) return undefined;
+  const endpoints = `${withoutTrailingSlashes(authorityHost)}/${encodeURIComponent(api.tenantId)}/oauth2/v2.0`;
+  return {
+    tenantId: api.tenantId,
+    audience: api.audience,
+    scope: `${withoutTrailingSlashes(api.audience)}/.default`,
+    authorizationUrl: `${endpoints}/authorize`,
+    tokenUrl: `${endpoints}/token`,
+  };
+}
