@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     '  entra-app-vending sandbox is running',
     '',
     `  API              ${sandbox.apiBaseUrl}   (try ${sandbox.apiBaseUrl}/health, ${sandbox.apiBaseUrl}/openapi.json)`,
+    `  Functions host   none: the app's registered handlers are served outside it, by sandbox/functionsHttpHost.ts`,
+    `  Connector        ${sandbox.apiBaseUrl}/connector/swagger.json   (Swagger 2.0, for paconn and HTTP + Swagger)`,
     `  Graph            ${endpoints.graph.baseUrl}/v1.0`,
     `  Key Vault        ${endpoints.keyVault.url}`,
     `  Entra authority  ${endpoints.entra.authorityHost}   tenant ${endpoints.tenantId}`,

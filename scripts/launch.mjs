@@ -1,9 +1,12 @@
 // Starts a command with the emulator CA trusted. Node reads NODE_EXTRA_CA_CERTS only when a process starts, so the
 // CA is made here first (fresh each time), then the command is spawned with the variable set.
 //   node scripts/launch.mjs test [jest args]   -> jest, state in .sandbox/test
-//   node scripts/launch.mjs sandbox            -> the product on this machine, state in .sandbox
-//   node scripts/launch.mjs emulators          -> the emulators alone, state in .sandbox
+//   node scripts/launch.mjs sandbox            -> the product on this machine, state in .sandbox (or EMULATOR_STATE_DIR)
+//   node scripts/launch.mjs emulators          -> the emulators alone, state in .sandbox (or EMULATOR_STATE_DIR)
 //   node scripts/launch.mjs bench [args]       -> benchmarks, state in .sandbox/bench
+// SIGINT and SIGTERM are passed on to the command, and this exits when it has: npm runs the sandbox and emulators
+// scripts with `exec`, so a signal sent to `npm run sandbox` reaches this process (a plain `sh -c` would die of it
+// without passing it on, and leave the stack running).
 import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,8 +20,15 @@ const commands = {
     stateDir: '.sandbox/test',
     command: [process.execPath, resolve(root, 'node_modules', 'jest', 'bin', 'jest.js')],
   },
-  sandbox: { stateDir: '.sandbox', command: [tsx, resolve(root, 'sandbox', 'start.ts')] },
-  emulators: { stateDir: '.sandbox', command: [tsx, resolve(root, 'emulators', 'start.ts')] },
+  // Node itself with tsx's loader: one process to signal, not a tsx CLI that relays to a second one.
+  sandbox: {
+    stateDir: '.sandbox',
+    command: [process.execPath, '--import', 'tsx', resolve(root, 'sandbox', 'start.ts')],
+  },
+  emulators: {
+    stateDir: '.sandbox',
+    command: [process.execPath, '--import', 'tsx', resolve(root, 'emulators', 'start.ts')],
+  },
   bench: { stateDir: '.sandbox/bench', command: [tsx, resolve(root, 'bench', 'run.ts')] },
 };
 const chosen = commands[what];
@@ -28,7 +38,9 @@ if (!chosen) {
 }
 // Test and bench runs get a private folder, so parallel runs never swap each other's CA; it is removed afterwards.
 const privateRun = what === 'test' || what === 'bench';
-const stateDir = resolve(root, chosen.stateDir, privateRun ? `run-${process.pid}` : '');
+const stateDir = privateRun
+  ? resolve(root, chosen.stateDir, `run-${process.pid}`)
+  : resolve(process.env.EMULATOR_STATE_DIR || resolve(root, chosen.stateDir));
 const prepared = spawnSync(tsx, [resolve(root, 'scripts', 'prepare-tls.ts'), stateDir], { stdio: 'inherit' });
 if (prepared.status !== 0) process.exit(prepared.status ?? 1);
 

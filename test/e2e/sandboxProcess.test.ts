@@ -7,16 +7,28 @@ import { secretClientAs } from '../support/clients';
 
 const root = resolve(__dirname, '..', '..');
 
-/** `npm run sandbox`'s program as a child process on free ports, with its output collected. */
-function startSandboxProcess(extraEnv: Record<string, string> = {}): {
+interface RunningProcess {
   child: ChildProcess;
   output: () => string;
   /** Resolves once the output contains `text`; rejects if the process exits first. */
   waitFor: (text: string) => Promise<void>;
   exited: Promise<number | null>;
-} {
-  const child = spawn(resolve(root, 'node_modules', '.bin', 'tsx'), [resolve(root, 'sandbox', 'start.ts')], {
+}
+
+/** `npm run sandbox`'s program as a child process on free ports, with its output collected. */
+function startSandboxProcess(extraEnv: Record<string, string> = {}): RunningProcess {
+  return startProcess([resolve(root, 'node_modules', '.bin', 'tsx'), resolve(root, 'sandbox', 'start.ts')], extraEnv);
+}
+
+/** `command` as a child process with every port free (0), with its output collected. */
+function startProcess(
+  [command, ...args]: string[],
+  extraEnv: Record<string, string> = {},
+  options: { detached?: boolean } = {},
+): RunningProcess {
+  const child = spawn(command!, args, {
     cwd: root,
+    detached: options.detached ?? false,
     env: {
       ...process.env,
       API_PORT: '0',
@@ -59,8 +71,17 @@ function startSandboxProcess(extraEnv: Record<string, string> = {}): {
 
 describe('npm run sandbox, as a process', () => {
   const children: ChildProcess[] = [];
+  /** Process groups started here: whatever is left of them goes at the end. */
+  const groups: number[] = [];
   afterAll(() => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const group of groups) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // The group is gone already, as it should be.
+      }
+    }
   });
 
   it('starts emulators, Azurite and the API, serves the product over HTTP, and stops cleanly on SIGTERM', async () => {
@@ -97,6 +118,39 @@ describe('npm run sandbox, as a process', () => {
     expect(await portOpen(apiPort)).toBe(false);
     expect(await portOpen(Number(new URL(endpoints.graph.baseUrl).port))).toBe(false);
     expect(await portOpen(tablePort)).toBe(false);
+  }, 90_000);
+
+  it('stops everything when `npm run sandbox` itself gets SIGTERM, after a start without warning noise', async () => {
+    const stateDir = resolve(process.env.EMULATOR_STATE_DIR!, 'npm-run-sandbox');
+    // npm as the user runs it (its own CLI when this runs under npm), in a process group of its own so that
+    // afterAll can clean up whatever it would leave behind.
+    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+    const sandbox = startProcess([...npm, 'run', 'sandbox'], { EMULATOR_STATE_DIR: stateDir }, { detached: true });
+    groups.push(sandbox.child.pid!);
+    await sandbox.waitFor('sandbox is running');
+    const output = sandbox.output();
+    expect(output).toMatch(/Functions host\s+none: the app's registered handlers are served outside it/);
+    // Nothing warns at start (npm's own notices aside): no "test mode" lines from @azure/functions, no warnings.
+    const warnings = output.split('\n').filter((line) => /warn/i.test(line) && !/^npm warn/i.test(line));
+    expect(warnings).toEqual([]);
+
+    const endpoints = JSON.parse(readFileSync(resolve(stateDir, 'endpoints.json'), 'utf8')) as EmulatorEndpoints;
+    const azurite = /Azurite\s+blob (\d+), queue (\d+), table (\d+)/.exec(output)!.slice(1).map(Number);
+    const ports = [
+      Number(new URL(endpoints.api!.baseUrl).port),
+      Number(new URL(endpoints.entra.authorityHost).port),
+      Number(new URL(endpoints.managedIdentity.endpoint).port),
+      Number(new URL(endpoints.graph.baseUrl).port),
+      Number(new URL(endpoints.keyVault.url).port),
+      ...azurite,
+    ];
+    expect(ports).toHaveLength(8);
+    for (const port of ports) expect(await portOpen(port)).toBe(true);
+
+    sandbox.child.kill('SIGTERM');
+    await sandbox.exited;
+    for (const port of ports) expect(await portOpen(port)).toBe(false);
+    expect(sandbox.output()).toContain('SIGTERM: stopping the sandbox');
   }, 90_000);
 
   it('refuses to start on a bad app setting, naming it and not its value', async () => {
