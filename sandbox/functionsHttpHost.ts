@@ -61,10 +61,14 @@ async function writeResponse(res: ServerResponse, response: HttpResponse): Promi
   response.headers.forEach((value, key) => {
     headers[key] = value;
   });
-  // A body the handler left unread (refused for its size) is not drained: the connection closes after the answer.
-  if (!res.req.complete) headers.connection = 'close';
   res.writeHead(response.status, { ...headers, 'content-length': String(body.length) });
   res.end(body);
+  // What the handler left unread (a body refused for its size) is read and dropped, never kept: the client gets its
+  // answer before any reset, and the connection stays usable once the client stops sending.
+  if (!res.req.complete) {
+    res.req.removeAllListeners('data');
+    res.req.resume();
+  }
 }
 
 export interface FunctionsHttpHost {

@@ -34,6 +34,8 @@ function rawPost(
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
+      // Stop the upload: a client that got its final answer has nothing more to send.
+      res.on('end', () => req.destroy());
       res.on('end', () =>
         resolve({
           status: res.statusCode!,
@@ -43,7 +45,7 @@ function rawPost(
         }),
       );
     });
-    // Once answered, a reset of the rest of the upload is expected: the server closes instead of draining it.
+    // An error before the answer fails the call; after it, the upload was cut short on purpose.
     req.on('error', (error) => (answered ? undefined : reject(error)));
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     const write = (): void => {
