@@ -75,23 +75,17 @@ describe('createApplication', () => {
     expect(created.secret!.displayName).toBe('ci');
   });
 
-  it('with secret: false asks for no password and writes nothing to the vault', async () => {
+  it.each([
+    ['secret: false', { secret: false as const }],
+    ['createSecret: false (the connector form)', { createSecret: false }],
+  ])('with %s asks for no password and writes nothing to the vault', async (_form, fields) => {
     const { directory, secretStore, deps } = setup();
-    const created = await createApplication(deps, { displayName: 'x', secret: false }, CALLER);
+    const created = await createApplication(deps, { displayName: 'x', ...fields }, CALLER);
     const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
     expect(input).not.toHaveProperty('password');
     expect(secretStore.calls).toEqual([]);
     expect(created.secret).toBeNull();
     expect(created.servicePrincipal).not.toBeNull();
-  });
-
-  it('with createSecret: false (the connector form) asks for no password, like secret: false', async () => {
-    const { directory, secretStore, deps } = setup();
-    const created = await createApplication(deps, { displayName: 'x', createSecret: false }, CALLER);
-    const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
-    expect(input).not.toHaveProperty('password');
-    expect(secretStore.calls).toEqual([]);
-    expect(created.secret).toBeNull();
   });
 
   it('with createSecret: true issues the described secret', async () => {
