@@ -52,8 +52,11 @@ export function appSettingsFor(endpoints: EmulatorEndpoints, storageConnectionSt
     // The emulated vault is on 127.0.0.1, not *.vault.azure.net.
     KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: 'false',
     GRAPH_BASE_URL: endpoints.graph.baseUrl,
+    // Callers' tokens come from the emulated tenant: its authority, the API's client id and identifier URI.
     API_AUDIENCE: endpoints.vendingApi.appId,
+    API_IDENTIFIER_URI: endpoints.vendingApi.identifierUri,
     API_TENANT_ID: endpoints.tenantId,
+    ENTRA_AUTHORITY_HOST: endpoints.entra.authorityHost,
     ...(storageConnectionString ? { AzureWebJobsStorage: storageConnectionString } : {}),
   };
 }

@@ -24,6 +24,12 @@ async function main(): Promise<void> {
   const { endpoints } = sandbox;
   const portal = endpoints.principals.portal!;
   const operator = endpoints.principals.operator!;
+  const callers = Object.entries(endpoints.principals)
+    .filter(([, p]) => p.clientSecret !== undefined)
+    .map(
+      ([name, p]) => `    ${name.padEnd(12)} ${(p.roles.join(', ') || '(no role)').padEnd(26)} client ${p.clientId}`,
+    );
+  const tokenUrl = `${endpoints.entra.authorityHost}/${endpoints.tenantId}/oauth2/v2.0/token`;
   const lines = [
     '',
     '  entra-app-vending sandbox is running',
@@ -36,17 +42,20 @@ async function main(): Promise<void> {
     `  Entra authority  ${endpoints.entra.authorityHost}   tenant ${endpoints.tenantId}`,
     `  Azurite          blob ${sandbox.azurite?.ports.blob}, queue ${sandbox.azurite?.ports.queue}, table ${sandbox.azurite?.ports.table} (in memory)`,
     `  CA certificate   ${endpoints.caCertPath}`,
-    `  Endpoints file   ${sandbox.endpointsPath}`,
+    `  Endpoints file   ${sandbox.endpointsPath}   (callers, secrets and roles)`,
     '',
-    '  !! CALLER AUTHENTICATION IS NOT BUILT YET: this API accepts unauthenticated calls. Never expose it. !!',
+    `  Every route but /health and /openapi.json needs an Entra access token for the API (aud ${endpoints.vendingApi.appId}).`,
+    '  Seeded callers (app-only, client credentials) and their app roles:',
+    ...callers,
     '',
-    '  A caller token (for when authentication lands), e.g. as the portal client:',
-    `    curl --cacert ${endpoints.caCertPath} -d grant_type=client_credentials -d client_id=${portal.clientId} \\`,
-    `      -d client_secret=${portal.clientSecret} -d scope=${endpoints.vendingApi.identifierUri}/.default \\`,
-    `      ${endpoints.entra.authorityHost}/${endpoints.tenantId}/oauth2/v2.0/token`,
+    '  A token as the portal, straight from the token endpoint:',
+    `    TOKEN=$(curl -s --cacert ${endpoints.caCertPath} -d grant_type=client_credentials \\`,
+    `      -d client_id=${portal.clientId} -d client_secret=${portal.clientSecret} \\`,
+    `      -d scope=${endpoints.vendingApi.identifierUri}/.default ${tokenUrl} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
     '',
-    '  Create an app with a first secret:',
-    `    curl -s -X POST ${sandbox.apiBaseUrl}/applications -H 'content-type: application/json' -d '{"displayName":"my-app"}'`,
+    '  Then create an app with a first secret:',
+    `    curl -s -X POST ${sandbox.apiBaseUrl}/applications -H "authorization: Bearer $TOKEN" \\`,
+    `      -H 'content-type: application/json' -d '{"displayName":"my-app"}'`,
     '',
     `  Read a secret back from the vault as the operator (client ${operator.clientId}): see README "Try it".`,
     '',

@@ -5,6 +5,7 @@ import { createGraphClient, createGraphDirectory } from './azure/graphDirectory'
 import { createKeyVaultSecretStore } from './azure/keyVaultSecretStore';
 import { RetryOptions } from './azure/retryPolicy';
 import { Config } from './config';
+import { CallerAuthenticatorOptions, createCallerAuthenticator } from './http/callers';
 import { Services } from './services';
 import { VendingDependencies } from './vending/dependencies';
 
@@ -14,12 +15,14 @@ export interface CompositionOverrides {
   clock?: () => Date;
   graphRetry?: RetryOptions;
   warn?: VendingDependencies['warn'];
+  callers?: Omit<CallerAuthenticatorOptions, 'clock'>;
 }
 
 /**
- * The composition root: config → credential → Graph client and SecretClient → adapters → services. Builds clients
- * only (no network). The credential is the user-assigned managed identity named by AZURE_CLIENT_ID (App Service
- * managed identity protocol in Azure and in the sandbox).
+ * The composition root: config → credential → Graph client and SecretClient → adapters → services, and the caller
+ * authenticator for the API's audience and tenant. Builds clients only (no network). The credential is the
+ * user-assigned managed identity named by AZURE_CLIENT_ID (App Service managed identity protocol in Azure and in the
+ * sandbox).
  */
 export function composeServices(config: Config, overrides: CompositionOverrides = {}): Services {
   const credential =
@@ -28,8 +31,10 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
   const secretClient = new SecretClient(config.keyVaultUrl, credential, {
     disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource,
   });
+  const clock = overrides.clock ?? (() => new Date());
   return {
     config,
+    callers: createCallerAuthenticator(config.api, { ...overrides.callers, clock }),
     vending: {
       directory: createGraphDirectory(graphClient, {
         managedIdentityClientId: config.managedIdentityClientId,
@@ -38,7 +43,7 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
       secretStore: createKeyVaultSecretStore(secretClient),
       lifetimePolicy: { maxDays: config.secretLifetime.maxDays, defaultDays: config.secretLifetime.defaultDays },
       expiringWithinDays: config.secretLifetime.expiringWithinDays,
-      clock: overrides.clock ?? (() => new Date()),
+      clock,
       warn:
         overrides.warn ??
         ((message, details) => console.warn(JSON.stringify({ level: 'warning', message, ...details }))),

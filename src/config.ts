@@ -68,16 +68,31 @@ export const appSettingsSchema = {
     },
     API_AUDIENCE: {
       type: 'string',
-      minLength: 1,
-      description: "The vending API's own app id or identifier URI; callers' tokens must carry it as aud.",
+      format: 'uuid',
+      description:
+        "Application (client) id of the vending API's own app registration: the aud of its v2 access tokens. Required: without it the API refuses to start (it never serves anonymously).",
+    },
+    API_IDENTIFIER_URI: {
+      type: 'string',
+      pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*://\\S+$',
+      description:
+        "The API's identifier URI (App ID URI, e.g. api://<tenantId>/entra-app-vending). Optional: also accepted as aud (v1 tokens carry it) and named in 401 challenges and scopes.",
     },
     API_TENANT_ID: {
       type: 'string',
       format: 'uuid',
-      description: 'Tenant whose tokens the API accepts.',
+      description: 'Tenant whose tokens the API accepts (the tid claim). Required.',
+    },
+    ENTRA_AUTHORITY_HOST: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https://',
+      default: 'https://login.microsoftonline.com',
+      description:
+        'Entra authority host: OpenID discovery and signing keys are read from <host>/<tenant>/v2.0. National clouds set theirs (e.g. https://login.microsoftonline.us).',
     },
   },
-  required: ['KEY_VAULT_URL', 'AZURE_CLIENT_ID'],
+  required: ['KEY_VAULT_URL', 'AZURE_CLIENT_ID', 'API_AUDIENCE', 'API_TENANT_ID'],
 } as const;
 
 /** The validated, frozen configuration of one process. */
@@ -92,7 +107,29 @@ export interface Config {
     readonly expiringWithinDays: number;
   };
   readonly expiryScanSchedule: string;
-  readonly api: { readonly audience: string | undefined; readonly tenantId: string | undefined };
+  readonly api: ApiAuthenticationConfig;
+}
+
+/** The delegated scope the API exposes (graph.bicep's oauth2PermissionScopes): a user token must carry it in scp. */
+export const API_DELEGATED_SCOPE = 'access_as_user';
+
+/** Who may call the API: the audience, tenant and authority callers' tokens are checked against. */
+export interface ApiAuthenticationConfig {
+  /** The API's application (client) id (API_AUDIENCE). */
+  readonly clientId: string;
+  /** The API's identifier URI (API_IDENTIFIER_URI), if configured. */
+  readonly identifierUri: string | undefined;
+  readonly tenantId: string;
+  /** e.g. https://login.microsoftonline.com, no trailing slash. */
+  readonly authorityHost: string;
+  /** Every aud a caller's token may carry: the client id, and the identifier URI when set. */
+  readonly audiences: readonly string[];
+  /** Every iss accepted: v1 (https://sts.windows.net/{tid}/) and v2 ({authority}/{tid}/v2.0). */
+  readonly issuers: readonly string[];
+  /** Where the tenant's OpenID configuration (and through it the signing keys) is read. */
+  readonly openIdConfigurationUrl: string;
+  /** The scope clients ask for: `<identifier URI or client id>/access_as_user` (delegated), `…/.default` (app-only). */
+  readonly scopes: { readonly delegated: string; readonly appOnly: string };
 }
 
 interface ValidatedSettings {
@@ -105,8 +142,10 @@ interface ValidatedSettings {
   SECRET_DEFAULT_LIFETIME_DAYS: number;
   SECRET_EXPIRING_WITHIN_DAYS: number;
   EXPIRY_SCAN_SCHEDULE: string;
-  API_AUDIENCE?: string;
-  API_TENANT_ID?: string;
+  API_AUDIENCE: string;
+  API_IDENTIFIER_URI?: string;
+  API_TENANT_ID: string;
+  ENTRA_AUTHORITY_HOST: string;
 }
 
 /** One bad setting: its name and what is wrong, never its value (a value may be a secret). */
@@ -172,9 +211,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ) {
     problems.push({ setting: 'SECRET_DEFAULT_LIFETIME_DAYS', problem: 'must not exceed SECRET_MAX_LIFETIME_DAYS' });
   }
-  for (const key of ['KEY_VAULT_URL', 'GRAPH_BASE_URL'] as const) {
+  for (const key of ['KEY_VAULT_URL', 'GRAPH_BASE_URL', 'ENTRA_AUTHORITY_HOST'] as const) {
     if (badKeys.has(key) || typeof settings[key] !== 'string') continue;
     problems.push(...serviceUrlProblems(key, settings[key]));
+  }
+  // The tenant path is appended to the authority host, so it must be an origin alone.
+  const authority = settings.ENTRA_AUTHORITY_HOST;
+  if (!badKeys.has('ENTRA_AUTHORITY_HOST') && typeof authority === 'string' && URL.canParse(authority)) {
+    if (new URL(authority).pathname.replace(/\/+$/, '') !== '') {
+      problems.push({
+        setting: 'ENTRA_AUTHORITY_HOST',
+        problem: 'must be an origin (https://host[:port]) without a path',
+      });
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -195,6 +244,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       expiringWithinDays: s.SECRET_EXPIRING_WITHIN_DAYS,
     }),
     expiryScanSchedule: s.EXPIRY_SCAN_SCHEDULE,
-    api: Object.freeze({ audience: s.API_AUDIENCE, tenantId: s.API_TENANT_ID }),
+    api: apiAuthentication(s),
+  });
+}
+
+function apiAuthentication(s: ValidatedSettings): ApiAuthenticationConfig {
+  const clientId = s.API_AUDIENCE.toLowerCase();
+  const tenantId = s.API_TENANT_ID.toLowerCase();
+  const identifierUri = s.API_IDENTIFIER_URI === undefined ? undefined : withoutTrailingSlashes(s.API_IDENTIFIER_URI);
+  const authorityHost = withoutTrailingSlashes(s.ENTRA_AUTHORITY_HOST);
+  // Entra takes the client id itself as a resource where the app has no identifier URI.
+  const scopeBase = identifierUri ?? clientId;
+  return Object.freeze({
+    clientId,
+    identifierUri,
+    tenantId,
+    authorityHost,
+    audiences: Object.freeze(identifierUri === undefined ? [clientId] : [clientId, identifierUri]),
+    // v1 tokens name the tenant at sts.windows.net whatever the authority; v2 tokens name the authority itself.
+    issuers: Object.freeze([`https://sts.windows.net/${tenantId}/`, `${authorityHost}/${tenantId}/v2.0`]),
+    openIdConfigurationUrl: `${authorityHost}/${tenantId}/v2.0/.well-known/openid-configuration`,
+    scopes: Object.freeze({ delegated: `${scopeBase}/${API_DELEGATED_SCOPE}`, appOnly: `${scopeBase}/.default` }),
   });
 }

@@ -1,14 +1,17 @@
 import { HttpFunctionOptions, InvocationContext, Timer, TimerFunctionOptions } from '@azure/functions';
 import { addSecret } from './functions/addSecret';
+import { getApplicationOwners } from './functions/getApplicationOwners';
 import { createApplication } from './functions/createApplication';
 import { health } from './functions/health';
+import { listApplications } from './functions/listApplications';
+import { setApplicationOwners } from './functions/setApplicationOwners';
 import { listSecrets } from './functions/listSecrets';
 import { connectorDefinition } from './functions/connectorDefinition';
 import { openApi } from './functions/openApi';
 import { revokeSecret } from './functions/revokeSecret';
 import { withCors } from './http/cors';
-import { RouteHandler, toHttpHandler } from './http/httpFunction';
-import { RouteDefinition, routes } from './http/routes';
+import { HttpFunctionDefinition, toHttpHandler } from './http/httpFunction';
+import { routes } from './http/routes';
 import { Services } from './services';
 
 /** What registers functions: `app` from `@azure/functions` in the host, a recorder in the sandbox and in tests. */
@@ -19,7 +22,7 @@ export interface FunctionHost {
 
 /** One function of the app: an HTTP route with its handler, or a timer with its schedule and handler. */
 export type FunctionDefinition =
-  | { kind: 'http'; route: RouteDefinition; handler: RouteHandler }
+  | HttpFunctionDefinition
   | {
       kind: 'timer';
       name: string;
@@ -31,9 +34,12 @@ export type FunctionDefinition =
 /** Every function the app has, in one explicit list. The bundle and the sandbox both register exactly these. */
 export const functionList: readonly FunctionDefinition[] = [
   { kind: 'http', route: routes.createApplication, handler: createApplication },
+  { kind: 'http', route: routes.listApplications, handler: listApplications },
   { kind: 'http', route: routes.addSecret, handler: addSecret },
   { kind: 'http', route: routes.listSecrets, handler: listSecrets },
   { kind: 'http', route: routes.revokeSecret, handler: revokeSecret },
+  { kind: 'http', route: routes.getApplicationOwners, handler: getApplicationOwners },
+  { kind: 'http', route: routes.setApplicationOwners, handler: setApplicationOwners },
   { kind: 'http', route: routes.openApi, handler: openApi },
   { kind: 'http', route: routes.connectorDefinition, handler: connectorDefinition },
   { kind: 'http', route: routes.health, handler: health },
@@ -47,12 +53,13 @@ export function registerFunctions(
 ): void {
   for (const fn of functions) {
     if (fn.kind === 'http') {
-      const handler = toHttpHandler(fn.handler, services);
+      const handler = toHttpHandler(fn, services);
       host.http(fn.route.name, {
         // A cross-origin route also answers the browser's preflight.
         methods: fn.route.cors ? [...fn.route.methods, 'OPTIONS'] : [...fn.route.methods],
         route: fn.route.route,
-        // Who may call is decided in code (http/caller.ts), not by function keys, which are one shared secret.
+        // Who may call is decided in code (the caller's Entra token, http/callers.ts), not by function keys, which
+        // are one shared secret.
         authLevel: 'anonymous',
         handler: fn.route.cors ? withCors(handler, fn.route.methods) : handler,
       });

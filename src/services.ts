@@ -1,8 +1,11 @@
 import { Config } from './config';
+import { CallerAuthenticator } from './http/callers';
 import { VendingDependencies } from './vending/dependencies';
 
 /** Everything a function needs, built once per process by `composition.ts` and passed to every handler. */
 export interface Services {
   config: Config;
+  /** Validates callers' bearer tokens (cached signing keys: one per process). */
+  callers: CallerAuthenticator;
   vending: VendingDependencies;
 }

@@ -14,7 +14,14 @@ import {
   UpstreamUnavailableError,
   VendingError,
 } from '../vending/errors';
-import { ApplicationInfo, Directory, IssuedPassword, PasswordCredentialInfo, PasswordRequest } from '../vending/ports';
+import {
+  ApplicationInfo,
+  Directory,
+  IssuedPassword,
+  PasswordCredentialInfo,
+  PasswordRequest,
+  TaggedApplication,
+} from '../vending/ports';
 import {
   parseRetryAfter,
   retryAfterSeconds,
@@ -63,7 +70,33 @@ interface GraphApplication {
   id: string;
   appId: string;
   displayName: string;
+  tags?: string[];
   passwordCredentials?: GraphPasswordCredential[];
+}
+
+interface GraphCollection<T> {
+  value: T[];
+  '@odata.nextLink'?: string;
+}
+
+/** What the product reads of an application, besides its credentials. */
+const APPLICATION_FIELDS = ['id', 'appId', 'displayName', 'tags'];
+
+function toTaggedApplication(application: GraphApplication): TaggedApplication {
+  return {
+    id: application.id,
+    appId: application.appId,
+    displayName: application.displayName,
+    tags: application.tags ?? [],
+  };
+}
+
+/**
+ * The `$skiptoken` of an `@odata.nextLink`, as it stands in the link (still URL-encoded), so a caller can ask for
+ * the next page without being handed Graph's URL, and it goes back to Graph byte for byte.
+ */
+function skipTokenOf(nextLink: string | undefined): string | undefined {
+  return nextLink === undefined ? undefined : /[?&]\$skiptoken=([^&#]+)/i.exec(nextLink)?.[1];
 }
 
 function graphErrorDetailsCodes(error: GraphError): string[] {
@@ -210,7 +243,7 @@ export function createGraphDirectory(
   }
 
   return {
-    async createApplication({ displayName, description, password }) {
+    async createApplication({ displayName, description, tags, password }) {
       const created = await call<GraphApplication>(
         'The application',
         { idempotent: false },
@@ -219,6 +252,7 @@ export function createGraphDirectory(
             displayName,
             ...(description !== undefined ? { description } : {}),
             signInAudience: 'AzureADMyOrg',
+            tags,
             ...(password ? { passwordCredentials: [toGraphPassword(password)] } : {}),
           }) as Promise<GraphApplication>,
       );
@@ -276,7 +310,7 @@ export function createGraphDirectory(
           () =>
             client
               .api(appPath(appId))
-              .select(['id', 'appId', 'displayName', 'passwordCredentials'])
+              .select([...APPLICATION_FIELDS, 'passwordCredentials'])
               .get() as Promise<GraphApplication>,
         ),
         call<{ value: { id: string; appId?: string }[] }>(
@@ -295,11 +329,40 @@ export function createGraphDirectory(
       );
       if (!ownedByUs) throw new NotFoundError(`${subject} was not found, or it is not managed by this API.`);
       return {
-        id: application.id,
-        appId: application.appId,
-        displayName: application.displayName,
+        ...toTaggedApplication(application),
         passwordCredentials: (application.passwordCredentials ?? []).map(toPasswordInfo),
       };
+    },
+
+    async getApplication(appId) {
+      const application = await call<GraphApplication>(
+        `Application ${appId}`,
+        { idempotent: true },
+        () => client.api(appPath(appId)).select(APPLICATION_FIELDS).get() as Promise<GraphApplication>,
+      );
+      return toTaggedApplication(application);
+    },
+
+    async listOwnedApplications({ top, skipToken }) {
+      // This identity's own service principal, by its appId: the apps it owns are exactly the ones it may manage.
+      const path = `/servicePrincipals(appId='${options.managedIdentityClientId}')/ownedObjects/microsoft.graph.application`;
+      const page = await call<GraphCollection<GraphApplication>>('The owned applications', { idempotent: true }, () => {
+        const request = client.api(path).select(APPLICATION_FIELDS).top(top);
+        // `.skipToken()` would send `$skipToken`; Graph's own links say `$skiptoken`, and the value is sent as given.
+        if (skipToken !== undefined) request.query({ $skiptoken: skipToken });
+        return request.get() as Promise<GraphCollection<GraphApplication>>;
+      });
+      const next = skipTokenOf(page['@odata.nextLink']);
+      const applications = page.value.map(toTaggedApplication);
+      return next === undefined ? { applications } : { applications, skipToken: next };
+    },
+
+    async setApplicationTags(appId, tags) {
+      await call(
+        `Application ${appId}`,
+        { idempotent: true },
+        () => client.api(appPath(appId)).patch({ tags }) as Promise<void>,
+      );
     },
   };
 }

@@ -1,8 +1,8 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { identifyCaller } from '../http/caller';
 import { compileSchema, readJsonBody } from '../http/requestBody';
 import { secretRequestSchema } from '../http/schemas';
 import { Services } from '../services';
+import { Caller } from '../vending/ports';
 import { issueSecret, SecretRequest } from '../vending/issueSecret';
 import { guidParameter } from '../http/pathParameters';
 
@@ -13,8 +13,8 @@ export async function addSecret(
   request: HttpRequest,
   context: InvocationContext,
   services: Services,
+  caller: Caller,
 ): Promise<HttpResponseInit> {
-  const caller = await identifyCaller(request);
   const appId = guidParameter(request, 'appId');
   const body = await readJsonBody(request, validateBody, {});
   const issued = await issueSecret(services.vending, appId, body, caller);

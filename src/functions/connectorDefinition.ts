@@ -1,5 +1,5 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { apiSecurityFor } from '../http/apiSecurity';
+import { configuredApiSecurity } from '../http/apiSecurity';
 import { buildConnectorDocument } from '../http/connectorDocument';
 import { routeList } from '../http/routes';
 import { Services } from '../services';
@@ -23,7 +23,7 @@ export function connectorDefinition(
     jsonBody: buildConnectorDocument(routeList, {
       version,
       target: { host: url.host, scheme: url.protocol === 'http:' ? 'http' : 'https' },
-      security: apiSecurityFor(services.config.api),
+      security: configuredApiSecurity(services.config.api),
     }),
   });
 }

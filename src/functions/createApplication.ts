@@ -1,9 +1,9 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { identifyCaller } from '../http/caller';
 import { compileSchema, readJsonBody } from '../http/requestBody';
 import { createApplicationRequestSchema } from '../http/schemas';
 import { createApplication as createApplicationService, CreateApplicationRequest } from '../vending/createApplication';
 import { Services } from '../services';
+import { Caller } from '../vending/ports';
 
 const validateBody = compileSchema<CreateApplicationRequest>(createApplicationRequestSchema);
 
@@ -12,8 +12,8 @@ export async function createApplication(
   request: HttpRequest,
   context: InvocationContext,
   services: Services,
+  caller: Caller,
 ): Promise<HttpResponseInit> {
-  const caller = await identifyCaller(request);
   const body = await readJsonBody(request, validateBody);
   const created = await createApplicationService(services.vending, body, caller);
   context.log(

@@ -1,6 +1,6 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { identifyCaller } from '../http/caller';
 import { Services } from '../services';
+import { Caller } from '../vending/ports';
 import { listSecrets as listSecretsService } from '../vending/listSecrets';
 import { guidParameter } from '../http/pathParameters';
 
@@ -9,8 +9,8 @@ export async function listSecrets(
   request: HttpRequest,
   _context: InvocationContext,
   services: Services,
+  caller: Caller,
 ): Promise<HttpResponseInit> {
-  await identifyCaller(request);
   const appId = guidParameter(request, 'appId');
-  return { status: 200, jsonBody: await listSecretsService(services.vending, appId) };
+  return { status: 200, jsonBody: await listSecretsService(services.vending, appId, caller) };
 }

@@ -1,5 +1,5 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { apiSecurityFor } from '../http/apiSecurity';
+import { configuredApiSecurity } from '../http/apiSecurity';
 import { buildOpenApiDocument } from '../http/openApiDocument';
 import { routeList } from '../http/routes';
 import { Services } from '../services';
@@ -22,7 +22,7 @@ export function openApi(
     jsonBody: buildOpenApiDocument(routeList, {
       serverUrl: `${origin}/api`,
       version,
-      security: apiSecurityFor(services.config.api),
+      security: configuredApiSecurity(services.config.api),
     }),
   });
 }

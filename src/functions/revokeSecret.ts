@@ -1,6 +1,6 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { identifyCaller } from '../http/caller';
 import { Services } from '../services';
+import { Caller } from '../vending/ports';
 import { revokeSecret as revokeSecretService } from '../vending/revokeSecret';
 import { guidParameter } from '../http/pathParameters';
 
@@ -9,11 +9,11 @@ export async function revokeSecret(
   request: HttpRequest,
   context: InvocationContext,
   services: Services,
+  caller: Caller,
 ): Promise<HttpResponseInit> {
-  const caller = await identifyCaller(request);
   const appId = guidParameter(request, 'appId');
   const keyId = guidParameter(request, 'keyId');
-  const revoked = await revokeSecretService(services.vending, appId, keyId);
+  const revoked = await revokeSecretService(services.vending, appId, keyId, caller);
   context.log('secret revoked', JSON.stringify({ ...revoked, caller: caller.id }));
   return { status: 204 };
 }

@@ -1,4 +1,4 @@
-import { Config } from '../config';
+import { ApiAuthenticationConfig } from '../config';
 import { withoutTrailingSlashes } from '../vending/units';
 
 /** Entra's sign-in host in the public cloud. */
@@ -17,11 +17,11 @@ export interface ApiSecurity {
 }
 
 /**
- * The security the documents declare, from the configured tenant and audience (`config.api`); undefined while either
- * is missing, so no document ever names a tenant or an audience the API does not use.
+ * The security the documents declare, from a tenant and an audience; undefined while either is missing, so no
+ * document ever names a tenant or an audience the API does not use.
  */
 export function apiSecurityFor(
-  api: Pick<Config['api'], 'audience' | 'tenantId'>,
+  api: { audience: string | undefined; tenantId: string | undefined },
   authorityHost: string = DEFAULT_AUTHORITY_HOST,
 ): ApiSecurity | undefined {
   if (!api.audience || !api.tenantId) return undefined;
@@ -33,4 +33,9 @@ export function apiSecurityFor(
     authorizationUrl: `${endpoints}/authorize`,
     tokenUrl: `${endpoints}/token`,
   };
+}
+
+/** The security of the configured API: its identifier URI (else its client id) as the audience clients ask for. */
+export function configuredApiSecurity(api: ApiAuthenticationConfig): ApiSecurity | undefined {
+  return apiSecurityFor({ tenantId: api.tenantId, audience: api.identifierUri ?? api.clientId }, api.authorityHost);
 }

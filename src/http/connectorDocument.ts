@@ -99,6 +99,17 @@ function operationOf(route: RouteDefinition, security: ApiSecurity | undefined):
       },
     ];
   });
+  for (const query of route.query ?? []) {
+    parameters.push({
+      name: query.name,
+      in: 'query',
+      required: false,
+      ...query.schema,
+      description: query.description,
+      'x-ms-summary': titleOf(query.name),
+      'x-ms-visibility': 'advanced',
+    });
+  }
   if (route.requestBody) {
     parameters.push({
       name: 'body',
@@ -129,8 +140,10 @@ function operationOf(route: RouteDefinition, security: ApiSecurity | undefined):
         },
       ]),
     ),
-    ...(route.anonymous ? { security: [] } : {}),
-    ...(!route.anonymous && security ? { security: [{ [CONNECTOR_SECURITY_DEFINITION]: [security.scope] }] } : {}),
+    ...(route.auth === 'anonymous' ? { security: [] } : {}),
+    ...(route.auth !== 'anonymous' && security
+      ? { security: [{ [CONNECTOR_SECURITY_DEFINITION]: [security.scope] }] }
+      : {}),
   };
 }
 

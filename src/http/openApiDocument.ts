@@ -50,12 +50,22 @@ export function buildOpenApiDocument(
   const paths: Record<string, Record<string, object>> = {};
   for (const route of routes) {
     const path = `/${route.route}`;
-    const parameters = routePlaceholders(route).flatMap((name) => {
-      const parameter = pathParameters[name];
-      if (!parameter) return [];
-      return [{ name, in: 'path', required: true, description: parameter.description, schema: parameter.schema }];
-    });
-    const operationSecurity = route.anonymous ? [] : security ? [{ [OPENAPI_SECURITY_SCHEME]: [security.scope] }] : [];
+    const parameters = [
+      ...routePlaceholders(route).flatMap((name) => {
+        const parameter = pathParameters[name];
+        if (!parameter) return [];
+        return [{ name, in: 'path', required: true, description: parameter.description, schema: parameter.schema }];
+      }),
+      ...(route.query ?? []).map((q) => ({
+        name: q.name,
+        in: 'query',
+        required: false,
+        description: q.description,
+        schema: q.schema,
+      })),
+    ];
+    const operationSecurity =
+      route.auth === 'anonymous' ? [] : security ? [{ [OPENAPI_SECURITY_SCHEME]: [security.scope] }] : [];
     for (const method of route.methods) {
       paths[path] ??= {};
       paths[path][method.toLowerCase()] = {
@@ -63,7 +73,7 @@ export function buildOpenApiDocument(
         summary: route.summary,
         ...(route.description ? { description: route.description } : {}),
         tags: [route.tag],
-        ...(route.anonymous || security ? { security: operationSecurity } : {}),
+        ...(route.auth === 'anonymous' || security ? { security: operationSecurity } : {}),
         ...(parameters.length > 0 ? { parameters } : {}),
         ...(route.requestBody
           ? {

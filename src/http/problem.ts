@@ -1,11 +1,13 @@
 import { HttpResponseInit } from '@azure/functions';
-import { UpstreamUnavailableError, VendingError } from '../vending/errors';
+import { UnauthenticatedError, UpstreamUnavailableError, VendingError } from '../vending/errors';
 
 /** Media type of every error answer. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   413: 'Content Too Large',
@@ -45,7 +47,11 @@ export function problemResponse(
 export function errorToResponse(error: unknown, correlationId: string): HttpResponseInit {
   if (error instanceof VendingError) {
     const headers: Record<string, string> =
-      error instanceof UpstreamUnavailableError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+      error instanceof UpstreamUnavailableError
+        ? { 'retry-after': String(error.retryAfterSeconds) }
+        : error instanceof UnauthenticatedError
+          ? { 'www-authenticate': error.challenge }
+          : {};
     return problemResponse(error.status, error.code, error.message, { ...error.extensions, correlationId }, headers);
   }
   return problemResponse(
@@ -60,10 +66,12 @@ export function errorToResponse(error: unknown, correlationId: string): HttpResp
 
 /**
  * What may be logged about an error: its class, code and status — never its message body, request or response,
- * which for SDK errors can hold request bodies (secret values) or tokens.
+ * which for SDK errors can hold request bodies (secret values) or tokens. For a refused caller token: which check
+ * failed and its kid, iss and aud, never the token.
  */
 export function describeErrorForLog(error: unknown): Record<string, string | number | undefined> {
   if (typeof error !== 'object' || error === null) return { name: typeof error };
+  if (error instanceof UnauthenticatedError) return { name: error.name, code: error.code, ...error.diagnostics };
   const e = error as {
     name?: unknown;
     code?: unknown;

@@ -1,13 +1,32 @@
 import { HttpMethod } from '@azure/functions';
+import { APP_ROLES, AppRole, MAX_OWNERS } from '../vending/ownership';
 import {
+  applicationPageSchema,
   createApplicationRequestSchema,
   createdApplicationSchema,
   healthSchema,
   issuedSecretSchema,
+  managedApplicationSchema,
+  ownersRequestSchema,
   problemSchema,
   secretListSchema,
   secretRequestSchema,
+  skipTokenPattern,
 } from './schemas';
+
+/**
+ * Who may call a route: anyone (`anonymous`: only liveness and the API description), or a caller with a valid Entra
+ * access token for this API holding at least one of `roles` (a delegated token must also carry the API's scope).
+ * Which apps the caller may then touch is decided by `vending/ownership.ts`.
+ */
+export type RouteAuthorization = 'anonymous' | { roles: readonly AppRole[] };
+
+/** A query parameter a route reads: its name, schema and meaning. */
+export interface QueryParameter {
+  name: string;
+  schema: object;
+  description: string;
+}
 
 /** One HTTP route: what the host registers and what the OpenAPI and connector documents describe. */
 export interface RouteDefinition {
@@ -18,13 +37,15 @@ export interface RouteDefinition {
   route: string;
   summary: string;
   description?: string;
+  /** Who may call it; every route says, so none is open by omission. */
+  auth: RouteAuthorization;
+  /** Query parameters, if it reads any. */
+  query?: readonly QueryParameter[];
   /** The JSON body the route reads: its schema, and whether it may be left out (then all its fields default). */
   requestBody?: { schema: object; required: boolean };
   /** Status → [description, schema]. */
   responses: Record<number, [string, object | undefined]>;
   tag: string;
-  /** No caller token needed (health and the description documents); every other route requires one. */
-  anonymous?: true;
   /** Answers cross-origin reads and their preflight (`OPTIONS`), as the Logic Apps designer needs for a document. */
   cors?: true;
   /** How the route appears in the connector document: `x-ms-visibility` (default `important`); `false` leaves it out. */
@@ -35,7 +56,7 @@ const problems = {
   400: ['The request is malformed; the problem names each bad field.', problemSchema],
   429: ['Throttled upstream after retries; see Retry-After.', problemSchema],
   502: ['Graph or Key Vault refused the request.', problemSchema],
-  503: ['Graph or Key Vault unavailable after retries; see Retry-After.', problemSchema],
+  503: ['Graph, Key Vault or Entra unavailable after retries; see Retry-After.', problemSchema],
 } as const satisfies Record<number, [string, object]>;
 
 /** What a route that reads a JSON body may also answer. */
@@ -43,6 +64,20 @@ const bodyProblems = {
   413: ['The body is larger than the API accepts.', problemSchema],
   415: ['The body is not sent as application/json.', problemSchema],
 } as const satisfies Record<number, [string, object]>;
+
+/** What every route that needs a caller may also answer. */
+const callerProblems = {
+  401: [
+    'No valid bearer token: get a Microsoft Entra access token for this API (see the WWW-Authenticate challenge).',
+    problemSchema,
+  ],
+  403: [
+    'The token holds none of the app roles this operation needs (or, for a user, not the API scope).',
+    problemSchema,
+  ],
+} as const satisfies Record<number, [string, object]>;
+
+const { appCreate, secretCreate, admin } = APP_ROLES;
 
 /**
  * The one table of routes: `functionList.ts` registers a handler for each, and the OpenAPI and connector documents
@@ -56,29 +91,56 @@ export const routes = {
     tag: 'Applications',
     summary: 'Create an app registration with its service principal and a first secret',
     description:
-      'Creates the app (this API becomes its owner), by default its service principal, and a first client secret in the same Graph call. The secret is stored in Key Vault; the answer carries its Key Vault reference, never its value.',
+      'Creates the app (this API becomes its Entra owner; the caller and the owners it names may manage it here), by default its service principal, and a first client secret in the same Graph call. The secret is stored in Key Vault; the answer carries its Key Vault reference, never its value.',
+    auth: { roles: [appCreate, admin] },
     requestBody: { schema: createApplicationRequestSchema, required: true },
     responses: {
       201: ['Created.', createdApplicationSchema],
       ...problems,
       ...bodyProblems,
+      ...callerProblems,
       422: ['The requested lifetime breaks the lifetime policy (ours or the tenant’s).', problemSchema],
     },
+  },
+  listApplications: {
+    name: 'listApplications',
+    methods: ['GET'],
+    route: 'applications',
+    tag: 'Applications',
+    summary: 'List the app registrations the caller may manage',
+    description:
+      'One page of the apps this API owns, keeping those the caller (or one of its groups) owns; Admin sees every one. A page may hold fewer apps than top, even none, while nextLink is present: follow nextLink until it is absent.',
+    auth: { roles: [appCreate, secretCreate, admin] },
+    query: [
+      {
+        name: 'top',
+        schema: { type: 'integer', minimum: 1, maximum: 999, default: 100 },
+        description: 'How many of this API’s apps to look at for this page.',
+      },
+      {
+        name: 'skipToken',
+        schema: { type: 'string', pattern: skipTokenPattern },
+        description: 'Where the page starts; taken from the previous page’s nextLink.',
+      },
+    ],
+    responses: { 200: ['A page of apps.', applicationPageSchema], ...problems, ...callerProblems },
   },
   addSecret: {
     name: 'addSecret',
     methods: ['POST'],
     route: 'applications/{appId}/secrets',
     tag: 'Secrets',
-    summary: 'Add a client secret to an app this API owns',
+    summary: 'Add a client secret to an app the caller may manage',
     description:
       'Issues a new client secret in the named slot of the app, stores it in Key Vault and answers its Key Vault reference, never its value.',
+    auth: { roles: [secretCreate, admin] },
     requestBody: { schema: secretRequestSchema, required: false },
     responses: {
       201: ['Issued and stored; the answer holds the Key Vault reference.', issuedSecretSchema],
       ...problems,
       ...bodyProblems,
-      404: ['No such app, or not managed by this API.', problemSchema],
+      ...callerProblems,
+      404: ['No such app, or not one the caller may manage.', problemSchema],
       422: ['The requested lifetime breaks the lifetime policy (ours or the tenant’s).', problemSchema],
     },
   },
@@ -90,10 +152,12 @@ export const routes = {
     summary: "List an app's client secrets with their status and Key Vault references",
     description:
       "Lists the app's password credentials, soonest to end first: names, dates, status and Key Vault references, never values.",
+    auth: { roles: [secretCreate, admin] },
     responses: {
       200: ['The credentials, soonest to end first.', secretListSchema],
       ...problems,
-      404: ['No such app, or not managed by this API.', problemSchema],
+      ...callerProblems,
+      404: ['No such app, or not one the caller may manage.', problemSchema],
     },
   },
   revokeSecret: {
@@ -103,10 +167,45 @@ export const routes = {
     tag: 'Secrets',
     summary: 'Remove a client secret from the app and disable its Key Vault version',
     description: 'Removes the credential in Entra, then disables the Key Vault version that held its value.',
+    auth: { roles: [secretCreate, admin] },
     responses: {
       204: ['Removed.', undefined],
       ...problems,
-      404: ['No such app or credential, or not managed by this API.', problemSchema],
+      ...callerProblems,
+      404: ['No such app or credential, or not one the caller may manage.', problemSchema],
+    },
+  },
+  getApplicationOwners: {
+    name: 'getApplicationOwners',
+    methods: ['GET'],
+    route: 'applications/{appId}/owners',
+    tag: 'Applications',
+    summary: "An app's owners: who may manage it through this API",
+    auth: { roles: [appCreate, secretCreate, admin] },
+    responses: {
+      200: ['The app and its owners.', managedApplicationSchema],
+      ...problems,
+      ...callerProblems,
+      404: ['No such app, or not one the caller may manage.', problemSchema],
+    },
+  },
+  setApplicationOwners: {
+    name: 'setApplicationOwners',
+    methods: ['PUT'],
+    route: 'applications/{appId}/owners',
+    tag: 'Applications',
+    summary: "Replace an app's owners",
+    description:
+      'The new owner list replaces the old one. Owners are object ids of users, groups (their members may manage the app) or service principals.',
+    auth: { roles: [appCreate, admin] },
+    requestBody: { schema: ownersRequestSchema, required: true },
+    responses: {
+      200: ['The app and its new owners.', managedApplicationSchema],
+      ...problems,
+      ...bodyProblems,
+      ...callerProblems,
+      404: ['No such app, or not one the caller may manage.', problemSchema],
+      422: [`The owner list breaks a rule (at least one owner, at most ${MAX_OWNERS}).`, problemSchema],
     },
   },
   openApi: {
@@ -116,8 +215,8 @@ export const routes = {
     tag: 'Meta',
     summary: 'This OpenAPI document',
     description: 'The OpenAPI 3.0 document of this API, built from its route table and request schemas.',
+    auth: 'anonymous',
     responses: { 200: ['OpenAPI 3.0 document.', { type: 'object' }] },
-    anonymous: true,
     cors: true,
     connector: false,
   },
@@ -129,8 +228,8 @@ export const routes = {
     summary: 'The Swagger 2.0 connector definition',
     description:
       'The OpenAPI 2.0 (Swagger) rendition for Power Platform custom connectors and the Logic Apps HTTP + Swagger action.',
+    auth: 'anonymous',
     responses: { 200: ['Swagger 2.0 document.', { type: 'object' }] },
-    anonymous: true,
     cors: true,
     connector: false,
   },
@@ -141,8 +240,8 @@ export const routes = {
     tag: 'Meta',
     summary: 'Liveness; calls no dependency',
     description: 'Answers as long as the function app runs; it calls neither Graph nor Key Vault.',
+    auth: 'anonymous',
     responses: { 200: ['Alive.', healthSchema] },
-    anonymous: true,
     connector: false,
   },
 } as const satisfies Record<string, RouteDefinition>;

@@ -1,3 +1,4 @@
+import { MAX_OWNERS } from '../vending/ownership';
 import { CREDENTIAL_DISPLAY_NAME_PATTERN } from '../vending/secretNaming';
 
 /**
@@ -8,6 +9,13 @@ import { CREDENTIAL_DISPLAY_NAME_PATTERN } from '../vending/secretNaming';
  */
 
 const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+const ownerListSchema = {
+  type: 'array',
+  maxItems: MAX_OWNERS,
+  items: { type: 'string', pattern: GUID_PATTERN },
+  description: 'Object ids of users, groups or service principals.',
+} as const;
 
 export const secretRequestSchema = {
   type: 'object',
@@ -63,7 +71,20 @@ export const createApplicationRequestSchema = {
         'The first secret (default: one with the default lifetime). false, like createSecret false, for none.',
       oneOf: [secretRequestSchema, { type: 'boolean', enum: [false] }],
     },
+    owners: {
+      ...ownerListSchema,
+      description:
+        'More owners besides the caller, who always owns what it creates: object ids of users, groups or service principals.',
+    },
   },
+} as const;
+
+/** `PUT /applications/{appId}/owners`: the whole new owner list (never empty: an app keeps at least one owner). */
+export const ownersRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['owners'],
+  properties: { owners: { ...ownerListSchema, minItems: 1 } },
 } as const;
 
 const keyVaultReferenceSchema = {
@@ -107,8 +128,13 @@ export const createdApplicationSchema = {
   properties: {
     application: {
       type: 'object',
-      required: ['id', 'appId', 'displayName'],
-      properties: { id: { type: 'string' }, appId: { type: 'string' }, displayName: { type: 'string' } },
+      required: ['id', 'appId', 'displayName', 'owners'],
+      properties: {
+        id: { type: 'string' },
+        appId: { type: 'string' },
+        displayName: { type: 'string' },
+        owners: { type: 'array', items: { type: 'string' } },
+      },
     },
     servicePrincipal: { type: 'object', nullable: true, properties: { id: { type: 'string' } } },
     secret: { ...issuedSecretSchema, nullable: true },
@@ -135,6 +161,32 @@ export const secretListSchema = {
           keyVault: { ...keyVaultReferenceSchema, nullable: true },
         },
       },
+    },
+  },
+} as const;
+
+/** An app a caller may manage, with its owners. */
+export const managedApplicationSchema = {
+  type: 'object',
+  required: ['id', 'appId', 'displayName', 'owners'],
+  properties: {
+    id: { type: 'string', description: 'Object id of the application.' },
+    appId: { type: 'string', pattern: GUID_PATTERN },
+    displayName: { type: 'string' },
+    owners: { type: 'array', items: { type: 'string' }, description: 'Object ids of its owners.' },
+  },
+} as const;
+
+/** One page of `GET /applications`. */
+export const applicationPageSchema = {
+  type: 'object',
+  required: ['value'],
+  properties: {
+    value: { type: 'array', items: managedApplicationSchema },
+    nextLink: {
+      type: 'string',
+      format: 'uri',
+      description: 'The next page; absent on the last. A page may hold fewer apps than asked for, even none.',
     },
   },
 } as const;
@@ -181,3 +233,6 @@ export const pathParameters: Record<string, { title: string; description: string
     schema: { type: 'string', pattern: GUID_PATTERN },
   },
 };
+
+/** A page token as Graph writes it in its links: no separators, so it cannot carry other query options. */
+export const skipTokenPattern = '^[A-Za-z0-9%+/=_.~-]{1,4096}$';

@@ -1,6 +1,7 @@
 import { VendingDependencies } from './dependencies';
 import { InvalidRequestError } from './errors';
 import { IssuedSecret, planPassword, SecretRequest, storeIssuedPassword } from './issueSecret';
+import { ownersAtCreation, ownerTag } from './ownership';
 import { ApplicationInfo, Caller } from './ports';
 
 /** A request for a new app registration. */
@@ -13,6 +14,8 @@ export interface CreateApplicationRequest {
   createSecret?: boolean;
   /** Default `{}`: a first secret with the default lifetime; `false` for none. */
   secret?: SecretRequest | false;
+  /** More owners besides the caller: object ids of users, groups or service principals. */
+  owners?: string[];
 }
 
 /** The first secret a create asks for, or undefined for none; a contradiction between the two fields is refused. */
@@ -32,15 +35,16 @@ function firstSecretRequest(request: CreateApplicationRequest): SecretRequest | 
 
 /** The new app, its service principal and its first secret (by reference). */
 export interface CreatedApplication {
-  application: ApplicationInfo;
+  application: ApplicationInfo & { owners: string[] };
   servicePrincipal: { id: string } | null;
   secret: IssuedSecret | null;
 }
 
 /**
- * Creates an app registration owned by this identity: `POST /applications` with the first password inline,
- * then `POST /servicePrincipals`, then one Key Vault write — 2 Graph calls and 1 vault call. If anything after the
- * create fails, the app is deleted again (with it, its credential) before the error goes up.
+ * Creates an app registration owned by this identity: `POST /applications` with its owner tags (the caller and those
+ * it names) and the first password inline, then `POST /servicePrincipals`, then one Key Vault write — 2 Graph calls
+ * and 1 vault call. If anything after the create fails, the app is deleted again (with it, its credential) before the
+ * error goes up.
  */
 export async function createApplication(
   deps: VendingDependencies,
@@ -50,12 +54,14 @@ export async function createApplication(
   const secretRequest = firstSecretRequest(request);
   // Policy first: a bad lifetime must not leave an app behind.
   const password = secretRequest ? planPassword(deps, secretRequest) : undefined;
+  const owners = ownersAtCreation(caller, request.owners);
   const created = await deps.directory.createApplication({
     displayName: request.displayName,
     ...(request.description !== undefined ? { description: request.description } : {}),
+    tags: owners.map(ownerTag),
     ...(password ? { password } : {}),
   });
-  const { application } = created;
+  const application = { ...created.application, owners };
   try {
     const servicePrincipal =
       request.createServicePrincipal === false ? null : await deps.directory.createServicePrincipal(application.appId);

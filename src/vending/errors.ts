@@ -57,14 +57,52 @@ export class NotFoundError extends VendingError {
   readonly code = 'NotFound';
 }
 
-/** Graph or Key Vault kept throttling or being unavailable after our retries. */
+/** What a refused token looked like, for the log only: never the token, never sent to the caller. */
+export interface TokenDiagnostics {
+  /** Which check failed, e.g. `signature`, `audience`, `expired`, `unknown signing key`. */
+  reason: string;
+  kid?: string;
+  iss?: string;
+  aud?: string;
+}
+
+/**
+ * No bearer token, or one that fails validation. The answer says only that a valid token for this API is needed
+ * (with the `WWW-Authenticate` challenge telling where to get one); which check failed goes to the log.
+ */
+export class UnauthenticatedError extends VendingError {
+  readonly status = 401;
+  readonly code = 'Unauthenticated';
+  constructor(
+    message: string,
+    /** The `WWW-Authenticate` header value. */
+    readonly challenge: string,
+    readonly diagnostics: TokenDiagnostics,
+  ) {
+    super(message);
+  }
+}
+
+/** A valid caller without an app role (or delegated scope) the operation needs. */
+export class ForbiddenError extends VendingError {
+  readonly status = 403;
+  readonly code = 'Forbidden';
+}
+
+/** The owner list asked for breaks a rule (an app never loses its last owner, at most so many owners). */
+export class OwnershipRuleError extends VendingError {
+  readonly status = 422;
+  readonly code = 'OwnershipRuleViolation';
+}
+
+/** Graph, Key Vault or Entra kept throttling or being unavailable after our retries. */
 export class UpstreamUnavailableError extends VendingError {
   readonly code = 'UpstreamUnavailable';
   constructor(
     message: string,
     readonly status: 429 | 503,
     readonly retryAfterSeconds: number,
-    readonly upstream: 'graph' | 'keyVault',
+    readonly upstream: 'graph' | 'keyVault' | 'entra',
   ) {
     super(message, { upstream });
   }

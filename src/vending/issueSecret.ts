@@ -2,6 +2,7 @@ import { decideCredentialWindow, LifetimeRequest } from './lifetimePolicy';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
 import { VendingDependencies } from './dependencies';
 import { ApplicationInfo, Caller, IssuedPassword, PasswordRequest } from './ports';
+import { isAdmin, requireManageable } from './ownership';
 import { DEFAULT_CREDENTIAL_DISPLAY_NAME, secretNameFor } from './secretNaming';
 
 /** Content type of every stored client secret. */
@@ -64,9 +65,10 @@ export async function storeIssuedPassword(
 }
 
 /**
- * Adds a secret to an app this identity owns: one Graph call (addPassword by appId) and one Key Vault write.
- * If the vault write fails the credential is removed again before the error goes up, so no credential is left
- * without its stored secret.
+ * Adds a secret to an app this identity owns and the caller may manage: one Graph read of the app's owner tags
+ * (none for Admin, who may manage every app this identity owns), one Graph call (addPassword by appId) and one Key
+ * Vault write. If the vault write fails the credential is removed again before the error goes up, so no credential
+ * is left without its stored secret.
  */
 export async function issueSecret(
   deps: VendingDependencies,
@@ -74,7 +76,9 @@ export async function issueSecret(
   request: SecretRequest,
   caller: Caller,
 ): Promise<IssuedSecret> {
-  const password = await deps.directory.addPassword(appId, planPassword(deps, request));
+  const planned = planPassword(deps, request);
+  if (!isAdmin(caller)) requireManageable(caller, await deps.directory.getApplication(appId));
+  const password = await deps.directory.addPassword(appId, planned);
   try {
     return await storeIssuedPassword(deps, { appId }, password, caller);
   } catch (storeError) {

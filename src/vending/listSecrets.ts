@@ -1,7 +1,8 @@
 import { classifyCredential, CredentialStatus } from './credentialStatus';
 import { VendingDependencies } from './dependencies';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
-import { PasswordCredentialInfo, SecretStore, StoredSecretVersionInfo } from './ports';
+import { requireManageable } from './ownership';
+import { Caller, PasswordCredentialInfo, SecretStore, StoredSecretVersionInfo } from './ports';
 import { CREDENTIAL_DISPLAY_NAME_PATTERN, secretNameFor } from './secretNaming';
 
 /** One credential of an app as the list route shows it: metadata, status and where its secret is stored. */
@@ -30,12 +31,17 @@ export async function findStoredVersion(
   return (await versions).find((v) => v.tags.keyId === credential.keyId);
 }
 
-/** The password credentials of an app this identity owns, with status and vault references; never values. */
+/**
+ * The password credentials of an app this identity owns and the caller may manage, with status and vault references;
+ * never values.
+ */
 export async function listSecrets(
   deps: VendingDependencies,
   appId: string,
+  caller: Caller,
 ): Promise<{ appId: string; secrets: ListedSecret[] }> {
   const application = await deps.directory.getOwnedApplication(appId);
+  requireManageable(caller, application);
   const now = deps.clock();
   const versionsBySlot = new Map<string, Promise<StoredSecretVersionInfo[]>>();
   const thresholds = { maxLifetimeDays: deps.lifetimePolicy.maxDays, expiringWithinDays: deps.expiringWithinDays };

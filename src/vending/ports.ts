@@ -25,6 +25,17 @@ export interface ApplicationInfo {
   displayName: string;
 }
 
+/** An application with its tags, where this product keeps who may manage it (see `ownership.ts`). */
+export interface TaggedApplication extends ApplicationInfo {
+  tags: string[];
+}
+
+/** One page of the applications this identity owns, and where the next page starts (absent on the last). */
+export interface ApplicationPage {
+  applications: TaggedApplication[];
+  skipToken?: string;
+}
+
 /** The validity and name of a password to ask Graph for. */
 export interface PasswordRequest {
   displayName: string;
@@ -34,10 +45,11 @@ export interface PasswordRequest {
 
 /** The Graph calls this product makes, under `Application.ReadWrite.OwnedBy`. */
 export interface Directory {
-  /** `POST /applications`, with the first password inline when given (one call). The caller becomes owner. */
+  /** `POST /applications` with its tags and the first password inline when given (one call). This identity becomes owner. */
   createApplication(input: {
     displayName: string;
     description?: string;
+    tags: string[];
     password?: PasswordRequest;
   }): Promise<{ application: ApplicationInfo; password?: IssuedPassword }>;
   /** `POST /servicePrincipals`; retried through replication lag. Returns the service principal's object id. */
@@ -48,8 +60,14 @@ export interface Directory {
   addPassword(appId: string, password: PasswordRequest): Promise<IssuedPassword>;
   /** `POST /applications(appId='…')/removePassword`. */
   removePassword(appId: string, keyId: string): Promise<void>;
-  /** The app with its password credentials, only if this identity owns it; otherwise NotFoundError. */
-  getOwnedApplication(appId: string): Promise<ApplicationInfo & { passwordCredentials: PasswordCredentialInfo[] }>;
+  /** The app with its tags and password credentials, only if this identity owns it; otherwise NotFoundError. */
+  getOwnedApplication(appId: string): Promise<TaggedApplication & { passwordCredentials: PasswordCredentialInfo[] }>;
+  /** The app with its tags, in one read; NotFoundError if there is none. Does not check that this identity owns it. */
+  getApplication(appId: string): Promise<TaggedApplication>;
+  /** One page (at most `top`) of the applications this identity owns, with their tags. */
+  listOwnedApplications(page: { top: number; skipToken?: string }): Promise<ApplicationPage>;
+  /** Replaces the app's tags (`PATCH /applications`); the app must be owned by this identity. */
+  setApplicationTags(appId: string, tags: string[]): Promise<void>;
 }
 
 /** Where a stored secret version lives. */
@@ -85,9 +103,20 @@ export interface SecretStore {
 /** Current time; injected so tests control it. */
 export type Clock = () => Date;
 
-/** Who is asking: taken from the request in one place (`http/caller.ts`), used for tags and later authorization. */
+/**
+ * Who is asking, as their validated Entra access token says (decided in one place, `http/callers.ts`): a service
+ * principal calling as itself (app-only token) or a user through a client (delegated token).
+ */
 export interface Caller {
-  /** Object id of the calling principal, or `anonymous` until caller authentication lands. */
+  /** Object id (`oid`) of the calling user or service principal. */
   id: string;
+  kind: 'app' | 'user';
+  /** Application (client) id of the client that got the token (`azp`, or `appid` in v1 tokens). */
+  clientAppId: string | undefined;
+  /** App roles of the vending API the caller holds (`roles`): App.Create, Secret.Create, Admin. */
   roles: readonly string[];
+  /** Object ids of the caller's security groups (`groups`); empty for app-only tokens or on group overage. */
+  groups: readonly string[];
+  /** Delegated scopes (`scp`); empty for app-only tokens. */
+  scopes: readonly string[];
 }

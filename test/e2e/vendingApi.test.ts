@@ -6,6 +6,7 @@ import { CreatedApplication } from '../../src/vending/createApplication';
 import { IssuedSecret } from '../../src/vending/issueSecret';
 import { KeyVaultReference } from '../../src/vending/keyVaultReference';
 import { ListedSecret } from '../../src/vending/listSecrets';
+import { callerTokens } from '../support/callerTokens';
 import { ApiAnswer, callApi, useSandbox } from '../support/sandbox';
 
 // The API's answer types, as the domain defines them (JSON keeps their shape).
@@ -34,8 +35,14 @@ const NOT_OURS_APP_ID = '6d5e4f3a-2b1c-4d0e-9f8a-7b6c5d4e3f01';
 
 describe('vending API end to end (sandbox stack over HTTP)', () => {
   const { sandbox, capture } = useSandbox();
-  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> =>
-    callApi<T>(sandbox(), capture, method, path, body);
+  const tokenFor = callerTokens(() => sandbox().endpoints);
+  /** Calls the API as the portal (App.Create and Secret.Create), with a token from the emulated Entra. */
+  const api = async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<ApiAnswer<T>> =>
+    callApi<T>(sandbox(), capture, method, path, body, { authorization: `Bearer ${await tokenFor('portal')}` });
   const graphControl = (): string => sandbox().endpoints.graph.control;
   const vaultControl = (): string => sandbox().endpoints.keyVault.control;
   const revokedKeyIds = new Set<string>();
@@ -70,14 +77,15 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     await control(graphControl(), 'PUT', 'policy', {});
   });
 
-  it('serves health and a valid OpenAPI document without calling anything', async () => {
+  it('serves health and a valid OpenAPI document without a token and without calling anything', async () => {
     await clearLogs();
-    const health = await api('GET', '/health');
+    const anonymous = <T>(path: string) => callApi<T>(sandbox(), capture, 'GET', path);
+    const health = await anonymous('/health');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
-    const openApi = await api<{ openapi: string; paths: Record<string, Record<string, { operationId: string }>> }>(
-      'GET',
-      '/openapi.json',
-    );
+    const openApi = await anonymous<{
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string }>>;
+    }>('/openapi.json');
     expect(openApi.status).toBe(200);
     expect(openApi.body.openapi).toBe('3.0.3');
     expect(openApi.body.paths['/applications/{appId}/secrets']?.post?.operationId).toBe('addSecret');
@@ -124,13 +132,14 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(properties.contentType).toMatch(/^text\/plain/);
   });
 
-  it('adds a secret in 1 Graph call and 1 Key Vault call, as a new version of the same slot', async () => {
+  it('adds a secret in 2 Graph calls (the app with its owner tags, addPassword) and 1 Key Vault call, as a new version of the same slot', async () => {
     const created = await createApp();
     await clearLogs();
     const added = await api<IssuedSecret>('POST', `/applications/${created.application.appId}/secrets`, {});
     expect(added.status).toBe(201);
     const graphCalls = (await callsSince(graphControl())).filter((c) => c.principal === 'functionIdentity');
     expect(graphCalls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      `GET /v1.0/applications(appId='${created.application.appId}')`,
       `POST /v1.0/applications(appId='${created.application.appId}')/addPassword`,
     ]);
     expect((await callsSince(vaultControl())).map((c) => `${c.method} ${c.status}`)).toEqual(['PUT 200']);
@@ -281,7 +290,7 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(badId.contentType).toBe('application/problem+json');
   });
 
-  it('answers 404 for apps that do not exist or are not ours, without touching them', async () => {
+  it('answers 404 for apps that do not exist or are not this identity’s, without touching them', async () => {
     const notOurs = await api('POST', `/applications/${NOT_OURS_APP_ID}/secrets`, {});
     expect(notOurs.status).toBe(404);
     const listNotOurs = await api('GET', `/applications/${NOT_OURS_APP_ID}/secrets`);

@@ -98,9 +98,12 @@ describe('the deployed bundle, loaded as the Functions host loads it', () => {
     });
     expect(summary).toEqual([
       http('createApplication', ['POST'], 'applications'),
+      http('listApplications', ['GET'], 'applications'),
       http('addSecret', ['POST'], 'applications/{appId}/secrets'),
       http('listSecrets', ['GET'], 'applications/{appId}/secrets'),
       http('revokeSecret', ['DELETE'], 'applications/{appId}/secrets/{keyId}'),
+      http('getApplicationOwners', ['GET'], 'applications/{appId}/owners'),
+      http('setApplicationOwners', ['PUT'], 'applications/{appId}/owners'),
       http('openApi', ['GET', 'OPTIONS'], 'openapi.json'),
       http('connectorDefinition', ['GET', 'OPTIONS'], 'connector/swagger.json'),
       http('health', ['GET'], 'health'),
@@ -124,6 +127,20 @@ describe('the deployed bundle, loaded as the Functions host loads it', () => {
     }
     expect(run.stderr).not.toContain('hush');
     expect(run.stderr).not.toContain('not-https');
+    expect(run.recorded.functions).toEqual([]);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['empty (the API app registration not made yet)', ''],
+  ])('refuses to serve with the API audience %s: no function at all, never an anonymous API', (_case, audience) => {
+    const settings: Record<string, string> = { ...SETTINGS };
+    if (audience === undefined) delete settings.API_AUDIENCE;
+    else settings.API_AUDIENCE = audience;
+    const run = load(settings);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('Invalid app setting: API_AUDIENCE is required');
+    expect(run.stderr).toContain('Refusing to start: fix API_AUDIENCE.');
     expect(run.recorded.functions).toEqual([]);
   });
 });

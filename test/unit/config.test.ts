@@ -1,7 +1,14 @@
 import { appSettingsSchema, ConfigError, loadConfig } from '../../src/config';
 
 const CLIENT_ID = '5b1f0c3e-8a2d-4c6b-9e7f-0a1b2c3d4e5f';
-const BASE = { KEY_VAULT_URL: 'https://kv-vending.vault.azure.net', AZURE_CLIENT_ID: CLIENT_ID };
+const API_APP_ID = '5c1e9f0a-3b7d-4e2a-8f6c-1a2b3c4d5e60';
+const TENANT = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+const BASE = {
+  KEY_VAULT_URL: 'https://kv-vending.vault.azure.net',
+  AZURE_CLIENT_ID: CLIENT_ID,
+  API_AUDIENCE: API_APP_ID,
+  API_TENANT_ID: TENANT,
+};
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -32,7 +39,16 @@ describe('loadConfig', () => {
         expiringWithinDays: p.SECRET_EXPIRING_WITHIN_DAYS.default,
       },
       expiryScanSchedule: p.EXPIRY_SCAN_SCHEDULE.default,
-      api: { audience: undefined, tenantId: undefined },
+      api: {
+        clientId: API_APP_ID,
+        identifierUri: undefined,
+        tenantId: TENANT,
+        authorityHost: 'https://login.microsoftonline.com',
+        audiences: [API_APP_ID],
+        issuers: [`https://sts.windows.net/${TENANT}/`, `https://login.microsoftonline.com/${TENANT}/v2.0`],
+        openIdConfigurationUrl: `https://login.microsoftonline.com/${TENANT}/v2.0/.well-known/openid-configuration`,
+        scopes: { delegated: `${API_APP_ID}/access_as_user`, appOnly: `${API_APP_ID}/.default` },
+      },
     });
     // The defaults are typed values, not strings.
     expect(typeof config.secretLifetime.maxDays).toBe('number');
@@ -40,10 +56,12 @@ describe('loadConfig', () => {
   });
 
   it('treats empty strings as unset', () => {
-    const config = loadConfig({ ...BASE, SECRET_MAX_LIFETIME_DAYS: '', GRAPH_BASE_URL: '', API_AUDIENCE: '' });
+    const config = loadConfig({ ...BASE, SECRET_MAX_LIFETIME_DAYS: '', GRAPH_BASE_URL: '', API_IDENTIFIER_URI: '' });
     expect(config.secretLifetime.maxDays).toBe(appSettingsSchema.properties.SECRET_MAX_LIFETIME_DAYS.default);
     expect(config.graph.baseUrl).toBe('https://graph.microsoft.com');
-    expect(config.api.audience).toBeUndefined();
+    expect(config.api.identifierUri).toBeUndefined();
+    // An empty audience is a missing one: the start is refused, never anonymous.
+    expect(configError({ ...BASE, API_AUDIENCE: '' }).problems).toEqual(['API_AUDIENCE is required']);
   });
 
   it('coerces numbers and booleans from their string form', () => {
@@ -61,21 +79,39 @@ describe('loadConfig', () => {
     );
   });
 
-  it('passes the optional API settings through', () => {
-    const tenant = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+  it('derives audiences, issuers, discovery and scopes from the API settings', () => {
     const config = loadConfig({
       ...BASE,
-      API_AUDIENCE: 'api://vending',
-      API_TENANT_ID: tenant,
+      API_AUDIENCE: API_APP_ID.toUpperCase(),
+      API_TENANT_ID: TENANT.toUpperCase(),
+      API_IDENTIFIER_URI: `api://${TENANT}/entra-app-vending/`,
+      ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.us/',
       EXPIRY_SCAN_SCHEDULE: '0 30 5 * * 1-5',
     });
-    expect(config.api).toEqual({ audience: 'api://vending', tenantId: tenant });
+    const uri = `api://${TENANT}/entra-app-vending`;
+    expect(config.api).toEqual({
+      clientId: API_APP_ID,
+      identifierUri: uri,
+      tenantId: TENANT,
+      authorityHost: 'https://login.microsoftonline.us',
+      audiences: [API_APP_ID, uri],
+      issuers: [`https://sts.windows.net/${TENANT}/`, `https://login.microsoftonline.us/${TENANT}/v2.0`],
+      openIdConfigurationUrl: `https://login.microsoftonline.us/${TENANT}/v2.0/.well-known/openid-configuration`,
+      scopes: { delegated: `${uri}/access_as_user`, appOnly: `${uri}/.default` },
+    });
     expect(config.expiryScanSchedule).toBe('0 30 5 * * 1-5');
+  });
+
+  it('refuses to start without the API audience or tenant, naming both', () => {
+    const error = configError({ KEY_VAULT_URL: BASE.KEY_VAULT_URL, AZURE_CLIENT_ID: CLIENT_ID });
+    expect(error.settings).toEqual(['API_AUDIENCE', 'API_TENANT_ID']);
+    expect(error.problems).toEqual(['API_AUDIENCE is required', 'API_TENANT_ID is required']);
   });
 
   it('returns a deeply frozen object', () => {
     const config = loadConfig({ ...BASE });
-    for (const part of [config, config.graph, config.graph.customHosts, config.secretLifetime, config.api]) {
+    const { api } = config;
+    for (const part of [config, config.graph, config.graph.customHosts, config.secretLifetime, api, api.audiences]) {
       expect(Object.isFrozen(part)).toBe(true);
     }
     expect(() => {
@@ -119,6 +155,8 @@ describe('loadConfig', () => {
   it('throws one ConfigError listing every bad setting at once', () => {
     const error = configError({
       AZURE_CLIENT_ID: 'not-a-uuid',
+      API_AUDIENCE: API_APP_ID,
+      API_TENANT_ID: TENANT,
       SECRET_MAX_LIFETIME_DAYS: '0',
       SECRET_EXPIRING_WITHIN_DAYS: 'soon',
     });
@@ -133,7 +171,7 @@ describe('loadConfig', () => {
   });
 
   it('names a missing required setting as required', () => {
-    const error = configError({ KEY_VAULT_URL: BASE.KEY_VAULT_URL });
+    const error = configError({ ...BASE, AZURE_CLIENT_ID: undefined });
     expect(error.problems).toEqual([expect.stringMatching(/^AZURE_CLIENT_ID .*required/)]);
   });
 
@@ -144,6 +182,10 @@ describe('loadConfig', () => {
     ['GRAPH_TOKEN_SCOPE', 'https://graph.microsoft.com/User.Read'],
     ['AZURE_CLIENT_ID', '5b1f0c3e8a2d4c6b9e7f0a1b2c3d4e5f'],
     ['API_TENANT_ID', 'contoso.onmicrosoft.com'],
+    ['API_AUDIENCE', 'api://entra-app-vending'],
+    ['API_IDENTIFIER_URI', 'entra-app-vending'],
+    ['ENTRA_AUTHORITY_HOST', 'http://login.microsoftonline.com'],
+    ['ENTRA_AUTHORITY_HOST', 'https://login.microsoftonline.com/common'],
     ['KEY_VAULT_VERIFY_CHALLENGE_RESOURCE', 'yes'],
     ['SECRET_MAX_LIFETIME_DAYS', '731'],
     ['SECRET_MAX_LIFETIME_DAYS', '1.5'],
@@ -178,6 +220,8 @@ describe('loadConfig lists every problem at once', () => {
   it('reports a default above the maximum together with a missing vault URL', () => {
     const error = configError({
       AZURE_CLIENT_ID: CLIENT_ID,
+      API_AUDIENCE: API_APP_ID,
+      API_TENANT_ID: TENANT,
       SECRET_MAX_LIFETIME_DAYS: '100',
       SECRET_DEFAULT_LIFETIME_DAYS: '101',
     });
@@ -192,6 +236,7 @@ describe('loadConfig lists every problem at once', () => {
     ['KEY_VAULT_URL', 'https://'],
     ['KEY_VAULT_URL', 'https://kv.vault.azure.net/secrets?x#y'],
     ['GRAPH_BASE_URL', 'https://'],
+    ['ENTRA_AUTHORITY_HOST', 'https://'],
   ])('refuses %s=%s with a ConfigError, not a bare TypeError', (key, value) => {
     const error = configError({ ...BASE, [key]: value });
     expect(error.problems.some((p) => p.startsWith(key))).toBe(true);

@@ -60,7 +60,7 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
   });
 
   it('creates an app with its first password in one call, owns it, adds, lists and removes passwords', async () => {
-    const created = await directory.createApplication({ displayName: 'adapter-app', password: window(10) });
+    const created = await directory.createApplication({ displayName: 'adapter-app', tags: [], password: window(10) });
     expect(created.password?.secretText.length).toBeGreaterThanOrEqual(16);
     expect(created.password?.hint).toBe(created.password?.secretText.slice(0, 3));
     const { appId } = created.application;
@@ -88,9 +88,65 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
     expect(waits).toEqual([]);
   });
 
+  describe('owner tags and the owned-application list', () => {
+    it('writes tags in the create call and reads them back with the app, in one read', async () => {
+      const tags = ['vending:owner:11111111-1111-4111-8111-111111111111', 'team:payments'];
+      const { application } = await directory.createApplication({ displayName: 'tagged', tags });
+      await control(graphControl(), 'DELETE', 'requests');
+      const read = await directory.getApplication(application.appId);
+      expect(read).toEqual({ ...application, tags });
+      expect(await graphCalls()).toEqual([`GET /v1.0/applications(appId='${application.appId}') 200`]);
+      expect((await directory.getOwnedApplication(application.appId)).tags).toEqual(tags);
+    });
+
+    it('replaces the tags with one PATCH', async () => {
+      const { application } = await directory.createApplication({ displayName: 'retagged', tags: ['a'] });
+      await control(graphControl(), 'DELETE', 'requests');
+      await directory.setApplicationTags(application.appId, ['b', 'c']);
+      expect(await graphCalls()).toEqual([`PATCH /v1.0/applications(appId='${application.appId}') 204`]);
+      expect((await directory.getApplication(application.appId)).tags).toEqual(['b', 'c']);
+    });
+
+    it("reads someone else's app (tags and all) but never lets it be re-tagged", async () => {
+      expect((await directory.getApplication(legacyAppId())).appId).toBe(legacyAppId());
+      await expect(directory.setApplicationTags(legacyAppId(), ['x'])).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it("pages through exactly the apps this identity owns, passing Graph's skip token back as it came", async () => {
+      const made = [];
+      for (let i = 0; i < 3; i++) {
+        made.push((await directory.createApplication({ displayName: `paged-${i}`, tags: [`n:${i}`] })).application);
+      }
+      const seen: string[] = [];
+      const tagsByApp = new Map<string, string[]>();
+      let skipToken: string | undefined;
+      let pages = 0;
+      do {
+        const page = await directory.listOwnedApplications({ top: 2, ...(skipToken ? { skipToken } : {}) });
+        expect(page.applications.length).toBeLessThanOrEqual(2);
+        seen.push(...page.applications.map((a) => a.appId));
+        for (const a of page.applications) tagsByApp.set(a.appId, a.tags);
+        skipToken = page.skipToken;
+        pages++;
+      } while (skipToken !== undefined);
+      expect(pages).toBeGreaterThanOrEqual(2);
+      expect(seen).toEqual(expect.arrayContaining(made.map((a) => a.appId)));
+      expect(seen).not.toContain(legacyAppId());
+      expect(new Set(seen).size).toBe(seen.length);
+      made.forEach((app, i) => expect(tagsByApp.get(app.appId)).toEqual([`n:${i}`]));
+      // One call per page, each to this identity's own service principal.
+      const listCalls = (await graphCalls()).filter((c) => c.includes('ownedObjects'));
+      expect(listCalls).toHaveLength(pages);
+      const own = emulators().endpoints.managedIdentity.clientId;
+      for (const call of listCalls) {
+        expect(call).toBe(`GET /v1.0/servicePrincipals(appId='${own}')/ownedObjects/microsoft.graph.application 200`);
+      }
+    });
+  });
+
   describe('retries', () => {
     it('retries 429 on a write, waiting what Retry-After says, then succeeds', async () => {
-      const { application } = await directory.createApplication({ displayName: 'throttled' });
+      const { application } = await directory.createApplication({ displayName: 'throttled', tags: [] });
       await control(graphControl(), 'POST', 'faults', {
         method: 'POST',
         pathPattern: 'addPassword',
@@ -104,7 +160,7 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
     });
 
     it('does not retry 503 on a write that could duplicate a credential, and says when to come back', async () => {
-      const { application } = await directory.createApplication({ displayName: 'unavailable' });
+      const { application } = await directory.createApplication({ displayName: 'unavailable', tags: [] });
       await control(graphControl(), 'POST', 'faults', {
         method: 'POST',
         pathPattern: 'addPassword',
@@ -121,7 +177,7 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
     });
 
     it('retries 503 and dropped connections on reads', async () => {
-      const { application } = await directory.createApplication({ displayName: 'flaky-read' });
+      const { application } = await directory.createApplication({ displayName: 'flaky-read', tags: [] });
       await control(graphControl(), 'POST', 'faults', { method: 'GET', pathPattern: '/owners', status: 503, count: 1 });
       await control(graphControl(), 'POST', 'faults', { method: 'GET', pathPattern: "appId='", status: 0, count: 1 });
       const owned = await directory.getOwnedApplication(application.appId);
@@ -130,7 +186,7 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
     });
 
     it('gives up when the budget runs out, answering 429 with the last Retry-After', async () => {
-      const { application } = await directory.createApplication({ displayName: 'always-throttled' });
+      const { application } = await directory.createApplication({ displayName: 'always-throttled', tags: [] });
       await control(graphControl(), 'POST', 'faults', {
         method: 'POST',
         pathPattern: 'addPassword',
@@ -154,7 +210,7 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
           await control(graphControl(), 'POST', 'clock', { advanceMs: ms });
         },
       });
-      const { application } = await laggard.createApplication({ displayName: 'lagging' });
+      const { application } = await laggard.createApplication({ displayName: 'lagging', tags: [] });
       const sp = await laggard.createServicePrincipal(application.appId);
       expect(sp.id).toMatch(/^[0-9a-f-]{36}$/);
       const calls = (await graphCalls()).filter((c) => c.startsWith('POST /v1.0/servicePrincipals'));
@@ -178,7 +234,7 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
     });
 
     it("CredentialInvalidLifetimeAsPerAppPolicy → TenantPolicy (the tenant's own policy is stricter)", async () => {
-      const { application } = await directory.createApplication({ displayName: 'tenant-policy' });
+      const { application } = await directory.createApplication({ displayName: 'tenant-policy', tags: [] });
       await control(graphControl(), 'PUT', 'policy', { passwordMaxLifetime: 'P7D' });
       const error = await directory.addPassword(application.appId, window(30)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TenantPolicyError);
@@ -191,14 +247,18 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
         pathPattern: '^/v1.0/applications$',
         status: 400,
       });
-      const error = await directory.createApplication({ displayName: 'refused' }).catch((e: unknown) => e);
+      const error = await directory.createApplication({ displayName: 'refused', tags: [] }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UpstreamFailureError);
       expect(error).toMatchObject({ status: 502, upstream: 'graph' });
       expect((error as Error).message).toBe('Microsoft Graph refused the request.');
     });
 
     it('a removal is idempotent: retried after a dropped connection, and done', async () => {
-      const created = await directory.createApplication({ displayName: 'dropped-removal', password: window(3) });
+      const created = await directory.createApplication({
+        displayName: 'dropped-removal',
+        tags: [],
+        password: window(3),
+      });
       await control(graphControl(), 'POST', 'faults', { method: 'POST', pathPattern: 'removePassword', status: 0 });
       await directory.removePassword(created.application.appId, created.password!.keyId);
       expect((await directory.getOwnedApplication(created.application.appId)).passwordCredentials).toEqual([]);

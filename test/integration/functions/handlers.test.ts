@@ -13,6 +13,8 @@ import { revokeSecret } from '../../../src/functions/revokeSecret';
 import { composeServices } from '../../../src/composition';
 import { Services } from '../../../src/services';
 import { appSettingsFor } from '../../../sandbox/sandbox';
+import { routes } from '../../../src/http/routes';
+import { callerTokens } from '../../support/callerTokens';
 import { useEmulators, useFunctionIdentity } from '../../support/emulators';
 import { connectorDefinitionValidator, schemaErrors } from '../../support/connectorSchemas';
 
@@ -32,11 +34,17 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     );
   });
 
+  const tokenFor = callerTokens(() => emulators().endpoints);
+  let authorization: string;
+  beforeAll(async () => {
+    authorization = `Bearer ${await tokenFor('portal')}`;
+  });
+
   const post = (url: string, body: unknown): HttpRequest =>
     new HttpRequest({
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: { string: JSON.stringify(body) },
     });
 
@@ -47,7 +55,10 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
   });
 
   it('creates, adds, lists and revokes through the handlers, with the configured policy', async () => {
-    const create = toHttpHandler(createApplication, services);
+    const create = toHttpHandler(
+      { kind: 'http', route: routes.createApplication, handler: createApplication },
+      services,
+    );
     const created = await create(
       post('http://localhost/api/applications', { displayName: 'handler-app' }),
       context('createApplication'),
@@ -60,7 +71,7 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     const appId = body.application.appId;
     expect(Date.parse(body.secret.endDateTime) - Date.parse(body.secret.startDateTime)).toBe(14 * 24 * 3600 * 1000);
 
-    const add = toHttpHandler(addSecret, services);
+    const add = toHttpHandler({ kind: 'http', route: routes.addSecret, handler: addSecret }, services);
     // Route parameters come from the host's route match: without them the appId is missing → 400, no Graph call.
     const noParams = await add(
       post(`http://localhost/api/applications/${appId}/secrets`, { lifetimeDays: 61 }),
@@ -70,7 +81,7 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     const withParams = new HttpRequest({
       method: 'POST',
       url: `http://localhost/api/applications/${appId}/secrets`,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       params: { appId },
       body: { string: JSON.stringify({ lifetimeDays: 61 }) },
     });
@@ -78,18 +89,28 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     expect(refused.status).toBe(422);
     expect(JSON.parse(refused.body as string)).toMatchObject({ maxLifetimeDays: 60 });
 
-    const list = toHttpHandler(listSecrets, services);
+    const list = toHttpHandler({ kind: 'http', route: routes.listSecrets, handler: listSecrets }, services);
     const listed = await list(
-      new HttpRequest({ method: 'GET', url: `http://localhost/api/applications/${appId}/secrets`, params: { appId } }),
+      new HttpRequest({
+        method: 'GET',
+        url: `http://localhost/api/applications/${appId}/secrets`,
+        headers: { authorization },
+        params: { appId },
+      }),
       context('listSecrets'),
     );
     expect((listed.jsonBody as { secrets: { keyId: string }[] }).secrets.map((s) => s.keyId)).toEqual([
       body.secret.keyId,
     ]);
 
-    const revoke = toHttpHandler(revokeSecret, services);
+    const revoke = toHttpHandler({ kind: 'http', route: routes.revokeSecret, handler: revokeSecret }, services);
     const revoked = await revoke(
-      new HttpRequest({ method: 'DELETE', url: 'http://localhost/x', params: { appId, keyId: body.secret.keyId } }),
+      new HttpRequest({
+        method: 'DELETE',
+        url: 'http://localhost/x',
+        headers: { authorization },
+        params: { appId, keyId: body.secret.keyId },
+      }),
       context('revokeSecret'),
     );
     expect(revoked.status).toBe(204);
@@ -99,17 +120,42 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
 
   it('answers unknown failures with a 500 problem that carries only a correlation id', async () => {
     const failing = toHttpHandler(
-      () => Promise.reject(new Error('token=eyJhbGciOi... leaked upstream text')),
+      {
+        kind: 'http',
+        route: routes.listSecrets,
+        handler: () => Promise.reject(new Error('token=eyJhbGciOi... leaked upstream text')),
+      },
       services,
     );
     const ctx = context('boom');
-    const answer = await failing(new HttpRequest({ method: 'GET', url: 'http://localhost/api/x' }), ctx);
+    const answer = await failing(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/x', headers: { authorization } }),
+      ctx,
+    );
     expect(answer.status).toBe(500);
     expect((answer.headers as Record<string, string>)['content-type']).toBe('application/problem+json');
     const problem = JSON.parse(answer.body as string) as Record<string, unknown>;
     expect(problem).toMatchObject({ status: 500, correlationId: ctx.invocationId });
     expect(answer.body).not.toContain('eyJhbGciOi');
     expect(logs.join('\n')).not.toContain('eyJhbGciOi');
+  });
+
+  it('checks the caller before the handler runs: no token 401, a token without the role 403, nothing called', async () => {
+    const handler = jest.fn(() => Promise.resolve({ status: 200 }));
+    const guarded = toHttpHandler({ kind: 'http', route: routes.createApplication, handler }, services);
+    const ask = (headers: Record<string, string>) =>
+      guarded(new HttpRequest({ method: 'POST', url: 'http://localhost/api/applications', headers }), context('x'));
+    const anonymous = await ask({});
+    expect(anonymous.status).toBe(401);
+    expect((anonymous.headers as Record<string, string>)['www-authenticate']).toMatch(/^Bearer authorization_uri=/);
+    const logicApp = await ask({ authorization: `Bearer ${await tokenFor('logicApp')}` }); // Secret.Create only
+    expect(logicApp.status).toBe(403);
+    expect(JSON.parse(logicApp.body as string)).toMatchObject({
+      status: 403,
+      type: 'urn:entra-app-vending:problem:Forbidden',
+    });
+    expect(handler).not.toHaveBeenCalled();
+    expect(logs.filter((l) => l.startsWith('warning request refused')).join('\n')).toContain('"reason":"no token"');
   });
 
   it('serves health, and both description documents aimed at the host that was asked, with the configured tenant', async () => {

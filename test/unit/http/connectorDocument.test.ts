@@ -276,7 +276,7 @@ describe('buildConnectorDocument', () => {
       summary: 'Probe a thing',
       tag: 't',
       responses: { 200: ['ok', undefined] },
-      anonymous: true,
+      auth: 'anonymous',
     };
     const hidden: RouteDefinition = { ...probe, name: 'hidden', route: 'hidden', connector: false };
     const built = buildConnectorDocument([probe, hidden], {

@@ -59,6 +59,21 @@ describe('buildOpenApiDocument', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('answers 401 and 403 on every route that needs a caller, and on none of the anonymous ones', () => {
+    for (const route of routeList) {
+      for (const method of route.methods) {
+        const statuses = Object.keys(operation(route, method)!.responses);
+        if (route.auth === 'anonymous') expect(statuses).not.toEqual(expect.arrayContaining(['401']));
+        else expect(statuses).toEqual(expect.arrayContaining(['401', '403']));
+      }
+    }
+    expect(routeList.filter((r) => r.auth === 'anonymous').map((r) => r.name)).toEqual([
+      'openApi',
+      'connectorDefinition',
+      'health',
+    ]);
+  });
+
   it('keeps GET and POST of the same path side by side', () => {
     const path = doc.paths[`/${routes.addSecret.route}`]!;
     expect(Object.keys(path).sort()).toEqual(['get', 'post']);
@@ -66,17 +81,20 @@ describe('buildOpenApiDocument', () => {
     expect(path.get!.operationId).toBe('listSecrets');
   });
 
-  it('declares every {placeholder} of a path as a required string path parameter, and no others', () => {
+  it('declares every {placeholder} of a path as a required string path parameter, then the query parameters', () => {
     for (const route of routeList) {
       const placeholders = [...route.route.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const query = (route.query ?? []).map((q) => q.name);
       for (const method of route.methods) {
         const params = operation(route, method)!.parameters ?? [];
-        expect(params.map((p) => p.name)).toEqual(placeholders);
-        for (const p of params) {
+        expect(params.map((p) => p.name)).toEqual([...placeholders, ...query]);
+        for (const p of params.slice(0, placeholders.length)) {
           expect(p).toMatchObject({ in: 'path', required: true, schema: { type: 'string' } });
         }
+        for (const p of params.slice(placeholders.length)) expect(p).toMatchObject({ in: 'query', required: false });
       }
     }
+    expect(operation(routes.listApplications, 'GET')!.parameters!.map((p) => p.name)).toEqual(['top', 'skipToken']);
     const revoke = operation(routes.revokeSecret, 'DELETE')!;
     expect(revoke.parameters!.map((p) => p.name)).toEqual(['appId', 'keyId']);
   });
@@ -141,6 +159,7 @@ describe('buildOpenApiDocument', () => {
       route: 'things/{appId}',
       summary: 's',
       tag: 't',
+      auth: 'anonymous',
       requestBody: { schema, required: true },
       responses: { 200: ['ok', schema] },
     };

@@ -1,18 +1,19 @@
 import { createApplication } from '../../../src/vending/createApplication';
-import { InvalidRequestError, LifetimePolicyError } from '../../../src/vending/errors';
+import { InvalidRequestError, LifetimePolicyError, OwnershipRuleError } from '../../../src/vending/errors';
+import { MAX_OWNERS } from '../../../src/vending/ownership';
 import { CLIENT_SECRET_CONTENT_TYPE } from '../../../src/vending/issueSecret';
 import { Caller, PasswordRequest } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
-import { fakeVendingDependencies, NOW } from './fakes';
+import { fakeVendingDependencies, NOW, OWNER } from './fakes';
 
 const DAY = 24 * 60 * 60 * 1000;
-const CALLER: Caller = { id: 'caller-object-id', roles: [] };
+const CALLER: Caller = OWNER;
 
 function setup() {
   return fakeVendingDependencies();
 }
 
-type CreateInput = { displayName: string; description?: string; password?: PasswordRequest };
+type CreateInput = { displayName: string; description?: string; tags: string[]; password?: PasswordRequest };
 
 describe('createApplication', () => {
   it('refuses a policy violation before any directory or vault call', async () => {
@@ -36,6 +37,8 @@ describe('createApplication', () => {
     const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
     expect(input.displayName).toBe('Payments API');
     expect(input).not.toHaveProperty('description');
+    // The creator owns what it creates, written in the create call itself.
+    expect(input.tags).toEqual([`vending:owner:${CALLER.id}`]);
     expect(input.password).toBeDefined();
     expect(input.password!.displayName).toBe('default');
     expect(input.password!.startDateTime.getTime()).toBe(NOW.getTime());
@@ -53,7 +56,7 @@ describe('createApplication', () => {
     expect(options.contentType).toBe(CLIENT_SECRET_CONTENT_TYPE);
     expect(options.tags).toMatchObject({ appId, keyId: directory.issuedKeyIds[0], requestedBy: CALLER.id });
 
-    expect(created.application).toEqual(directory.apps.get(appId)!.info);
+    expect(created.application).toEqual({ ...directory.apps.get(appId)!.info, owners: [CALLER.id] });
     expect(created.secret).not.toBeNull();
     expect(created.secret!.keyId).toBe(directory.issuedKeyIds[0]);
     expect(created.secret!.keyVault.secretName).toBe(name);
@@ -172,5 +175,26 @@ describe('createApplication', () => {
     await expect(createApplication(deps, { displayName: 'x' }, CALLER)).rejects.toBe(graphError);
     expect(directory.callsTo('deleteApplication')).toEqual([]);
     expect(secretStore.calls).toEqual([]);
+  });
+});
+
+describe('createApplication: owners', () => {
+  it('writes the creator and the owners it names as tags in the one create call', async () => {
+    const { directory, deps } = setup();
+    const group = crypto.randomUUID();
+    const created = await createApplication(deps, { displayName: 'shared', owners: [group, CALLER.id] }, CALLER);
+    expect(created.application.owners).toEqual([CALLER.id, group]);
+    const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
+    expect(input.tags).toEqual([`vending:owner:${CALLER.id}`, `vending:owner:${group}`]);
+    expect(directory.calls.map((c) => c.method)).toEqual(['createApplication', 'createServicePrincipal']);
+  });
+
+  it('refuses too many owners before any call', async () => {
+    const { directory, deps } = setup();
+    const owners = Array.from({ length: MAX_OWNERS }, () => crypto.randomUUID());
+    await expect(createApplication(deps, { displayName: 'crowded', owners }, CALLER)).rejects.toBeInstanceOf(
+      OwnershipRuleError,
+    );
+    expect(directory.calls).toEqual([]);
   });
 });

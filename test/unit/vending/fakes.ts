@@ -1,8 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../../src/vending/errors';
 import { VendingDependencies } from '../../../src/vending/dependencies';
+import { APP_ROLES, ownerTag } from '../../../src/vending/ownership';
 import {
   ApplicationInfo,
+  ApplicationPage,
+  Caller,
   Directory,
   IssuedPassword,
   PasswordCredentialInfo,
@@ -10,7 +13,27 @@ import {
   SecretStore,
   StoredSecretVersion,
   StoredSecretVersionInfo,
+  TaggedApplication,
 } from '../../../src/vending/ports';
+
+/** A caller as `http/callers.ts` makes them: an app-only service principal unless told otherwise. */
+export function testCaller(overrides: Partial<Caller> = {}): Caller {
+  return {
+    id: randomUUID(),
+    kind: 'app',
+    clientAppId: randomUUID(),
+    roles: [],
+    groups: [],
+    scopes: [],
+    ...overrides,
+  };
+}
+
+/** The owner of every app `seedApplication` makes unless told otherwise; it holds App.Create and Secret.Create. */
+export const OWNER: Caller = testCaller({
+  id: '7d1c3a2e-0000-4000-8000-00000000c0de',
+  roles: [APP_ROLES.appCreate, APP_ROLES.secretCreate],
+});
 
 export interface Call {
   method: string;
@@ -21,6 +44,7 @@ type DirectoryMethod = keyof Directory;
 
 interface FakeApp {
   info: ApplicationInfo;
+  tags: string[];
   description?: string;
   passwordCredentials: PasswordCredentialInfo[];
   servicePrincipalId?: string;
@@ -66,10 +90,14 @@ export class FakeDirectory implements Directory {
     if (failure) throw failure;
   }
 
-  /** Adds an app directly (as if made elsewhere), returning it. */
-  seedApplication(displayName = 'seeded', credentials: PasswordCredentialInfo[] = []): ApplicationInfo {
+  /** Adds an app this identity owns directly (as if made elsewhere), with owner tags for `owners`, returning it. */
+  seedApplication(
+    displayName = 'seeded',
+    credentials: PasswordCredentialInfo[] = [],
+    owners: string[] = [OWNER.id],
+  ): ApplicationInfo {
     const info = { id: randomUUID(), appId: randomUUID(), displayName };
-    this.apps.set(info.appId, { info, passwordCredentials: [...credentials] });
+    this.apps.set(info.appId, { info, tags: owners.map(ownerTag), passwordCredentials: [...credentials] });
     return info;
   }
 
@@ -98,13 +126,14 @@ export class FakeDirectory implements Directory {
   createApplication(input: {
     displayName: string;
     description?: string;
+    tags: string[];
     password?: PasswordRequest;
   }): Promise<{ application: ApplicationInfo; password?: IssuedPassword }> {
     return settle(() => {
       this.enter('createApplication', [input]);
       const info = { id: randomUUID(), appId: randomUUID(), displayName: input.displayName };
       this.createdApplications.push({ ...info });
-      const app: FakeApp = { info, passwordCredentials: [] };
+      const app: FakeApp = { info, tags: [...input.tags], passwordCredentials: [] };
       if (input.description !== undefined) app.description = input.description;
       this.apps.set(info.appId, app);
       if (!input.password) return { application: { ...info } };
@@ -152,11 +181,38 @@ export class FakeDirectory implements Directory {
     });
   }
 
-  getOwnedApplication(appId: string): Promise<ApplicationInfo & { passwordCredentials: PasswordCredentialInfo[] }> {
+  getOwnedApplication(appId: string): Promise<TaggedApplication & { passwordCredentials: PasswordCredentialInfo[] }> {
     return settle(() => {
       this.enter('getOwnedApplication', [appId]);
       const app = this.owned(appId);
-      return { ...app.info, passwordCredentials: app.passwordCredentials.map((c) => ({ ...c })) };
+      return { ...app.info, tags: [...app.tags], passwordCredentials: app.passwordCredentials.map((c) => ({ ...c })) };
+    });
+  }
+
+  getApplication(appId: string): Promise<TaggedApplication> {
+    return settle(() => {
+      this.enter('getApplication', [appId]);
+      const app = this.owned(appId);
+      return { ...app.info, tags: [...app.tags] };
+    });
+  }
+
+  /** Pages in insertion order; the skip token is the index of the page's first app. */
+  listOwnedApplications(page: { top: number; skipToken?: string }): Promise<ApplicationPage> {
+    return settle(() => {
+      this.enter('listOwnedApplications', [page]);
+      const all = [...this.apps.values()];
+      const start = page.skipToken === undefined ? 0 : Number(page.skipToken);
+      const applications = all.slice(start, start + page.top).map((a) => ({ ...a.info, tags: [...a.tags] }));
+      const next = start + page.top;
+      return next < all.length ? { applications, skipToken: String(next) } : { applications };
+    });
+  }
+
+  setApplicationTags(appId: string, tags: string[]): Promise<void> {
+    return settle(() => {
+      this.enter('setApplicationTags', [appId, tags]);
+      this.owned(appId).tags = [...tags];
     });
   }
 }

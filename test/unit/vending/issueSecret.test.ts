@@ -1,11 +1,12 @@
-import { InvalidRequestError, LifetimePolicyError } from '../../../src/vending/errors';
+import { InvalidRequestError, LifetimePolicyError, NotFoundError } from '../../../src/vending/errors';
+import { APP_ROLES } from '../../../src/vending/ownership';
 import { CLIENT_SECRET_CONTENT_TYPE, issueSecret, MANAGED_BY_TAG } from '../../../src/vending/issueSecret';
 import { Caller, PasswordRequest } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
-import { NOW, fakeVendingDependencies } from './fakes';
+import { NOW, OWNER, fakeVendingDependencies, testCaller } from './fakes';
 
 const DAY = 24 * 60 * 60 * 1000;
-const CALLER: Caller = { id: '7d1c3a2e-0000-4000-8000-00000000c0de', roles: [] };
+const CALLER: Caller = OWNER;
 
 function setup(vaultUrl?: string) {
   const fakes = fakeVendingDependencies(vaultUrl === undefined ? {} : { vaultUrl });
@@ -167,5 +168,37 @@ describe('issueSecret', () => {
     expect(typeof message).toBe('string');
     const [secretText] = directory.issuedSecretTexts;
     expect(JSON.stringify(warn.mock.calls)).not.toContain(secretText!);
+  });
+});
+
+describe('issueSecret: who may add a secret', () => {
+  it('reads the app once to check its owner tags, then issues for an owner', async () => {
+    const { directory, deps, app } = setup();
+    await issueSecret(deps, app.appId, {}, CALLER);
+    expect(directory.calls.map((c) => c.method)).toEqual(['getApplication', 'addPassword']);
+  });
+
+  it('lets a member of an owning group in through the groups of its token', async () => {
+    const { directory, deps } = setup();
+    const group = crypto.randomUUID();
+    const app = directory.seedApplication('team-app', [], [group]);
+    const member = testCaller({ kind: 'user', groups: [group], roles: [APP_ROLES.secretCreate] });
+    await expect(issueSecret(deps, app.appId, {}, member)).resolves.toMatchObject({ appId: app.appId });
+  });
+
+  it('answers not found to anyone else, without issuing anything', async () => {
+    const { directory, secretStore, deps, app } = setup();
+    const stranger = testCaller({ roles: [APP_ROLES.secretCreate, APP_ROLES.appCreate] });
+    await expect(issueSecret(deps, app.appId, {}, stranger)).rejects.toBeInstanceOf(NotFoundError);
+    expect(directory.callsTo('addPassword')).toEqual([]);
+    expect(secretStore.calls).toEqual([]);
+  });
+
+  it('issues for Admin on any app this identity owns without reading its owners', async () => {
+    const { directory, deps } = setup();
+    const unowned = directory.seedApplication('made-by-hand', [], []);
+    const admin = testCaller({ roles: [APP_ROLES.admin] });
+    await issueSecret(deps, unowned.appId, {}, admin);
+    expect(directory.calls.map((c) => c.method)).toEqual(['addPassword']);
   });
 });

@@ -3,9 +3,11 @@ import { issueSecret } from '../../../src/vending/issueSecret';
 import { listSecrets } from '../../../src/vending/listSecrets';
 import { Caller } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
+import { APP_ROLES } from '../../../src/vending/ownership';
+import { OWNER, testCaller } from './fakes';
 import { DAY, NOW, setup } from './listAndRevoke.helpers';
 
-const CALLER: Caller = { id: 'caller', roles: [] };
+const CALLER: Caller = OWNER;
 
 describe('listSecrets', () => {
   it('reports each credential with its status and the vault version matched by keyId', async () => {
@@ -35,7 +37,7 @@ describe('listSecrets', () => {
       endMs: NOW.getTime() + 100 * DAY,
     });
 
-    const listed = await listSecrets(deps, app.appId);
+    const listed = await listSecrets(deps, app.appId, CALLER);
     expect(listed.appId).toBe(app.appId);
     const byKey = new Map(listed.secrets.map((s) => [s.keyId, s]));
     expect(byKey.size).toBe(7);
@@ -67,7 +69,7 @@ describe('listSecrets', () => {
     const ends = [40, 5, 170, -3, 90, 1].map((d) => NOW.getTime() + d * DAY);
     for (const endMs of ends) seedCredential({ startMs: NOW.getTime() - 5 * DAY, endMs });
     await issueSecret(deps, app.appId, { lifetimeDays: 60 }, CALLER);
-    const { secrets } = await listSecrets(deps, app.appId);
+    const { secrets } = await listSecrets(deps, app.appId, CALLER);
     const listedEnds = secrets.map((s) => Date.parse(s.endDateTime));
     expect(listedEnds).toEqual([...listedEnds].sort((a, b) => a - b));
     expect(listedEnds).toHaveLength(7);
@@ -76,18 +78,18 @@ describe('listSecrets', () => {
   it('reads each slot from the vault once, however many credentials share it', async () => {
     const { deps, app, secretStore } = setup();
     for (let i = 0; i < 3; i++) await issueSecret(deps, app.appId, {}, CALLER);
-    await listSecrets(deps, app.appId);
+    await listSecrets(deps, app.appId, CALLER);
     expect(secretStore.callsTo('listVersions')).toEqual([[secretNameFor(app.appId, 'default')]]);
   });
 
   it('returns an empty list for an app without credentials', async () => {
     const { deps, app } = setup();
-    expect(await listSecrets(deps, app.appId)).toEqual({ appId: app.appId, secrets: [] });
+    expect(await listSecrets(deps, app.appId, CALLER)).toEqual({ appId: app.appId, secrets: [] });
   });
 
   it('lets NotFoundError through for an app it does not own, without reading the vault', async () => {
     const { deps, secretStore } = setup();
-    await expect(listSecrets(deps, crypto.randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listSecrets(deps, crypto.randomUUID(), CALLER)).rejects.toBeInstanceOf(NotFoundError);
     expect(secretStore.calls).toEqual([]);
   });
 });
@@ -106,7 +108,18 @@ describe('listSecrets ordering', () => {
         endDateTime,
       });
     }
-    const listed = await listSecrets(deps, app.appId);
+    const listed = await listSecrets(deps, app.appId, CALLER);
     expect(listed.secrets.map((s) => s.endDateTime)).toEqual([`${second}Z`, `${second}.1234567Z`, `${second}.5Z`]);
+  });
+});
+
+describe('listSecrets: who may list', () => {
+  it('answers not found to a caller that does not own the app, with the same one read as for an owner', async () => {
+    const { deps, app, directory, secretStore } = setup();
+    await expect(listSecrets(deps, app.appId, testCaller({ roles: [APP_ROLES.secretCreate] }))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    expect(directory.calls.map((c) => c.method)).toEqual(['getOwnedApplication']);
+    expect(secretStore.calls).toEqual([]);
   });
 });

@@ -3,16 +3,18 @@ import { issueSecret } from '../../../src/vending/issueSecret';
 import { Caller } from '../../../src/vending/ports';
 import { revokeSecret } from '../../../src/vending/revokeSecret';
 import { secretNameFor } from '../../../src/vending/secretNaming';
+import { APP_ROLES } from '../../../src/vending/ownership';
+import { OWNER, testCaller } from './fakes';
 import { DAY, NOW, setup } from './listAndRevoke.helpers';
 
-const CALLER: Caller = { id: 'caller', roles: [] };
+const CALLER: Caller = OWNER;
 
 describe('revokeSecret', () => {
   it('refuses an unknown keyId with NotFoundError and removes nothing', async () => {
     const { deps, app, directory, secretStore } = setup();
     await issueSecret(deps, app.appId, {}, CALLER);
     const before = directory.apps.get(app.appId)!.passwordCredentials.length;
-    await expect(revokeSecret(deps, app.appId, crypto.randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeSecret(deps, app.appId, crypto.randomUUID(), CALLER)).rejects.toBeInstanceOf(NotFoundError);
     expect(directory.callsTo('removePassword')).toEqual([]);
     expect(secretStore.callsTo('disableVersion')).toEqual([]);
     expect(directory.apps.get(app.appId)!.passwordCredentials).toHaveLength(before);
@@ -20,7 +22,9 @@ describe('revokeSecret', () => {
 
   it('lets NotFoundError through for an app it does not own', async () => {
     const { deps, directory } = setup();
-    await expect(revokeSecret(deps, crypto.randomUUID(), crypto.randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeSecret(deps, crypto.randomUUID(), crypto.randomUUID(), CALLER)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     expect(directory.callsTo('removePassword')).toEqual([]);
   });
 
@@ -30,7 +34,7 @@ describe('revokeSecret', () => {
     const b = await issueSecret(deps, app.appId, {}, CALLER);
     const c = await issueSecret(deps, app.appId, {}, CALLER);
 
-    const result = await revokeSecret(deps, app.appId, b.keyId);
+    const result = await revokeSecret(deps, app.appId, b.keyId, CALLER);
 
     expect(directory.callsTo('removePassword')).toEqual([[app.appId, b.keyId]]);
     expect(directory.apps.get(app.appId)!.passwordCredentials.map((x) => x.keyId)).toEqual([a.keyId, c.keyId]);
@@ -44,7 +48,7 @@ describe('revokeSecret', () => {
   it('matches the keyId case-insensitively and removes it under the id Graph uses', async () => {
     const { deps, app, directory } = setup();
     const issued = await issueSecret(deps, app.appId, { displayName: 'ci' }, CALLER);
-    const result = await revokeSecret(deps, app.appId, issued.keyId.toUpperCase());
+    const result = await revokeSecret(deps, app.appId, issued.keyId.toUpperCase(), CALLER);
     expect(directory.callsTo('removePassword')).toEqual([[app.appId, issued.keyId]]);
     expect(result.keyId).toBe(issued.keyId);
     expect(result.disabledSecretVersion).toBe(issued.keyVault.version);
@@ -54,7 +58,7 @@ describe('revokeSecret', () => {
     const { deps, app, directory, secretStore, seedCredential } = setup();
     const manual = seedCredential({ displayName: 'default', startMs: NOW.getTime(), endMs: NOW.getTime() + 10 * DAY });
     await issueSecret(deps, app.appId, {}, CALLER); // another version in the same slot must stay enabled
-    const result = await revokeSecret(deps, app.appId, manual.keyId);
+    const result = await revokeSecret(deps, app.appId, manual.keyId, CALLER);
     expect(directory.callsTo('removePassword')).toEqual([[app.appId, manual.keyId]]);
     expect(secretStore.callsTo('disableVersion')).toEqual([]);
     expect(result.disabledSecretVersion).toBeNull();
@@ -63,7 +67,7 @@ describe('revokeSecret', () => {
   it('removes a credential with no displayName without touching the vault', async () => {
     const { deps, app, secretStore, seedCredential } = setup();
     const unnamed = seedCredential({ displayName: null, startMs: NOW.getTime(), endMs: NOW.getTime() + DAY });
-    const result = await revokeSecret(deps, app.appId, unnamed.keyId);
+    const result = await revokeSecret(deps, app.appId, unnamed.keyId, CALLER);
     expect(secretStore.calls).toEqual([]);
     expect(result).toEqual({ appId: app.appId, keyId: unnamed.keyId, disabledSecretVersion: null });
   });
@@ -76,7 +80,21 @@ describe('revokeSecret', () => {
     const disable = secretStore.disableVersion.bind(secretStore);
     directory.removePassword = (...args) => (order.push('removePassword'), remove(...args));
     secretStore.disableVersion = (...args) => (order.push('disableVersion'), disable(...args));
-    await revokeSecret(deps, app.appId, issued.keyId);
+    await revokeSecret(deps, app.appId, issued.keyId, CALLER);
     expect(order).toEqual(['removePassword', 'disableVersion']);
+  });
+});
+
+describe('revokeSecret: who may revoke', () => {
+  it('answers not found to a caller that does not own the app, removing nothing', async () => {
+    const { deps, app, directory, secretStore } = setup();
+    const issued = await issueSecret(deps, app.appId, {}, CALLER);
+    const stranger = testCaller({ roles: [APP_ROLES.secretCreate] });
+    await expect(revokeSecret(deps, app.appId, issued.keyId, stranger)).rejects.toBeInstanceOf(NotFoundError);
+    expect(directory.callsTo('removePassword')).toEqual([]);
+    expect(secretStore.callsTo('disableVersion')).toEqual([]);
+    // Admin may.
+    await revokeSecret(deps, app.appId, issued.keyId, testCaller({ roles: [APP_ROLES.admin] }));
+    expect(directory.callsTo('removePassword')).toHaveLength(1);
   });
 });
