@@ -117,8 +117,11 @@ describe('npm run sandbox, as a process', () => {
         .join('\n');
     };
     const script = `${commandAfter('A token as the portal')}\n${commandAfter('Then create an app')}`;
-    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8', cwd: root });
-    expect(run.stderr).toBe('');
+    const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      encoding: 'utf8',
+      cwd: root,
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     const created = JSON.parse(run.stdout) as {
       application: { owners: string[] };
       secret: { keyVault: { secretName: string; version: string }; hint: string };
