@@ -8,7 +8,7 @@ import { createGraphService } from './graph/graphService';
 import { RunningService, startService } from './host/serviceHost';
 import { generateTlsMaterial, readTlsMaterial, TlsMaterial } from './host/tls';
 import { createKeyVaultService } from './keyVault/keyVaultService';
-import { loadSeed, Seed } from './seed';
+import { groupsOf, loadSeed, Seed, userApiRoles } from './seed';
 
 /** Fixed default ports, so scripts and a developer's notes stay valid between runs. */
 export const DEFAULT_PORTS = { managedIdentity: 47000, entra: 47001, graph: 47002, keyVault: 47003 } as const;
@@ -22,9 +22,27 @@ export interface EmulatorEndpoints {
   graph: { baseUrl: string; control: string };
   keyVault: { url: string; control: string };
   vendingApi: { appId: string; identifierUri: string; appRoles: string[] };
-  principals: Record<string, { clientId: string; objectId: string; clientSecret?: string; roles: string[] }>;
-  /** Added by the sandbox once the API listens. */
-  api?: { baseUrl: string };
+  /**
+   * The vending API as its callers see it: the `aud` of its tokens (its appId), the scope a user flow asks for, the
+   * scope an app-only flow asks for. The sandbox adds `baseUrl` once the API listens.
+   */
+  api: {
+    appId: string;
+    audience: string;
+    identifierUri: string;
+    scope: string;
+    defaultScope: string;
+    baseUrl?: string;
+  };
+  principals: Record<
+    string,
+    { clientId: string; objectId: string; clientSecret?: string; publicClient?: true; roles: string[] }
+  >;
+  /** Seeded users by the local part of their sign-in name: password (ROPC), app roles (direct or via a group), groups. */
+  users: Record<
+    string,
+    { userPrincipalName: string; objectId: string; password: string; roles: string[]; groups: string[] }
+  >;
 }
 
 export interface StartEmulatorsOptions {
@@ -107,6 +125,13 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
         identifierUri: seed.vendingApi.identifierUri,
         appRoles: seed.vendingApi.appRoles,
       },
+      api: {
+        appId: seed.vendingApi.appId,
+        audience: seed.vendingApi.appId,
+        identifierUri: seed.vendingApi.identifierUri,
+        scope: `${seed.vendingApi.identifierUri}/${seed.vendingApi.scopes[0] ?? 'access_as_user'}`,
+        defaultScope: `${seed.vendingApi.identifierUri}/.default`,
+      },
       principals: Object.fromEntries(
         Object.entries(seed.principals).map(([name, p]) => [
           name,
@@ -114,7 +139,20 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
             clientId: p.clientId,
             objectId: p.objectId,
             ...(p.clientSecret ? { clientSecret: p.clientSecret } : {}),
+            ...(p.publicClient ? { publicClient: true as const } : {}),
             roles: p.apiRoles,
+          },
+        ]),
+      ),
+      users: Object.fromEntries(
+        seed.users.map((u) => [
+          u.userPrincipalName.split('@')[0]!,
+          {
+            userPrincipalName: u.userPrincipalName,
+            objectId: u.objectId,
+            password: u.password,
+            roles: userApiRoles(seed, u),
+            groups: groupsOf(seed, u).map((g) => g.objectId),
           },
         ]),
       ),

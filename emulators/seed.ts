@@ -9,6 +9,8 @@ export interface SeedPrincipal {
   objectId: string;
   /** Only applications have one; managed identities get tokens from the identity endpoint. */
   clientSecret?: string;
+  /** A public client (`isFallbackPublicClient`): signs users in without a secret of its own. */
+  publicClient?: boolean;
   /** Graph application permissions, e.g. `Application.ReadWrite.OwnedBy`. */
   graphRoles: string[];
   /** Key Vault data-plane roles, e.g. `Key Vault Secrets Officer`. */
@@ -21,6 +23,20 @@ export interface SeedUser {
   displayName: string;
   userPrincipalName: string;
   objectId: string;
+  /** Signs in with it through the token endpoint (password grant). Emulator-only. */
+  password: string;
+  /** App roles of the vending API assigned to the user directly. */
+  apiRoles: string[];
+}
+
+/** A security group: its members hold its app roles and carry its object id in their tokens' `groups` claim. */
+export interface SeedGroup {
+  displayName: string;
+  objectId: string;
+  /** userPrincipalNames of its members. */
+  members: string[];
+  /** App roles of the vending API assigned to the group. */
+  apiRoles: string[];
 }
 
 export interface SeedApplication {
@@ -42,9 +58,12 @@ export interface Seed {
     servicePrincipalId: string;
     identifierUri: string;
     appRoles: string[];
+    /** Delegated scopes it exposes (`oauth2PermissionScopes`), e.g. `access_as_user`. */
+    scopes: string[];
   };
   principals: Record<string, SeedPrincipal>;
   users: SeedUser[];
+  groups: SeedGroup[];
   applications: SeedApplication[];
 }
 
@@ -67,4 +86,21 @@ export function findPrincipal(
     }
   }
   return undefined;
+}
+
+/** A seeded user by sign-in name, case-insensitively. */
+export function findUser(seed: Seed, userPrincipalName: string): SeedUser | undefined {
+  const wanted = userPrincipalName.toLowerCase();
+  return seed.users.find((u) => u.userPrincipalName.toLowerCase() === wanted);
+}
+
+/** The groups a user is a member of. */
+export function groupsOf(seed: Seed, user: SeedUser): SeedGroup[] {
+  const upn = user.userPrincipalName.toLowerCase();
+  return seed.groups.filter((g) => g.members.some((m) => m.toLowerCase() === upn));
+}
+
+/** A user's app roles on the vending API: assigned to the user, or to one of its groups. */
+export function userApiRoles(seed: Seed, user: SeedUser): string[] {
+  return [...new Set([...user.apiRoles, ...groupsOf(seed, user).flatMap((g) => g.apiRoles)])];
 }

@@ -101,7 +101,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       port: options.apiPort ?? DEFAULT_API_PORT,
       logHandler: options.logHandler ?? stdoutLogHandler,
     });
-    const endpoints: EmulatorEndpoints = { ...emulators.endpoints, api: { baseUrl: `${host.url}/api` } };
+    const endpoints: EmulatorEndpoints = {
+      ...emulators.endpoints,
+      api: { ...emulators.endpoints.api, baseUrl: `${host.url}/api` },
+    };
     if (writeFile) writeEndpoints(emulators.endpointsPath, endpoints);
     const started = host;
     return {

@@ -1,5 +1,5 @@
-import { createPublicKey, generateKeyPairSync, KeyObject, randomUUID, sign, verify } from 'node:crypto';
-import { findPrincipal, Seed, SeedPrincipal } from '../seed';
+import { createHash, createPublicKey, generateKeyPairSync, KeyObject, randomUUID, sign, verify } from 'node:crypto';
+import { findPrincipal, groupsOf, Seed, SeedPrincipal, SeedUser, userApiRoles } from '../seed';
 
 /** Resources the emulated tenant knows, by the audience their tokens carry. */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -17,10 +17,30 @@ export interface AccessTokenClaims {
   sub: string;
   appid?: string;
   azp?: string;
-  idtyp: 'app';
+  /** Only app-only tokens carry it here (the API asks for the optional claim); user tokens are told by `scp`. */
+  idtyp?: 'app';
+  /** How the client authenticated: 0 public, 1 secret. */
+  azpacr?: '0' | '1';
   roles?: string[];
+  /** Delegated scopes, space-separated (user tokens). */
+  scp?: string;
+  /** Object ids of the user's security groups (user tokens; the API asks for `groupMembershipClaims`). */
+  groups?: string[];
+  name?: string;
+  preferred_username?: string;
   ver: '1.0' | '2.0';
   uti: string;
+}
+
+/** What a user token is for: the resource and the delegated scopes granted on it. */
+export interface UserTokenRequest {
+  user: SeedUser;
+  client: SeedPrincipal;
+  /** The client proved itself with a secret (azpacr 1), or is a public client (0). */
+  confidential: boolean;
+  resource: TokenResource;
+  scopes: string[];
+  lifetimeSeconds: number;
 }
 
 /** A resource a token may be for: its audience and the token version it gets. */
@@ -91,6 +111,69 @@ export class TokenIssuer {
     return [];
   }
 
+  /** A signed RS256 JWT of `claims` under this issuer's key. */
+  private sign(claims: object): string {
+    const header = { typ: 'JWT', alg: 'RS256', kid: this.keyId, x5t: this.keyId };
+    const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+    const signature = sign('RSA-SHA256', Buffer.from(signingInput), this.privateKey);
+    return `${signingInput}.${base64url(signature)}`;
+  }
+
+  /** `sub` is pairwise: the same user has a different subject for each client, as Entra makes it. */
+  private pairwiseSubject(user: SeedUser, clientId: string): string {
+    return createHash('sha256').update(`${user.objectId}|${clientId}`).digest('base64url').slice(0, 43);
+  }
+
+  /**
+   * A v2.0 access token for a user signed in through `client` (delegated): `scp`, the user's app roles on the vending
+   * API (assigned to the user or one of its groups), its groups, `name` and `preferred_username`; no `idtyp`.
+   */
+  issueForUser(request: UserTokenRequest): string {
+    const { user, client, resource } = request;
+    const now = Math.floor(Date.now() / 1000);
+    const onApi = resource.audience === this.seed.vendingApi.appId;
+    const roles = onApi ? userApiRoles(this.seed, user) : [];
+    const groups = onApi ? groupsOf(this.seed, user).map((g) => g.objectId) : [];
+    const claims: AccessTokenClaims = {
+      aud: resource.audience,
+      iss: this.issuerV2,
+      iat: now,
+      nbf: now,
+      exp: now + request.lifetimeSeconds,
+      tid: this.seed.tenantId,
+      oid: user.objectId,
+      sub: this.pairwiseSubject(user, client.clientId),
+      azp: client.clientId,
+      azpacr: request.confidential ? '1' : '0',
+      name: user.displayName,
+      preferred_username: user.userPrincipalName,
+      scp: request.scopes.join(' '),
+      ...(roles.length > 0 ? { roles } : {}),
+      ...(groups.length > 0 ? { groups } : {}),
+      ver: '2.0',
+      uti: randomUUID(),
+    };
+    return this.sign(claims);
+  }
+
+  /** The ID token of a user's sign-in to `client` (for MSAL's account; nothing checks it). */
+  idToken(user: SeedUser, client: SeedPrincipal, lifetimeSeconds: number): string {
+    const now = Math.floor(Date.now() / 1000);
+    return this.sign({
+      aud: client.clientId,
+      iss: this.issuerV2,
+      iat: now,
+      nbf: now,
+      exp: now + lifetimeSeconds,
+      name: user.displayName,
+      oid: user.objectId,
+      preferred_username: user.userPrincipalName,
+      sub: this.pairwiseSubject(user, client.clientId),
+      tid: this.seed.tenantId,
+      ver: '2.0',
+    });
+  }
+
   /** Issues a signed access token for a seeded principal and a resolved audience. */
   issue(principal: SeedPrincipal, resource: TokenResource, lifetimeSeconds: number): string {
     const now = Math.floor(Date.now() / 1000);
@@ -110,10 +193,7 @@ export class TokenIssuer {
       ver: resource.version,
       uti: randomUUID(),
     };
-    const header = { typ: 'JWT', alg: 'RS256', kid: this.keyId, x5t: this.keyId };
-    const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
-    const signature = sign('RSA-SHA256', Buffer.from(signingInput), this.privateKey);
-    return `${signingInput}.${base64url(signature)}`;
+    return this.sign(claims);
   }
 
   /** Checks an `Authorization` header value as a resource server does: scheme, signature, issuer, audience, lifetime. */

@@ -92,7 +92,7 @@ describe('npm run sandbox, as a process', () => {
     expect(sandbox.output()).not.toMatch(/NOT BUILT YET/i);
 
     const endpoints = JSON.parse(readFileSync(resolve(stateDir, 'endpoints.json'), 'utf8')) as EmulatorEndpoints;
-    expect(endpoints.api?.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
+    expect(endpoints.api.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
     for (const name of ['functionIdentity', 'tenantAdmin', 'portal', 'logicApp', 'operator', 'noRoles']) {
       expect(endpoints.principals[name]?.clientId).toMatch(/^[0-9a-f-]{36}$/);
     }
@@ -101,7 +101,7 @@ describe('npm run sandbox, as a process', () => {
     expect(await portOpen(tablePort)).toBe(true);
 
     // Without a token: 401 with a challenge naming the emulated authority.
-    const anonymous = await fetch(`${endpoints.api!.baseUrl}/applications`, { method: 'POST' });
+    const anonymous = await fetch(`${endpoints.api.baseUrl!}/applications`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toContain(endpoints.entra.authorityHost);
 
@@ -134,7 +134,7 @@ describe('npm run sandbox, as a process', () => {
 
     sandbox.child.kill('SIGTERM');
     expect(await sandbox.exited).toBe(0);
-    const apiPort = Number(new URL(endpoints.api!.baseUrl).port);
+    const apiPort = Number(new URL(endpoints.api.baseUrl!).port);
     expect(await portOpen(apiPort)).toBe(false);
     expect(await portOpen(Number(new URL(endpoints.graph.baseUrl).port))).toBe(false);
     expect(await portOpen(tablePort)).toBe(false);

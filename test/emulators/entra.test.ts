@@ -1,4 +1,5 @@
 import { ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
+import { userCredential } from '../support/clients';
 import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
 
 function decodeClaims(token: string): Record<string, unknown> {
@@ -79,7 +80,10 @@ describe('Entra emulator through @azure/identity', () => {
     const response = await fetch(`${endpoints.entra.authorityHost}/${endpoints.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'password', client_id: 'x' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        client_id: 'x',
+      }).toString(),
     });
     expect(response.status).toBe(400);
     const body = (await response.json()) as Record<string, unknown>;
@@ -87,6 +91,123 @@ describe('Entra emulator through @azure/identity', () => {
     expect(Object.keys(body)).toEqual(
       expect.arrayContaining(['error_description', 'timestamp', 'trace_id', 'correlation_id']),
     );
+  });
+
+  describe('users: the password grant, as MSAL sends it (UsernamePasswordCredential, public client)', () => {
+    const tokenEndpoint = () =>
+      `${emulators().endpoints.entra.authorityHost}/${emulators().endpoints.tenantId}/oauth2/v2.0/token`;
+    const post = (form: Record<string, string>) =>
+      fetch(tokenEndpoint(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
+
+    it('issues a delegated v2.0 token: the user, its scope, its roles direct and through groups, its groups', async () => {
+      const { endpoints } = emulators();
+      const token = await userCredential(endpoints, 'dana').getToken(endpoints.api.scope);
+      const claims = decodeClaims(token.token);
+      expect(claims).toMatchObject({
+        aud: endpoints.api.audience,
+        iss: endpoints.entra.issuer,
+        tid: endpoints.tenantId,
+        oid: endpoints.users.dana!.objectId,
+        azp: endpoints.principals.cli!.clientId,
+        azpacr: '0',
+        scp: 'access_as_user',
+        name: 'Dev Dana',
+        preferred_username: 'dana@contoso.onmicrosoft.com',
+        ver: '2.0',
+      });
+      expect((claims.roles as string[]).sort()).toEqual(['App.Create', 'Secret.Create']);
+      expect(claims.groups).toEqual(endpoints.users.dana!.groups);
+      expect(claims).not.toHaveProperty('idtyp');
+      expect(claims.sub).not.toBe(claims.oid);
+      // Roles only through a group; the admin's only directly, and no groups claim without groups.
+      expect(decodeClaims((await userCredential(endpoints, 'lee').getToken(endpoints.api.scope)).token).roles).toEqual([
+        'Secret.Create',
+      ]);
+      const ada = decodeClaims((await userCredential(endpoints, 'ada').getToken(endpoints.api.defaultScope)).token);
+      expect(ada).toMatchObject({ roles: ['Admin'], scp: 'access_as_user' });
+      expect(ada).not.toHaveProperty('groups');
+    });
+
+    it('answers what MSAL needs for its account: id_token and client_info, and the granted scope', async () => {
+      const { endpoints } = emulators();
+      const response = await post({
+        grant_type: 'password',
+        client_id: endpoints.principals.cli!.clientId,
+        username: 'ADA@contoso.onmicrosoft.com',
+        password: endpoints.users.ada!.password,
+        scope: `${endpoints.api.scope} openid profile offline_access`,
+        client_info: '1',
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as Record<string, string>;
+      expect(body).toMatchObject({ token_type: 'Bearer', scope: endpoints.api.scope, expires_in: 3600 });
+      expect(decodeClaims(body.id_token!)).toMatchObject({
+        aud: endpoints.principals.cli!.clientId,
+        oid: endpoints.users.ada!.objectId,
+        tid: endpoints.tenantId,
+      });
+      expect(JSON.parse(Buffer.from(body.client_info!, 'base64url').toString('utf8'))).toEqual({
+        uid: endpoints.users.ada!.objectId,
+        utid: endpoints.tenantId,
+      });
+    });
+
+    it('lets a confidential client sign a user in with its secret (azpacr 1), and no client without one', async () => {
+      const { endpoints } = emulators();
+      const portal = endpoints.principals.portal!;
+      const user = { grant_type: 'password', username: 'lee@contoso.onmicrosoft.com', scope: endpoints.api.scope };
+      const signedIn = await post({
+        ...user,
+        password: endpoints.users.lee!.password,
+        client_id: portal.clientId,
+        client_secret: portal.clientSecret!,
+      });
+      expect(decodeClaims(((await signedIn.json()) as { access_token: string }).access_token)).toMatchObject({
+        azp: portal.clientId,
+        azpacr: '1',
+      });
+      const noSecret = await post({ ...user, password: endpoints.users.lee!.password, client_id: portal.clientId });
+      expect(noSecret.status).toBe(401);
+      expect(await noSecret.json()).toMatchObject({ error: 'invalid_client', error_codes: [7000218] });
+    });
+
+    it.each([
+      ['a wrong password', { password: 'nope' }, 'invalid_grant', 50126],
+      ['an unknown user', { username: 'nobody@contoso.onmicrosoft.com' }, 'invalid_grant', 50034],
+      ['a scope the API does not expose', { scope: 'api://entra-app-vending/Everything' }, 'invalid_scope', 70011],
+      [
+        'a resource whose user scopes are not emulated',
+        { scope: 'https://graph.microsoft.com/User.Read' },
+        'invalid_scope',
+        70011,
+      ],
+      ['no scope', { scope: '' }, 'invalid_request', 90014],
+    ])("refuses %s in Entra's words", async (_case, change, error, code) => {
+      const { endpoints } = emulators();
+      const response = await post({
+        grant_type: 'password',
+        client_id: endpoints.principals.cli!.clientId,
+        username: 'dana@contoso.onmicrosoft.com',
+        password: endpoints.users.dana!.password,
+        scope: endpoints.api.scope,
+        ...change,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error, error_codes: [code] });
+    });
+
+    it('surfaces a refused sign-in through the SDK as an authentication error', async () => {
+      const { endpoints } = emulators();
+      const wrong = {
+        ...endpoints,
+        users: { ...endpoints.users, dana: { ...endpoints.users.dana!, password: 'nope' } },
+      };
+      await expect(userCredential(wrong, 'dana').getToken(endpoints.api.scope)).rejects.toThrow(/AADSTS50126/);
+    });
   });
 
   describe('managed identity endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER)', () => {

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { ClientSecretCredential } from '@azure/identity';
+import { ClientSecretCredential, UsernamePasswordCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { EmulatorEndpoints } from '../../emulators/index';
@@ -10,6 +10,21 @@ export function principalCredential(endpoints: EmulatorEndpoints, name: string):
   const principal = endpoints.principals[name];
   if (!principal?.clientSecret) throw new Error(`principal ${name} has no client secret`);
   return new ClientSecretCredential(endpoints.tenantId, principal.clientId, principal.clientSecret, {
+    authorityHost: endpoints.entra.authorityHost,
+    disableInstanceDiscovery: true,
+  });
+}
+
+/**
+ * A seeded user signing in with its password through the public client `cli` (the password grant, driven by MSAL
+ * inside `@azure/identity`), pointed at the Entra emulator. Deprecated by the SDK for real tenants (no MFA); the
+ * emulated tenant has no other non-interactive user flow.
+ */
+export function userCredential(endpoints: EmulatorEndpoints, user: string): UsernamePasswordCredential {
+  const seeded = endpoints.users[user];
+  const cli = endpoints.principals.cli;
+  if (!seeded || !cli) throw new Error(`no seeded user ${user} (or no public client cli)`);
+  return new UsernamePasswordCredential(endpoints.tenantId, cli.clientId, seeded.userPrincipalName, seeded.password, {
     authorityHost: endpoints.entra.authorityHost,
     disableInstanceDiscovery: true,
   });
