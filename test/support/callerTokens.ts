@@ -1,29 +1,27 @@
-import { ClientSecretCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
 import { EmulatorEndpoints } from '../../emulators/index';
-import { principalCredential } from './clients';
+import { principalCredential, userCredential } from './clients';
 
 /**
- * Access tokens for the vending API as the emulated tenant's seeded callers, got the way a client gets them
- * (`ClientSecretCredential`, client credentials, scope `<identifier URI>/.default`) and cached by the credential.
- * `tokenFor('portal')` → a v2 app-only token carrying the portal's app roles.
+ * Access tokens for the vending API as the emulated tenant's seeded callers, got the way clients get them and cached
+ * by their credentials: a seeded application (`portal`, `logicApp`, `operator`, …) with client credentials and the
+ * API's `.default` scope (app-only), a seeded user (`ada`, `dana`, `lee`) with the password grant through the public
+ * client `cli` and the API's `access_as_user` scope (delegated).
  */
 export function callerTokens(endpoints: () => EmulatorEndpoints): (name: string) => Promise<string> {
-  const credentials = new Map<string, ClientSecretCredential>();
+  const credentials = new Map<string, { credential: TokenCredential; scope: string }>();
   return async (name) => {
-    let credential = credentials.get(name);
-    if (!credential) {
-      credential = principalCredential(endpoints(), name);
-      credentials.set(name, credential);
+    let entry = credentials.get(name);
+    if (!entry) {
+      const e = endpoints();
+      entry =
+        name in e.users
+          ? { credential: userCredential(e, name), scope: e.api.scope }
+          : { credential: principalCredential(e, name), scope: e.api.defaultScope };
+      credentials.set(name, entry);
     }
-    const token = await credential.getToken(`${endpoints().vendingApi.identifierUri}/.default`);
+    const token = await entry.credential.getToken(entry.scope);
+    if (!token) throw new Error(`no token for ${name}`);
     return token.token;
   };
-}
-
-/** `{ authorization: 'Bearer …' }` for a seeded caller. */
-export async function authorizationAs(
-  tokenFor: (name: string) => Promise<string>,
-  name: string,
-): Promise<{ authorization: string }> {
-  return { authorization: `Bearer ${await tokenFor(name)}` };
 }
