@@ -23,13 +23,18 @@ async function main(): Promise<void> {
   });
   const { endpoints } = sandbox;
   const portal = endpoints.principals.portal!;
-  const operator = endpoints.principals.operator!;
-  const callers = Object.entries(endpoints.principals)
+  const cli = endpoints.principals.cli!;
+  const dana = endpoints.users.dana!;
+  const roles = (list: string[]) => (list.join(', ') || '(no role)').padEnd(26);
+  const apps = Object.entries(endpoints.principals)
     .filter(([, p]) => p.clientSecret !== undefined)
-    .map(
-      ([name, p]) => `    ${name.padEnd(12)} ${(p.roles.join(', ') || '(no role)').padEnd(26)} client ${p.clientId}`,
-    );
+    .map(([name, p]) => `    ${name.padEnd(12)} app   ${roles(p.roles)} client ${p.clientId}`);
+  const users = Object.entries(endpoints.users).map(
+    ([name, u]) =>
+      `    ${name.padEnd(12)} user  ${roles(u.roles)} ${u.userPrincipalName}${u.groups.length ? ` (in ${u.groups.length} group${u.groups.length > 1 ? 's' : ''})` : ''}`,
+  );
   const tokenUrl = `${endpoints.entra.authorityHost}/${endpoints.tenantId}/oauth2/v2.0/token`;
+  const accessToken = `node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token'`;
   const lines = [
     '',
     '  entra-app-vending sandbox is running',
@@ -42,22 +47,30 @@ async function main(): Promise<void> {
     `  Entra authority  ${endpoints.entra.authorityHost}   tenant ${endpoints.tenantId}`,
     `  Azurite          blob ${sandbox.azurite?.ports.blob}, queue ${sandbox.azurite?.ports.queue}, table ${sandbox.azurite?.ports.table} (in memory)`,
     `  CA certificate   ${endpoints.caCertPath}`,
-    `  Endpoints file   ${sandbox.endpointsPath}   (callers, secrets and roles)`,
+    `  Endpoints file   ${sandbox.endpointsPath}   (callers with their secrets, passwords and roles)`,
     '',
-    `  Every route but /health and /openapi.json needs an Entra access token for the API (aud ${endpoints.vendingApi.appId}).`,
-    '  Seeded callers (app-only, client credentials) and their app roles:',
-    ...callers,
+    `  Every route but /health and /openapi.json needs an Entra access token for the API (aud ${endpoints.api.audience}).`,
+    '  Seeded callers and their app roles on it:',
+    ...apps,
+    ...users,
     '',
-    '  A token as the portal, straight from the token endpoint:',
+    '  A token for any of them: TOKEN=$(npm run --silent example:token -- <caller>)',
+    '',
+    '  A token as the portal (app-only), straight from the token endpoint:',
     `    TOKEN=$(curl -s --cacert ${endpoints.caCertPath} -d grant_type=client_credentials \\`,
     `      -d client_id=${portal.clientId} -d client_secret=${portal.clientSecret} \\`,
-    `      -d scope=${endpoints.vendingApi.identifierUri}/.default ${tokenUrl} | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+    `      -d scope=${endpoints.api.defaultScope} ${tokenUrl} | ${accessToken})`,
+    '',
+    '  A token as dana (a user, password grant through the public client cli):',
+    `    TOKEN=$(curl -s --cacert ${endpoints.caCertPath} -d grant_type=password -d client_id=${cli.clientId} \\`,
+    `      -d username=${dana.userPrincipalName} -d password=${dana.password} \\`,
+    `      -d scope=${endpoints.api.scope} ${tokenUrl} | ${accessToken})`,
     '',
     '  Then create an app with a first secret:',
     `    curl -s -X POST ${sandbox.apiBaseUrl}/applications -H "authorization: Bearer $TOKEN" \\`,
     `      -H 'content-type: application/json' -d '{"displayName":"my-app"}'`,
     '',
-    `  Read a secret back from the vault as the operator (client ${operator.clientId}): see README "Try it".`,
+    '  Read a secret back from the vault as the operator: see README "Try it".',
     '',
   ];
   console.log(lines.join('\n'));

@@ -1,7 +1,7 @@
 // `npm run connector`: writes the custom connector files for `paconn create` (see README "Use it from Logic Apps and
 // Power Automate"). Without options it rewrites the committed templates in connector/ (placeholders); with a
 // deployment's values, write them elsewhere:
-//   npm run connector -- --host vending.azurewebsites.net --tenant <API_TENANT_ID> --audience <API_AUDIENCE> \
+//   npm run connector -- --host vending.azurewebsites.net --tenant <API_TENANT_ID> --audience <API_IDENTIFIER_URI> \
 //     --client-id <connector app's client id> --out .connector
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';

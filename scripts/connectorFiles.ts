@@ -12,7 +12,7 @@ export interface ConnectorDeployment {
   host?: string;
   /** API_TENANT_ID of the deployment. */
   tenantId?: string;
-  /** API_AUDIENCE of the deployment (the API's App ID URI). */
+  /** The API's identifier URI (API_IDENTIFIER_URI; App ID URI) of the deployment. */
   audience?: string;
   /** Client id of the connector's own app registration. */
   connectorClientId?: string;

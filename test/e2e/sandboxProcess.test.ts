@@ -17,7 +17,10 @@ interface RunningProcess {
 
 /** `npm run sandbox`'s program as a child process on free ports, with its output collected. */
 function startSandboxProcess(extraEnv: Record<string, string> = {}): RunningProcess {
-  return startProcess([resolve(root, 'node_modules', '.bin', 'tsx'), resolve(root, 'sandbox', 'start.ts')], extraEnv);
+  // Its own process group, so a test that fails half-way can end tsx and the node process it runs, together.
+  return startProcess([resolve(root, 'node_modules', '.bin', 'tsx'), resolve(root, 'sandbox', 'start.ts')], extraEnv, {
+    detached: true,
+  });
 }
 
 /** `command` as a child process with every port free (0), with its output collected. */
@@ -88,6 +91,7 @@ describe('npm run sandbox, as a process', () => {
     const stateDir = process.env.EMULATOR_STATE_DIR!;
     const sandbox = startSandboxProcess({ EMULATOR_STATE_DIR: stateDir });
     children.push(sandbox.child);
+    groups.push(sandbox.child.pid!);
     await sandbox.waitFor('sandbox is running');
     expect(sandbox.output()).not.toMatch(/NOT BUILT YET/i);
 
@@ -116,17 +120,22 @@ describe('npm run sandbox, as a process', () => {
         .map((l) => l.trim())
         .join('\n');
     };
-    const script = `${commandAfter('A token as the portal')}\n${commandAfter('Then create an app')}`;
-    const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
-      encoding: 'utf8',
-      cwd: root,
-    });
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
-    const created = JSON.parse(run.stdout) as {
-      application: { owners: string[] };
-      secret: { keyVault: { secretName: string; version: string }; hint: string };
+    const runPrinted = (tokenHeading: string) => {
+      const script = `${commandAfter(tokenHeading)}\n${commandAfter('Then create an app')}`;
+      const run = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+        encoding: 'utf8',
+        cwd: root,
+      });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      return JSON.parse(run.stdout) as {
+        application: { owners: string[] };
+        secret: { keyVault: { secretName: string; version: string }; hint: string };
+      };
     };
+    const created = runPrinted('A token as the portal');
     expect(created.application.owners).toEqual([endpoints.principals.portal!.objectId]);
+    const byUser = runPrinted('A token as dana');
+    expect(byUser.application.owners).toEqual([endpoints.users.dana!.objectId]);
     const stored = await secretClientAs(endpoints, 'operator').getSecret(created.secret.keyVault.secretName, {
       version: created.secret.keyVault.version,
     });
