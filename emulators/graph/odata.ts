@@ -41,7 +41,8 @@ export function contextUrl(origin: string, entitySet: string, select: string[] |
 /** One clause of a supported `$filter`. */
 export interface FilterClause {
   property: string;
-  operator: 'eq' | 'startswith';
+  /** `any`: a string collection holds an element equal to the value (`tags/any(t:t eq 'x')`). */
+  operator: 'eq' | 'startswith' | 'any';
   value: string;
 }
 
@@ -74,8 +75,9 @@ function splitOnAnd(filter: string): string[] {
 }
 
 /**
- * Parses the small `$filter` subset the emulator understands: `prop eq 'x'` and `startswith(prop,'x')`, joined by `and`.
- * Properties outside `filterable` fail with Graph's Request_UnsupportedQuery.
+ * Parses the small `$filter` subset the emulator understands: `prop eq 'x'`, `startswith(prop,'x')` and, on a string
+ * collection, `prop/any(t:t eq 'x')`, joined by `and`. Properties outside `filterable` fail with Graph's
+ * Request_UnsupportedQuery.
  */
 export function parseFilter(
   query: URLSearchParams,
@@ -88,7 +90,8 @@ export function parseFilter(
   return splitOnAnd(raw.trim()).map((clause) => {
     const eq = /^\s*([A-Za-z]+)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(clause);
     const sw = /^\s*startswith\(\s*([A-Za-z]+)\s*,\s*'((?:[^']|'')*)'\s*\)\s*$/i.exec(clause);
-    const match = eq ?? sw;
+    const any = /^\s*([A-Za-z]+)\/any\(\s*(\w+)\s*:\s*\2\s+eq\s+'((?:[^']|'')*)'\s*\)\s*$/i.exec(clause);
+    const match = eq ?? sw ?? (any ? [any[0], any[1], any[3]] : null);
     if (!match) {
       throw badRequest(`Invalid filter clause: syntax error in '${clause.trim()}'.`, 'BadRequest');
     }
@@ -99,7 +102,7 @@ export function parseFilter(
         'Request_UnsupportedQuery',
       );
     }
-    return { property, operator: eq ? 'eq' : 'startswith', value: match[2]!.replace(/''/g, "'") };
+    return { property, operator: eq ? 'eq' : sw ? 'startswith' : 'any', value: match[2]!.replace(/''/g, "'") };
   });
 }
 
@@ -107,6 +110,11 @@ export function parseFilter(
 export function matchesFilter(resource: Record<string, unknown>, clauses: FilterClause[]): boolean {
   return clauses.every((c) => {
     const actual = resource[c.property];
+    if (c.operator === 'any') {
+      return (
+        Array.isArray(actual) && actual.some((e) => typeof e === 'string' && e.toLowerCase() === c.value.toLowerCase())
+      );
+    }
     if (typeof actual !== 'string') return false;
     const a = actual.toLowerCase();
     const v = c.value.toLowerCase();

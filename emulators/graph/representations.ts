@@ -123,7 +123,7 @@ export const APPLICATIONS: EntitySet = {
   name: 'applications',
   typeName: 'microsoft.graph.application',
   properties: APPLICATION_PROPERTIES,
-  filter: { properties: ['appId', 'displayName', 'id'], resourceName: 'Application' },
+  filter: { properties: ['appId', 'displayName', 'id', 'tags'], resourceName: 'Application' },
 };
 
 export const SERVICE_PRINCIPALS: EntitySet = {

@@ -335,6 +335,24 @@ describe('Graph emulator: applications through @microsoft/microsoft-graph-client
       expect(unsupported.code).toBe('Request_UnsupportedQuery');
     });
 
+    it("keeps tags through create, PATCH and $select, and finds apps by a tag with tags/any(t:t eq '…')", async () => {
+      const tag = `vending:owner:${crypto.randomUUID()}`;
+      const tagged = (await mi
+        .api('/applications')
+        .post({ displayName: `tagged-${Date.now()}`, tags: [tag] })) as Application;
+      const read = (await mi.api(`/applications/${tagged.id}`).select('tags').get()) as { tags: string[] };
+      expect(read.tags).toEqual([tag]);
+      const found = (await mi.api('/applications').filter(`tags/any(t:t eq '${tag}')`).select('id').get()) as {
+        value: { id: string }[];
+      };
+      expect(found.value).toEqual([{ id: tagged.id }]);
+      await mi.api(`/applications/${tagged.id}`).patch({ tags: ['other'] });
+      const gone = (await mi.api('/applications').filter(`tags/any(t:t eq '${tag}')`).get()) as { value: unknown[] };
+      expect(gone.value).toEqual([]);
+      const notAString = await graphFailure(mi.api(`/applications/${tagged.id}`).patch({ tags: 'single' }));
+      expect(notAString.statusCode).toBe(400);
+    });
+
     it('pages with $top and an absolute https @odata.nextLink that PageIterator follows', async () => {
       const first = (await mi
         .api('/applications')
