@@ -4,6 +4,7 @@
  *   BENCH_REQUESTS (default 200) secrets issued per scenario; BENCH_CONCURRENCY (default 8).
  */
 import { resolve } from 'node:path';
+import { ClientSecretCredential } from '@azure/identity';
 import { startSandbox } from '../sandbox/sandbox';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -59,7 +60,15 @@ async function main(): Promise<void> {
   });
   try {
     const api = sandbox.apiBaseUrl;
-    const json = { 'content-type': 'application/json' };
+    // Every call carries the portal's token (App.Create, Secret.Create), validated by the API as in production.
+    const { endpoints } = sandbox;
+    const portal = endpoints.principals.portal!;
+    const token = await new ClientSecretCredential(endpoints.tenantId, portal.clientId, portal.clientSecret!, {
+      authorityHost: endpoints.entra.authorityHost,
+      disableInstanceDiscovery: true,
+    }).getToken(endpoints.api.defaultScope);
+    const authorization = `Bearer ${token.token}`;
+    const json = { 'content-type': 'application/json', authorization };
     const created = (await (
       await fetch(`${api}/applications`, { method: 'POST', headers: json, body: '{"displayName":"bench"}' })
     ).json()) as {
@@ -83,10 +92,11 @@ async function main(): Promise<void> {
     const parallel = await run(`POST secrets, ${concurrency} concurrent`, concurrency, addSecret);
     await run('POST applications (no secret), sequential', 1, createApp);
     const list = await run('GET secrets (app with many secrets)', 1, () =>
-      fetch(`${api}/applications/${appId}/secrets`),
+      fetch(`${api}/applications/${appId}/secrets`, { headers: { authorization } }),
     );
-    await fetch(`${sandbox.endpoints.graph.control}/latency`, { method: 'PUT', headers: json, body: '{"ms":20}' });
-    await fetch(`${sandbox.endpoints.keyVault.control}/latency`, { method: 'PUT', headers: json, body: '{"ms":20}' });
+    const control = { 'content-type': 'application/json' };
+    await fetch(`${endpoints.graph.control}/latency`, { method: 'PUT', headers: control, body: '{"ms":20}' });
+    await fetch(`${endpoints.keyVault.control}/latency`, { method: 'PUT', headers: control, body: '{"ms":20}' });
     const slowSequential = await run('POST secrets, 20 ms upstream latency, seq', 1, addSecret);
     const slowParallel = await run(`POST secrets, 20 ms upstream latency, ${concurrency} conc`, concurrency, addSecret);
     const rssAfter = process.memoryUsage().rss;
