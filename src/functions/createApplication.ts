@@ -1,19 +1,12 @@
-import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { RouteHandler } from '../http/httpFunction';
 import { compileSchema, readJsonBody } from '../http/requestBody';
 import { createApplicationRequestSchema } from '../http/schemas';
 import { createApplication as createApplicationService, CreateApplicationRequest } from '../vending/createApplication';
-import { Services } from '../services';
-import { Caller } from '../vending/ports';
 
 const validateBody = compileSchema<CreateApplicationRequest>(createApplicationRequestSchema);
 
 /** `POST /api/applications`: a new app registration, its service principal and a first secret (by reference). */
-export async function createApplication(
-  request: HttpRequest,
-  context: InvocationContext,
-  services: Services,
-  caller: Caller,
-): Promise<HttpResponseInit> {
+export const createApplication: RouteHandler = async (request, context, services, caller) => {
   const body = await readJsonBody(request, validateBody);
   const created = await createApplicationService(services.vending, body, caller);
   context.log(
@@ -25,4 +18,4 @@ export async function createApplication(
     jsonBody: created,
     headers: { location: `/api/applications/${created.application.appId}/secrets` },
   };
-}
+};

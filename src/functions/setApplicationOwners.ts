@@ -1,23 +1,16 @@
-import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { RouteHandler } from '../http/httpFunction';
 import { guidParameter } from '../http/pathParameters';
 import { compileSchema, readJsonBody } from '../http/requestBody';
 import { ownersRequestSchema } from '../http/schemas';
-import { Services } from '../services';
 import { setApplicationOwners as setOwners } from '../vending/applications';
-import { Caller } from '../vending/ports';
 
 const validateBody = compileSchema<{ owners: string[] }>(ownersRequestSchema);
 
 /** `PUT /api/applications/{appId}/owners`: replaces who may manage the app (an app keeps at least one owner). */
-export async function setApplicationOwners(
-  request: HttpRequest,
-  context: InvocationContext,
-  services: Services,
-  caller: Caller,
-): Promise<HttpResponseInit> {
+export const setApplicationOwners: RouteHandler = async (request, context, services, caller) => {
   const appId = guidParameter(request, 'appId');
   const { owners } = await readJsonBody(request, validateBody);
   const updated = await setOwners(services.vending, appId, owners, caller);
   context.log('owners replaced', JSON.stringify({ appId, owners: updated.owners, caller: caller.id }));
   return { status: 200, jsonBody: updated };
-}
+};

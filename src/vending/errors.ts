@@ -51,6 +51,12 @@ export class TenantPolicyError extends VendingError {
   readonly code = 'TenantCredentialPolicyViolation';
 }
 
+/** The owner list asked for breaks a rule (an app never loses its last owner, at most so many owners). */
+export class OwnershipRuleError extends VendingError {
+  readonly status = 422;
+  readonly code = 'OwnershipRuleViolation';
+}
+
 /** The application (or credential) does not exist, or it is not one this API manages. */
 export class NotFoundError extends VendingError {
   readonly status = 404;
@@ -87,12 +93,6 @@ export class UnauthenticatedError extends VendingError {
 export class ForbiddenError extends VendingError {
   readonly status = 403;
   readonly code = 'Forbidden';
-}
-
-/** The owner list asked for breaks a rule (an app never loses its last owner, at most so many owners). */
-export class OwnershipRuleError extends VendingError {
-  readonly status = 422;
-  readonly code = 'OwnershipRuleViolation';
 }
 
 /** Graph, Key Vault or Entra kept throttling or being unavailable after our retries. */
