@@ -166,7 +166,7 @@ describe('npm run sandbox, as a process', () => {
     const endpoints = JSON.parse(readFileSync(resolve(stateDir, 'endpoints.json'), 'utf8')) as EmulatorEndpoints;
     const azurite = /Azurite\s+blob (\d+), queue (\d+), table (\d+)/.exec(output)!.slice(1).map(Number);
     const ports = [
-      Number(new URL(endpoints.api!.baseUrl).port),
+      Number(new URL(endpoints.api.baseUrl!).port),
       Number(new URL(endpoints.entra.authorityHost).port),
       Number(new URL(endpoints.managedIdentity.endpoint).port),
       Number(new URL(endpoints.graph.baseUrl).port),

@@ -166,7 +166,7 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
       components: { securitySchemes: { entra: { flows: { clientCredentials: { tokenUrl: string } } } } };
     };
     expect(doc.servers[0]!.url).toBe('https://vending.example/api');
-    const tenant = services.config.api.tenantId!;
+    const tenant = services.config.api.tenantId;
     expect(doc.components.securitySchemes.entra.flows.clientCredentials.tokenUrl).toContain(
       `/${tenant}/oauth2/v2.0/token`,
     );
