@@ -3,6 +3,7 @@ import { RequestLogEntry as LogEntry } from '../../emulators/host/serviceHost';
 import { MAX_BODY_BYTES } from '../../src/http/requestBody';
 import { CreatedApplication } from '../../src/vending/createApplication';
 import { connectorDefinitionValidator, schemaErrors } from '../support/connectorSchemas';
+import { callerTokens } from '../support/callerTokens';
 import { control } from '../support/emulators';
 import { ApiAnswer, callApi, useSandbox } from '../support/sandbox';
 
@@ -22,12 +23,13 @@ function rawPost(
   url: string,
   total: number,
   withLength: boolean,
+  authorization: string,
   contentType = 'application/json',
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const headers: Record<string, string> = { 'content-type': contentType };
+    const headers: Record<string, string> = { 'content-type': contentType, authorization };
     if (withLength) headers['content-length'] = String(total);
     const req = httpRequest(url, { method: 'POST', headers }, (res) => {
       answered = true;
@@ -62,12 +64,16 @@ function rawPost(
 
 describe('edges of the API over HTTP (sandbox stack)', () => {
   const { sandbox, capture } = useSandbox();
-  const api = <T = Record<string, unknown>>(
+  const tokenFor = callerTokens(() => sandbox().endpoints);
+  /** The portal's (App.Create, Secret.Create) Authorization header. */
+  const authorization = async (): Promise<string> => `Bearer ${await tokenFor('portal')}`;
+  const api = async <T = Record<string, unknown>>(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<ApiAnswer<T>> => callApi<T>(sandbox(), capture, method, path, body, headers);
+  ): Promise<ApiAnswer<T>> =>
+    callApi<T>(sandbox(), capture, method, path, body, { authorization: await authorization(), ...headers });
   const graphCalls = (): Promise<LogEntry[]> =>
     control<LogEntry[]>(sandbox().endpoints.graph.control, 'GET', 'requests');
   const clearGraphLog = (): Promise<unknown> => control(sandbox().endpoints.graph.control, 'DELETE', 'requests');
@@ -78,7 +84,12 @@ describe('edges of the API over HTTP (sandbox stack)', () => {
       ['chunked, without a length (refused at the limit)', false],
     ])('refuses a 10 MB body %s, calling nothing, and keeps serving', async (_how, withLength) => {
       await clearGraphLog();
-      const answer = await rawPost(`${sandbox().apiBaseUrl}/applications`, 10 * 1024 * 1024, withLength);
+      const answer = await rawPost(
+        `${sandbox().apiBaseUrl}/applications`,
+        10 * 1024 * 1024,
+        withLength,
+        await authorization(),
+      );
       expect(answer.status).toBe(413);
       expect(answer.headers['content-type']).toBe('application/problem+json');
       expect(answer.body).toMatchObject({
