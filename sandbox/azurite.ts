@@ -1,8 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
+import { TableServiceClient } from '@azure/data-tables';
 import { portFromEnv } from '../emulators/portSettings';
+import { TlsMaterial } from '../emulators/host/tls';
 
 type AzuriteService = 'blob' | 'queue' | 'table';
 
@@ -14,11 +16,20 @@ const DEV_ACCOUNT = 'devstoreaccount1';
 const DEV_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface RunningAzurite {
-  /** A connection string naming the ports Azurite actually listens on. */
+  /** A connection string naming the ports Azurite actually listens on (the shared-key path, for tools and tests). */
   connectionString: string;
   ports: Record<AzuriteService, number>;
+  /** The table service root as Azure names it for an account (`STORAGE_TABLE_SERVICE_URI`), on Azurite's port. */
+  tableServiceUri: string;
   stop(): Promise<void>;
 }
+
+/**
+ * The emulators' server certificate (for 127.0.0.1, signed by the run's CA): with it Azurite serves HTTPS and accepts
+ * Entra bearer tokens (`--oauth basic`: issuer, audience and lifetime are checked, not the signature), so the product
+ * reaches it by identity exactly as it reaches Azure Storage. The account key keeps working for tools and tests.
+ */
+export type AzuriteIdentityOptions = Pick<TlsMaterial, 'serverCertPem' | 'serverKeyPem'>;
 
 /** Azurite's ports from AZURITE_PORT_BLOB, AZURITE_PORT_QUEUE and AZURITE_PORT_TABLE (0 = any free port). */
 export function azuritePortsFromEnv(
@@ -44,10 +55,13 @@ export function portOpen(port: number): Promise<boolean> {
 }
 
 /** The connection string of the Azurite account at these ports on loopback. */
-export function azuriteConnectionString(ports: Record<AzuriteService, number>): string {
-  const endpoint = (port: number): string => `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
+export function azuriteConnectionString(
+  ports: Record<AzuriteService, number>,
+  protocol: 'http' | 'https' = 'http',
+): string {
+  const endpoint = (port: number): string => `${protocol}://127.0.0.1:${port}/${DEV_ACCOUNT}`;
   return [
-    'DefaultEndpointsProtocol=http',
+    `DefaultEndpointsProtocol=${protocol}`,
     `AccountName=${DEV_ACCOUNT}`,
     `AccountKey=${DEV_ACCOUNT_KEY}`,
     `BlobEndpoint=${endpoint(ports.blob)}`,
@@ -56,16 +70,18 @@ export function azuriteConnectionString(ports: Record<AzuriteService, number>): 
   ].join(';');
 }
 
-const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g;
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/[^:]+:(\d+)/g;
 
 /**
  * Starts Azurite from node_modules: in memory, no telemetry (it would otherwise try to phone home), loopback only.
  * A port of 0 lets Azurite pick a free one (tests do, so parallel runs never collide); the ports it took are read
- * from its start-up lines. Resolves once all three services listen.
+ * from its start-up lines. Resolves once all three services listen. With `identity`, it serves HTTPS and accepts the
+ * emulated Entra's storage tokens as well as the account key.
  */
 export async function startAzurite(
   stateDir: string,
   requestedPorts: Record<AzuriteService, number> = AZURITE_PORTS,
+  identity?: AzuriteIdentityOptions,
 ): Promise<RunningAzurite> {
   // In memory, yet Azurite still writes its debug log and lock files to the working directory: keep them in .sandbox.
   const cwd = resolve(stateDir, 'azurite');
@@ -74,6 +90,13 @@ export async function startAzurite(
   const args = ['--silent', '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck'];
   for (const service of Object.keys(AZURITE_PORTS) as AzuriteService[]) {
     args.push(`--${service}Host`, '127.0.0.1', `--${service}Port`, String(requestedPorts[service]));
+  }
+  if (identity) {
+    const certPath = resolve(cwd, 'cert.pem');
+    const keyPath = resolve(cwd, 'key.pem');
+    writeFileSync(certPath, identity.serverCertPem);
+    writeFileSync(keyPath, identity.serverKeyPem, { mode: 0o600 });
+    args.push('--oauth', 'basic', '--cert', certPath, '--key', keyPath);
   }
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let output = '';
@@ -110,9 +133,11 @@ export async function startAzurite(
   child.stdout?.resume();
   child.stderr?.resume();
   const actual = ports as Record<AzuriteService, number>;
+  const protocol = identity ? 'https' : 'http';
   return {
-    connectionString: azuriteConnectionString(actual),
+    connectionString: azuriteConnectionString(actual, protocol),
     ports: actual,
+    tableServiceUri: `${protocol}://127.0.0.1:${actual.table}/${DEV_ACCOUNT}`,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -120,4 +145,13 @@ export async function startAzurite(
       }
     },
   };
+}
+
+/** Creates a table in Azurite with the account key, as Bicep creates the ledger table in Azure; an existing one is kept. */
+export async function createAzuriteTable(
+  azurite: Pick<RunningAzurite, 'connectionString'>,
+  name: string,
+): Promise<void> {
+  const service = TableServiceClient.fromConnectionString(azurite.connectionString);
+  await service.createTable(name);
 }

@@ -4,6 +4,8 @@ import { findPrincipal, groupsOf, Seed, SeedPrincipal, SeedUser, userApiRoles } 
 /** Resources the emulated tenant knows, by the audience their tokens carry. */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+/** Azure Storage (tables, queues, blobs) by identity: Azurite in OAuth mode accepts these v1.0 tokens. */
+export const STORAGE_RESOURCE = 'https://storage.azure.com';
 
 /** Claims of an access token issued by the emulator, shaped like Entra's. */
 export interface AccessTokenClaims {
@@ -59,7 +61,7 @@ function base64url(input: Buffer | string): string {
 
 /**
  * Mints and checks RS256 access tokens for the emulated tenant.
- * Graph and Key Vault get v1.0 tokens (`iss` = `https://sts.windows.net/{tid}/`), as Entra issues for those resources;
+ * Graph, Key Vault and Storage get v1.0 tokens (`iss` = `https://sts.windows.net/{tid}/`), as Entra issues for those resources;
  * the vending API gets v2.0 tokens (`iss` = `{authority}/{tid}/v2.0`), because its app asks for `requestedAccessTokenVersion: 2`.
  */
 export class TokenIssuer {
@@ -97,6 +99,7 @@ export class TokenIssuer {
     const trimmed = resource.replace(/\/$/, '');
     if (trimmed === GRAPH_RESOURCE) return { audience: GRAPH_RESOURCE, version: '1.0' };
     if (trimmed === KEY_VAULT_RESOURCE) return { audience: KEY_VAULT_RESOURCE, version: '1.0' };
+    if (trimmed === STORAGE_RESOURCE) return { audience: STORAGE_RESOURCE, version: '1.0' };
     const api = this.seed.vendingApi;
     if (trimmed === api.identifierUri || trimmed.toLowerCase() === api.appId.toLowerCase()) {
       return { audience: api.appId, version: '2.0' };
