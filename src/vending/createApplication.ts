@@ -1,8 +1,9 @@
 import { VendingDependencies } from './dependencies';
 import { InvalidRequestError } from './errors';
-import { IssuedSecret, planPassword, SecretRequest, storeIssuedPassword } from './issueSecret';
+import { IssuedSecret, planPassword, SecretRequest, storedTarget, storeIssuedPassword } from './issueSecret';
+import { journalGraphFailure, journalStep } from './operationJournal';
 import { ownersAtCreation, ownerTag } from './ownership';
-import { ApplicationInfo, Caller } from './ports';
+import { ApplicationInfo, RequestContext } from './ports';
 
 /** A request for a new app registration. */
 export interface CreateApplicationRequest {
@@ -43,37 +44,73 @@ export interface CreatedApplication {
 /**
  * Creates an app registration owned by this identity: `POST /applications` with its owner tags (the caller and those
  * it names) and the first password inline, then `POST /servicePrincipals`, then one Key Vault write — 2 Graph calls
- * and 1 vault call. If anything after the create fails, the app is deleted again (with it, its credential) before the
- * error goes up.
+ * and 1 vault call, written ahead to the ledger. If anything after the create fails, the app is deleted again (with
+ * it, its credential) before the error goes up; if that delete fails, the ledger keeps the operation open, marked for
+ * repair.
  */
 export async function createApplication(
   deps: VendingDependencies,
   request: CreateApplicationRequest,
-  caller: Caller,
+  context: RequestContext,
 ): Promise<CreatedApplication> {
   const secretRequest = firstSecretRequest(request);
   // Policy first: a bad lifetime must not leave an app behind.
   const password = secretRequest ? planPassword(deps, secretRequest) : undefined;
-  const owners = ownersAtCreation(caller, request.owners);
-  const created = await deps.directory.createApplication({
-    displayName: request.displayName,
-    ...(request.description !== undefined ? { description: request.description } : {}),
-    tags: owners.map(ownerTag),
-    ...(password ? { password } : {}),
+  const owners = ownersAtCreation(context.caller, request.owners);
+  const journal = await deps.ledger.beginOperation({
+    operation: 'createApplication',
+    context: context.trace,
+    applicationDisplayName: request.displayName,
+    ...(password
+      ? {
+          credentialDisplayName: password.displayName,
+          startDateTime: password.startDateTime.toISOString(),
+          endDateTime: password.endDateTime.toISOString(),
+        }
+      : {}),
   });
+  let created: Awaited<ReturnType<VendingDependencies['directory']['createApplication']>>;
+  try {
+    created = await deps.directory.createApplication({
+      displayName: request.displayName,
+      ...(request.description !== undefined ? { description: request.description } : {}),
+      tags: owners.map(ownerTag),
+      ...(password ? { password } : {}),
+    });
+  } catch (error) {
+    await journalGraphFailure(deps, journal, error, { applicationDisplayName: request.displayName });
+    throw error;
+  }
   const application = { ...created.application, owners };
+  const made = {
+    appId: application.appId,
+    objectId: application.id,
+    ...(created.password ? { keyId: created.password.keyId } : {}),
+  };
+  await journalStep(deps, journal, (j) => j.issued(made), made);
   try {
     const servicePrincipal =
       request.createServicePrincipal === false ? null : await deps.directory.createServicePrincipal(application.appId);
-    const secret = created.password ? await storeIssuedPassword(deps, application, created.password, caller) : null;
+    let secret: IssuedSecret | null = null;
+    if (created.password) {
+      await deps.testHooks?.beforeVaultWrite?.();
+      secret = await storeIssuedPassword(deps, application, created.password, context.caller);
+    }
+    const result = { appId: application.appId, ...(secret ? storedTarget(secret) : {}) };
+    await journalStep(deps, journal, (j) => j.completed(result), made);
     return { application, servicePrincipal, secret };
   } catch (error) {
-    await deps.directory.deleteApplication(application.id).catch(() => {
+    try {
+      await deps.directory.deleteApplication(application.id);
+    } catch {
       deps.warn('An application was created but a later step failed and it could not be deleted; delete it by hand.', {
         appId: application.appId,
         objectId: application.id,
       });
-    });
+      await journalStep(deps, journal, (j) => j.compensationFailed({ ...made, step: 'deleteApplication' }), made);
+      throw error;
+    }
+    await journalStep(deps, journal, (j) => j.compensated(made), made);
     throw error;
   }
 }

@@ -1,14 +1,26 @@
 import { LifetimePolicy } from './lifetimePolicy';
-import { Clock, Directory, SecretStore } from './ports';
+import { Clock, Directory, Ledger, SecretStore } from './ports';
+
+/**
+ * Test-only pause points, set only by the sandbox when asked to (never by the composition root in Azure): a hook that
+ * never resolves holds an operation at that point so a test can kill the process there.
+ */
+export interface TestHooks {
+  /** Between Graph issuing a secret and the vault write: the one window compensation cannot cover. */
+  beforeVaultWrite?(): Promise<void>;
+}
 
 /** What the vending services share: the ports, the policy, the thresholds and the clock. */
 export interface VendingDependencies {
   directory: Directory;
   secretStore: SecretStore;
+  /** The audit ledger: every change to Entra is written ahead to it and completed in it. */
+  ledger: Ledger;
   lifetimePolicy: LifetimePolicy;
   /** A credential ending within this many days is reported as `expiring`. */
   expiringWithinDays: number;
   clock: Clock;
   /** Told about compensations that failed, so an operator can clean up; never given a secret. */
   warn(message: string, details: Record<string, string>): void;
+  testHooks?: TestHooks;
 }

@@ -7,6 +7,8 @@ export abstract class VendingError extends Error {
   abstract readonly code: string;
   /** Extra members for the problem body (RFC 9457 extensions). */
   readonly extensions: Readonly<Record<string, unknown>>;
+  /** When set, the answer carries `Retry-After` with this many seconds. */
+  readonly retryAfterSeconds?: number;
 
   constructor(message: string, extensions: Record<string, unknown> = {}) {
     super(message);
@@ -95,14 +97,17 @@ export class ForbiddenError extends VendingError {
   readonly code = 'Forbidden';
 }
 
-/** Graph, Key Vault or Entra kept throttling or being unavailable after our retries. */
+/** A service this API depends on, as problems name it. */
+export type Upstream = 'graph' | 'keyVault' | 'entra' | 'ledger';
+
+/** Graph, Key Vault, Entra or the ledger kept throttling or being unavailable after our retries. */
 export class UpstreamUnavailableError extends VendingError {
   readonly code = 'UpstreamUnavailable';
   constructor(
     message: string,
     readonly status: 429 | 503,
-    readonly retryAfterSeconds: number,
-    readonly upstream: 'graph' | 'keyVault' | 'entra',
+    override readonly retryAfterSeconds: number,
+    readonly upstream: Upstream,
   ) {
     super(message, { upstream });
   }
@@ -114,9 +119,27 @@ export class UpstreamFailureError extends VendingError {
   readonly code = 'UpstreamFailure';
   constructor(
     message: string,
-    readonly upstream: 'graph' | 'keyVault',
+    readonly upstream: Upstream,
     readonly upstreamCode: string | undefined,
   ) {
     super(message, { upstream });
+  }
+}
+
+/** The Idempotency-Key was already used by this caller for a different request (method, route or body). */
+export class IdempotencyKeyReusedError extends VendingError {
+  readonly status = 422;
+  readonly code = 'IdempotencyKeyReused';
+}
+
+/** The first request with this Idempotency-Key is still being processed; come back after Retry-After. */
+export class IdempotencyKeyInFlightError extends VendingError {
+  readonly status = 409;
+  readonly code = 'IdempotencyKeyInFlight';
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds: number,
+  ) {
+    super(message);
   }
 }

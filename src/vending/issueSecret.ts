@@ -1,8 +1,9 @@
 import { decideCredentialWindow, LifetimeRequest } from './lifetimePolicy';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
 import { VendingDependencies } from './dependencies';
-import { ApplicationInfo, Caller, IssuedPassword, PasswordRequest } from './ports';
+import { journalGraphFailure, journalStep } from './operationJournal';
 import { isAdmin, requireManageable } from './ownership';
+import { ApplicationInfo, Caller, IssuedPassword, PasswordRequest, RequestContext } from './ports';
 import { DEFAULT_CREDENTIAL_DISPLAY_NAME, secretNameFor } from './secretNaming';
 
 /** Content type of every stored client secret. */
@@ -64,30 +65,60 @@ export async function storeIssuedPassword(
   };
 }
 
+/** The ledger's view of a stored secret: where it went. */
+export function storedTarget(secret: IssuedSecret): { keyId: string; secretName: string; secretVersion: string } {
+  return { keyId: secret.keyId, secretName: secret.keyVault.secretName, secretVersion: secret.keyVault.version };
+}
+
 /**
  * Adds a secret to an app this identity owns and the caller may manage: one Graph read of the app's owner tags
  * (none for Admin, who may manage every app this identity owns), one Graph call (addPassword by appId) and one Key
- * Vault write. If the vault write fails the credential is removed again before the error goes up, so no credential
- * is left without its stored secret.
+ * Vault write, written ahead to the ledger (intent → issued → completed). If the ledger cannot take the intent,
+ * nothing is done (503). If the vault write fails the credential is removed again before the error goes up, so no
+ * credential is left without its stored secret; if that removal fails too, the ledger keeps the operation open,
+ * marked for repair.
  */
 export async function issueSecret(
   deps: VendingDependencies,
   appId: string,
   request: SecretRequest,
-  caller: Caller,
+  context: RequestContext,
 ): Promise<IssuedSecret> {
-  const planned = planPassword(deps, request);
+  const plan = planPassword(deps, request);
+  const { caller } = context;
+  // Who may is decided before anything is written ahead: a refusal changes nothing and leaves no open record.
   if (!isAdmin(caller)) requireManageable(caller, await deps.directory.getApplication(appId));
-  const password = await deps.directory.addPassword(appId, planned);
+  const journal = await deps.ledger.beginOperation({
+    operation: 'addSecret',
+    context: context.trace,
+    appId,
+    credentialDisplayName: plan.displayName,
+    startDateTime: plan.startDateTime.toISOString(),
+    endDateTime: plan.endDateTime.toISOString(),
+  });
+  let password: IssuedPassword;
   try {
-    return await storeIssuedPassword(deps, { appId }, password, caller);
+    password = await deps.directory.addPassword(appId, plan);
+  } catch (error) {
+    await journalGraphFailure(deps, journal, error, { appId });
+    throw error;
+  }
+  const issued = { appId, keyId: password.keyId };
+  await journalStep(deps, journal, (j) => j.issued(issued), issued);
+  try {
+    await deps.testHooks?.beforeVaultWrite?.();
+    const secret = await storeIssuedPassword(deps, { appId }, password, context.caller);
+    await journalStep(deps, journal, (j) => j.completed({ appId, ...storedTarget(secret) }), issued);
+    return secret;
   } catch (storeError) {
-    await deps.directory.removePassword(appId, password.keyId).catch(() => {
-      deps.warn('A credential was issued but could not be stored or removed; remove it by hand.', {
-        appId,
-        keyId: password.keyId,
-      });
-    });
+    try {
+      await deps.directory.removePassword(appId, password.keyId);
+    } catch {
+      deps.warn('A credential was issued but could not be stored or removed; remove it by hand.', issued);
+      await journalStep(deps, journal, (j) => j.compensationFailed({ ...issued, step: 'removePassword' }), issued);
+      throw storeError;
+    }
+    await journalStep(deps, journal, (j) => j.compensated(issued), issued);
     throw storeError;
   }
 }

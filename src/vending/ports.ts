@@ -1,6 +1,6 @@
 /**
- * What the vending domain needs from the outside world. Adapters in `src/azure/` implement these over Graph and
- * Key Vault; unit tests implement them in memory.
+ * What the vending domain needs from the outside world. Adapters in `src/azure/` implement these over Graph,
+ * Key Vault and Table Storage; unit tests implement them in memory.
  */
 
 /** A password credential as Graph reports it, without its value. */
@@ -119,4 +119,270 @@ export interface Caller {
   groups: readonly string[];
   /** Delegated scopes (`scp`); empty for app-only tokens. */
   scopes: readonly string[];
+  /** Display name or UPN (`name`, `preferred_username`, `upn`), when the token carries one: for the record only. */
+  name?: string;
+}
+
+/**
+ * Who asked, as the ledger records it: what the validated token said, never the token. A request without a valid token
+ * is on record as {@link UNIDENTIFIED_CALLER}.
+ */
+export interface CallerOnRecord {
+  /** Object id of the calling user or service principal, or `unidentified`. */
+  id: string;
+  /** Client id of the application that got the token (`azp`/`appid`). */
+  appId?: string;
+  /** Display name or UPN, when the token carries one. */
+  name?: string;
+  /** The app roles the request was allowed by: those the caller holds that the route accepts. */
+  roles: readonly string[];
+}
+
+/** The caller on record of a request that carried no valid token. */
+export const UNIDENTIFIED_CALLER: CallerOnRecord = Object.freeze({ id: 'unidentified', roles: Object.freeze([]) });
+
+/** One request as the ledger knows it: who asked, under which correlation id, received when. */
+export interface RequestTrace {
+  caller: CallerOnRecord;
+  /** The invocation id: the correlation id of every problem answer and ledger record of this request. */
+  correlationId: string;
+  receivedAt: Date;
+}
+
+/** One request as an operation sees it: the authenticated caller it acts for, and its trace for the ledger. */
+export interface RequestContext {
+  caller: Caller;
+  trace: RequestTrace;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The ledger: the audit trail of every request and the write-ahead record of every change made to Entra.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The changes to Entra this product makes, each written ahead to the ledger. */
+export type OperationName = 'createApplication' | 'addSecret' | 'revokeSecret';
+
+/**
+ * What an operation is about to do, recorded before its first Graph write. Everything a repair needs to find what it
+ * may have left behind: the app (when known), the credential slot and window asked for.
+ */
+export interface OperationIntent {
+  operation: OperationName;
+  context: RequestTrace;
+  /** Known up front for addSecret and revokeSecret; for createApplication only once Graph made the app. */
+  appId?: string;
+  /** The new application's display name (createApplication). */
+  applicationDisplayName?: string;
+  /** The credential slot (password displayName) and window being issued, or the keyId being revoked. */
+  credentialDisplayName?: string;
+  startDateTime?: string;
+  endDateTime?: string;
+  keyId?: string;
+}
+
+/** What exists after Graph acted and before the vault write: what a repair must look for. */
+export interface OperationProgress {
+  appId: string;
+  /** Application object id (createApplication). */
+  objectId?: string;
+  keyId?: string;
+}
+
+/** What a completed operation made or changed. */
+export interface OperationResult {
+  appId: string;
+  keyId?: string;
+  secretName?: string;
+  secretVersion?: string;
+}
+
+/** A compensation that failed: what is left behind and which step could not undo it. */
+export interface CompensationFailure {
+  appId: string;
+  objectId?: string;
+  keyId?: string;
+  /** The undo that failed, e.g. `removePassword`, `deleteApplication`. */
+  step: string;
+}
+
+/**
+ * The write-ahead record of one operation, opened by {@link Ledger.beginOperation}. Each method is one conditional
+ * write; after Graph has acted they may fail without failing the request (the record then stays open for the scan).
+ */
+export interface OperationJournal {
+  /** Row key of the open record (the `intent` partition): `<receivedAt ISO>|<correlationId>`. */
+  readonly id: string;
+  /** Graph acted: this is what now exists. */
+  issued(progress: OperationProgress): Promise<void>;
+  /** The vault write (or last step) is done: the operation is on the audit record and the open record is closed. */
+  completed(result: OperationResult): Promise<void>;
+  /** The operation failed before Graph made anything: the record is closed. */
+  abandoned(): Promise<void>;
+  /** The operation failed after Graph made something, and that was undone: on the record, and closed. */
+  compensated(undone: OperationProgress): Promise<void>;
+  /** The operation failed and its compensation failed too: the record stays open, marked for repair. */
+  compensationFailed(failure: CompensationFailure): Promise<void>;
+}
+
+/** Where an open (unfinished) operation record stands. */
+export type OperationState = 'started' | 'issued' | 'compensationFailed';
+
+/**
+ * An operation record still open after its request should long have ended: the process died between Graph and the
+ * vault write (class `interrupted`), or a compensation failed. The expiry scan reads these and repairs them.
+ */
+export interface InterruptedOperation {
+  /** Pass to {@link Ledger.resolveInterrupted}. */
+  id: string;
+  operation: OperationName;
+  state: OperationState;
+  correlationId: string;
+  receivedAt: string;
+  /** Last written: the intent, the progress, or the compensation failure. */
+  updatedAt: string;
+  callerId: string;
+  appId?: string;
+  objectId?: string;
+  keyId?: string;
+  applicationDisplayName?: string;
+  credentialDisplayName?: string;
+  startDateTime?: string;
+  endDateTime?: string;
+  /** The failed undo step, when state is `compensationFailed`. */
+  compensationStep?: string;
+}
+
+/** How the scan settled an interrupted operation: recorded on the audit trail when the open record is closed. */
+export interface InterruptedResolution {
+  /** E.g. `completed` (found consistent), `rolledBack` (credential or app removed), `notFound`. */
+  outcome: string;
+  /** Who settled it, e.g. `expiryScan`. */
+  resolvedBy: string;
+  appId?: string;
+  keyId?: string;
+  detail?: string;
+}
+
+/** The audit record of one request that reached a handler, refused or not. Never a secret value, never a token. */
+export interface AuditEntry {
+  /** What the request asked for: the route's operation name (`addSecret`, `listSecrets`, `readAudit`, …). */
+  operation: string;
+  context: RequestTrace;
+  /** HTTP status answered. */
+  status: number;
+  /** The problem's code when the answer was an error (`LifetimePolicyViolation`, `NotFound`, …). */
+  problemType?: string;
+  appId?: string;
+  keyId?: string;
+  secretName?: string;
+  secretVersion?: string;
+  idempotencyKey?: string;
+  /** True when the answer was a replay of the first answer given for the idempotency key. */
+  replayed?: boolean;
+  /** The Logic Apps run (x-ms-workflow-run-id), workflow and action, when a workflow called. */
+  logicApps?: { runId: string; workflowId?: string; actionName?: string };
+}
+
+/** An audit record as read back. */
+export interface AuditRecord {
+  time: string;
+  operation: string;
+  correlationId: string;
+  status?: number;
+  problemType?: string;
+  caller: { id: string; appId?: string; name?: string; roles: string[] };
+  appId?: string;
+  keyId?: string;
+  secretName?: string;
+  secretVersion?: string;
+  idempotencyKey?: string;
+  replayed?: boolean;
+  logicApps?: { runId: string; workflowId?: string; actionName?: string };
+  /** For requests that changed Entra: `completed` once the change is whole, else how it ended. */
+  operationState?: string;
+}
+
+/** Which audit records to read: one app's, or a time range's (or both); paged. */
+export interface AuditQuery {
+  appId?: string;
+  /** Inclusive lower bound. */
+  from?: Date;
+  /** Exclusive upper bound. */
+  to?: Date;
+  pageSize: number;
+  continuationToken?: string;
+}
+
+/** One page of audit records, oldest first. */
+export interface AuditPage {
+  records: AuditRecord[];
+  /** Opaque; absent on the last page. */
+  continuationToken?: string;
+}
+
+/**
+ * The audit ledger (Table Storage in Azure, Azurite locally). Writes are what make the API safe to retry and
+ * accountable, so {@link beginOperation} failing must stop an operation before it changes anything.
+ */
+export interface Ledger {
+  /** Writes the intent ahead of the first Graph write. Throws (→ 503) when the ledger cannot be written. */
+  beginOperation(intent: OperationIntent): Promise<OperationJournal>;
+  /** Records one request on the audit trail (one entity per day, one per app when there is one). */
+  recordRequest(entry: AuditEntry): Promise<void>;
+  /** Open operation records last written before `olderThan`, oldest first: the scan's work list. */
+  listInterrupted(olderThan: Date): AsyncIterable<InterruptedOperation>;
+  /** Closes an open operation record, putting how it was settled on the audit trail. */
+  resolveInterrupted(operation: InterruptedOperation, resolution: InterruptedResolution): Promise<void>;
+  /** Reads audit records. Throws InvalidRequestError for a continuation token it did not make. */
+  queryRequests(query: AuditQuery): Promise<AuditPage>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Idempotency records: one per (caller, Idempotency-Key), claimed with a conditional insert.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The answer kept for replays: no secret is ever in an answer of this API, so it can be kept whole. */
+export interface StoredAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** What the first request acted on, so a replay's audit record names it too. */
+  target?: { appId?: string; keyId?: string; secretName?: string; secretVersion?: string };
+}
+
+/** One idempotency record. Times are ISO strings. */
+export interface IdempotencyRecord {
+  /** The caller the key belongs to (keys are scoped per caller). */
+  scope: string;
+  key: string;
+  /** Hash of method, route, path and canonical body: the same key with another request is refused. */
+  fingerprint: string;
+  state: 'inFlight' | 'completed';
+  /** Correlation id of the request that claimed it. */
+  correlationId: string;
+  claimedAt: string;
+  /** Until then an in-flight claim is honoured; after it, the claimer is taken to be dead. */
+  leaseUntil: string;
+  /** After this the record is ignored (and purged). */
+  expiresAt: string;
+  answer?: StoredAnswer;
+}
+
+/** A record as read, with the version tag a conditional write must name. */
+export interface VersionedIdempotencyRecord {
+  record: IdempotencyRecord;
+  etag: string;
+}
+
+/** Conditional reads and writes of idempotency records; the claim logic itself lives in `http/idempotency.ts`. */
+export interface IdempotencyStore {
+  /** Inserts if no record has this id: the etag if this call created it, undefined if one exists. */
+  create(id: string, record: IdempotencyRecord): Promise<string | undefined>;
+  read(id: string): Promise<VersionedIdempotencyRecord | undefined>;
+  /** Replaces if still at `etag`: the new etag, or undefined if it changed (or vanished) meanwhile. */
+  replace(id: string, record: IdempotencyRecord, etag: string): Promise<string | undefined>;
+  /** Deletes if still at `etag`; true if deleted. */
+  remove(id: string, etag: string): Promise<boolean>;
+  /** Deletes records that expired before `now`; returns how many. */
+  purgeExpired(now: Date): Promise<number>;
 }

@@ -1,8 +1,9 @@
 import { NotFoundError } from './errors';
 import { VendingDependencies } from './dependencies';
 import { findStoredVersion } from './listSecrets';
+import { journalGraphFailure, journalStep } from './operationJournal';
 import { requireManageable } from './ownership';
-import { Caller } from './ports';
+import { RequestContext } from './ports';
 
 /** What a revocation did. */
 export interface RevokedSecret {
@@ -14,20 +15,40 @@ export interface RevokedSecret {
 
 /**
  * Removes a credential from an app this identity owns and the caller may manage (`removePassword`) and disables the
- * vault version holding its secret, so neither Entra nor the vault will hand it out again.
+ * vault version holding its secret, so neither Entra nor the vault will hand it out again. Written ahead to the
+ * ledger: if the vault step fails after the removal, the operation stays open (state `issued`) for the scan to finish.
  */
 export async function revokeSecret(
   deps: VendingDependencies,
   appId: string,
   keyId: string,
-  caller: Caller,
+  context: RequestContext,
 ): Promise<RevokedSecret> {
   const application = await deps.directory.getOwnedApplication(appId);
-  requireManageable(caller, application);
+  requireManageable(context.caller, application);
   const credential = application.passwordCredentials.find((c) => c.keyId.toLowerCase() === keyId.toLowerCase());
   if (!credential) throw new NotFoundError(`Application ${appId} has no credential with keyId ${keyId}.`);
-  await deps.directory.removePassword(appId, credential.keyId);
+  const target = { appId, keyId: credential.keyId };
+  const journal = await deps.ledger.beginOperation({
+    operation: 'revokeSecret',
+    context: context.trace,
+    ...target,
+    ...(credential.displayName ? { credentialDisplayName: credential.displayName } : {}),
+  });
+  try {
+    await deps.directory.removePassword(appId, credential.keyId);
+  } catch (error) {
+    await journalGraphFailure(deps, journal, error, target);
+    throw error;
+  }
+  await journalStep(deps, journal, (j) => j.issued(target), target);
   const stored = await findStoredVersion(deps.secretStore, appId, credential);
   if (stored?.enabled) await deps.secretStore.disableVersion(stored.name, stored.version);
+  await journalStep(
+    deps,
+    journal,
+    (j) => j.completed({ ...target, ...(stored ? { secretName: stored.name, secretVersion: stored.version } : {}) }),
+    target,
+  );
   return { appId, keyId: credential.keyId, disabledSecretVersion: stored?.version ?? null };
 }

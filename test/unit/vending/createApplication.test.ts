@@ -4,10 +4,11 @@ import { MAX_OWNERS } from '../../../src/vending/ownership';
 import { CLIENT_SECRET_CONTENT_TYPE } from '../../../src/vending/issueSecret';
 import { Caller, PasswordRequest } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
-import { fakeVendingDependencies, NOW, OWNER } from './fakes';
+import { fakeVendingDependencies, NOW, OWNER, requestContext } from './fakes';
 
 const DAY = 24 * 60 * 60 * 1000;
 const CALLER: Caller = OWNER;
+const CONTEXT = requestContext(CALLER);
 
 function setup() {
   return fakeVendingDependencies();
@@ -19,10 +20,10 @@ describe('createApplication', () => {
   it('refuses a policy violation before any directory or vault call', async () => {
     const { directory, secretStore, deps } = setup();
     await expect(
-      createApplication(deps, { displayName: 'app', secret: { lifetimeDays: 181 } }, CALLER),
+      createApplication(deps, { displayName: 'app', secret: { lifetimeDays: 181 } }, CONTEXT),
     ).rejects.toBeInstanceOf(LifetimePolicyError);
     await expect(
-      createApplication(deps, { displayName: 'app', secret: { startDateTime: '2020-01-01T00:00:00Z' } }, CALLER),
+      createApplication(deps, { displayName: 'app', secret: { startDateTime: '2020-01-01T00:00:00Z' } }, CONTEXT),
     ).rejects.toBeInstanceOf(LifetimePolicyError);
     expect(directory.calls).toEqual([]);
     expect(secretStore.calls).toEqual([]);
@@ -31,7 +32,7 @@ describe('createApplication', () => {
 
   it('by default creates the app with an inline password (default lifetime), its service principal, and stores the secret', async () => {
     const { directory, secretStore, deps } = setup();
-    const created = await createApplication(deps, { displayName: 'Payments API' }, CALLER);
+    const created = await createApplication(deps, { displayName: 'Payments API' }, CONTEXT);
 
     expect(directory.calls.map((c) => c.method)).toEqual(['createApplication', 'createServicePrincipal']);
     const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
@@ -69,7 +70,7 @@ describe('createApplication', () => {
     const created = await createApplication(
       deps,
       { displayName: 'x', description: 'for CI', secret: { displayName: 'ci', lifetimeDays: 10 } },
-      CALLER,
+      CONTEXT,
     );
     const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
     expect(input.description).toBe('for CI');
@@ -83,7 +84,7 @@ describe('createApplication', () => {
     ['createSecret: false (the connector form)', { createSecret: false }],
   ])('with %s asks for no password and writes nothing to the vault', async (_form, fields) => {
     const { directory, secretStore, deps } = setup();
-    const created = await createApplication(deps, { displayName: 'x', ...fields }, CALLER);
+    const created = await createApplication(deps, { displayName: 'x', ...fields }, CONTEXT);
     const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
     expect(input).not.toHaveProperty('password');
     expect(secretStore.calls).toEqual([]);
@@ -96,7 +97,7 @@ describe('createApplication', () => {
     const created = await createApplication(
       deps,
       { displayName: 'x', createSecret: true, secret: { displayName: 'ci', lifetimeDays: 7 } },
-      CALLER,
+      CONTEXT,
     );
     const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
     expect(input.password?.displayName).toBe('ci');
@@ -109,7 +110,7 @@ describe('createApplication', () => {
     [{ createSecret: true, secret: false as const }],
   ])('refuses a contradiction %j with a 400 on /createSecret, before any call', async (fields) => {
     const { directory, secretStore, deps } = setup();
-    const error = (await createApplication(deps, { displayName: 'x', ...fields }, CALLER).catch(
+    const error = (await createApplication(deps, { displayName: 'x', ...fields }, CONTEXT).catch(
       (e: unknown) => e,
     )) as InvalidRequestError;
     expect(error).toBeInstanceOf(InvalidRequestError);
@@ -120,7 +121,7 @@ describe('createApplication', () => {
 
   it('with createServicePrincipal: false creates no service principal', async () => {
     const { directory, secretStore, deps } = setup();
-    const created = await createApplication(deps, { displayName: 'x', createServicePrincipal: false }, CALLER);
+    const created = await createApplication(deps, { displayName: 'x', createServicePrincipal: false }, CONTEXT);
     expect(directory.callsTo('createServicePrincipal')).toEqual([]);
     expect(created.servicePrincipal).toBeNull();
     expect(secretStore.callsTo('put')).toHaveLength(1);
@@ -131,7 +132,7 @@ describe('createApplication', () => {
     const { directory, secretStore, deps, warn } = setup();
     const vaultError = new Error('vault refused');
     secretStore.failOn('put', vaultError);
-    await expect(createApplication(deps, { displayName: 'x' }, CALLER)).rejects.toBe(vaultError);
+    await expect(createApplication(deps, { displayName: 'x' }, CONTEXT)).rejects.toBe(vaultError);
     expect(directory.callsTo('deleteApplication')).toEqual([[directory.createdApplications[0]!.id]]);
     expect(directory.apps.size).toBe(0);
     expect(warn).not.toHaveBeenCalled();
@@ -141,7 +142,7 @@ describe('createApplication', () => {
     const { directory, secretStore, deps } = setup();
     const spError = new Error('replication lag outlasted retries');
     directory.failOn('createServicePrincipal', spError);
-    await expect(createApplication(deps, { displayName: 'x' }, CALLER)).rejects.toBe(spError);
+    await expect(createApplication(deps, { displayName: 'x' }, CONTEXT)).rejects.toBe(spError);
     expect(directory.callsTo('deleteApplication')).toEqual([[directory.createdApplications[0]!.id]]);
     expect(directory.apps.size).toBe(0);
     expect(secretStore.calls).toEqual([]);
@@ -150,7 +151,7 @@ describe('createApplication', () => {
   it('deletes the app by its object id, not its appId', async () => {
     const { directory, secretStore, deps } = setup();
     secretStore.failOn('put', new Error('vault refused'));
-    await expect(createApplication(deps, { displayName: 'x' }, CALLER)).rejects.toThrow('vault refused');
+    await expect(createApplication(deps, { displayName: 'x' }, CONTEXT)).rejects.toThrow('vault refused');
     const [created] = directory.createdApplications;
     expect(created!.id).not.toBe(created!.appId);
     expect(directory.callsTo('deleteApplication')).toEqual([[created!.id]]);
@@ -161,7 +162,7 @@ describe('createApplication', () => {
     const vaultError = new Error('vault refused');
     secretStore.failOn('put', vaultError);
     directory.failOn('deleteApplication', new Error('graph refused the delete'));
-    await expect(createApplication(deps, { displayName: 'x' }, CALLER)).rejects.toBe(vaultError);
+    await expect(createApplication(deps, { displayName: 'x' }, CONTEXT)).rejects.toBe(vaultError);
     expect(warn).toHaveBeenCalledTimes(1);
     const [app] = [...directory.apps.values()];
     expect(warn.mock.calls[0]![1]).toEqual({ appId: app!.info.appId, objectId: app!.info.id });
@@ -172,7 +173,7 @@ describe('createApplication', () => {
     const { directory, secretStore, deps } = setup();
     const graphError = new Error('graph down');
     directory.failOn('createApplication', graphError);
-    await expect(createApplication(deps, { displayName: 'x' }, CALLER)).rejects.toBe(graphError);
+    await expect(createApplication(deps, { displayName: 'x' }, CONTEXT)).rejects.toBe(graphError);
     expect(directory.callsTo('deleteApplication')).toEqual([]);
     expect(secretStore.calls).toEqual([]);
   });
@@ -182,7 +183,7 @@ describe('createApplication: owners', () => {
   it('writes the creator and the owners it names as tags in the one create call', async () => {
     const { directory, deps } = setup();
     const group = crypto.randomUUID();
-    const created = await createApplication(deps, { displayName: 'shared', owners: [group, CALLER.id] }, CALLER);
+    const created = await createApplication(deps, { displayName: 'shared', owners: [group, CALLER.id] }, CONTEXT);
     expect(created.application.owners).toEqual([CALLER.id, group]);
     const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
     expect(input.tags).toEqual([`vending:owner:${CALLER.id}`, `vending:owner:${group}`]);
@@ -192,7 +193,7 @@ describe('createApplication: owners', () => {
   it('refuses too many owners before any call', async () => {
     const { directory, deps } = setup();
     const owners = Array.from({ length: MAX_OWNERS }, () => crypto.randomUUID());
-    await expect(createApplication(deps, { displayName: 'crowded', owners }, CALLER)).rejects.toBeInstanceOf(
+    await expect(createApplication(deps, { displayName: 'crowded', owners }, CONTEXT)).rejects.toBeInstanceOf(
       OwnershipRuleError,
     );
     expect(directory.calls).toEqual([]);

@@ -5,11 +5,18 @@ import { APP_ROLES, ownerTag } from '../../../src/vending/ownership';
 import {
   ApplicationInfo,
   ApplicationPage,
+  AuditEntry,
+  AuditPage,
   Caller,
   Directory,
+  InterruptedOperation,
   IssuedPassword,
+  Ledger,
+  OperationIntent,
+  OperationJournal,
   PasswordCredentialInfo,
   PasswordRequest,
+  RequestContext,
   SecretStore,
   StoredSecretVersion,
   StoredSecretVersionInfo,
@@ -67,6 +74,8 @@ function metadataOf(password: IssuedPassword): PasswordCredentialInfo {
 /** An in-memory Entra directory: holds apps and their credentials, records every call, fails on demand. */
 export class FakeDirectory implements Directory {
   readonly calls: Call[] = [];
+  /** Also told every call, when given: one order across the directory, the vault and the ledger. */
+  constructor(private readonly timeline?: Call[]) {}
   readonly apps = new Map<string, FakeApp>();
   /** Every secret value this fake ever issued, to search outputs for leaks. */
   readonly issuedSecretTexts: string[] = [];
@@ -86,6 +95,7 @@ export class FakeDirectory implements Directory {
 
   private enter(method: DirectoryMethod, args: unknown[]): void {
     this.calls.push({ method, args });
+    this.timeline?.push({ method: `directory.${method}`, args });
     const failure = this.failures.get(method);
     if (failure) throw failure;
   }
@@ -235,7 +245,10 @@ export class FakeSecretStore implements SecretStore {
   readonly secrets = new Map<string, FakeVersion[]>();
   private readonly failures = new Map<StoreMethod, Error>();
 
-  constructor(readonly vaultUrl = 'https://kv-unit.vault.azure.net') {}
+  constructor(
+    readonly vaultUrl = 'https://kv-unit.vault.azure.net',
+    private readonly timeline?: Call[],
+  ) {}
 
   failOn(method: StoreMethod, error: Error): void {
     this.failures.set(method, error);
@@ -247,6 +260,7 @@ export class FakeSecretStore implements SecretStore {
 
   private enter(method: StoreMethod, args: unknown[]): void {
     this.calls.push({ method, args });
+    this.timeline?.push({ method: `secretStore.${method}`, args });
     const failure = this.failures.get(method);
     if (failure) throw failure;
   }
@@ -293,6 +307,110 @@ export class FakeSecretStore implements SecretStore {
   }
 }
 
+/** One step an operation's journal took, in order: what the ledger was told. */
+export type JournalStep =
+  | { step: 'begin'; intent: OperationIntent }
+  | { step: 'issued' | 'completed' | 'compensated' | 'compensationFailed' | 'abandoned'; details: unknown };
+
+type LedgerMethod = 'beginOperation' | 'recordRequest' | 'issued' | 'completed';
+
+/**
+ * An in-memory ledger: keeps every journal step (with the Graph and vault calls interleaved through `timeline`, when
+ * given) and every audit entry; operations whose journal was not closed stay open. Fails on demand.
+ */
+export class FakeLedger implements Ledger {
+  readonly steps: JournalStep[] = [];
+  readonly entries: AuditEntry[] = [];
+  readonly open = new Map<string, OperationIntent>();
+  private readonly failures = new Map<LedgerMethod, Error>();
+
+  constructor(private readonly timeline?: Call[]) {}
+
+  failOn(method: LedgerMethod, error: Error): void {
+    this.failures.set(method, error);
+  }
+
+  private enter(method: LedgerMethod): void {
+    const failure = this.failures.get(method);
+    if (failure) throw failure;
+  }
+
+  private note(step: JournalStep): void {
+    this.steps.push(step);
+    this.timeline?.push({ method: `ledger.${step.step}`, args: [] });
+  }
+
+  beginOperation(intent: OperationIntent): Promise<OperationJournal> {
+    return settle(() => {
+      this.enter('beginOperation');
+      const id = `${intent.context.receivedAt.toISOString()}|${intent.context.correlationId}`;
+      this.open.set(id, intent);
+      this.note({ step: 'begin', intent });
+      const step =
+        (name: 'issued' | 'completed' | 'compensated' | 'compensationFailed' | 'abandoned', closes: boolean) =>
+        (details?: unknown) =>
+          settle(() => {
+            if (name === 'issued' || name === 'completed') this.enter(name);
+            this.note({ step: name, details });
+            if (closes) this.open.delete(id);
+          });
+      return {
+        id,
+        issued: step('issued', false),
+        completed: step('completed', true),
+        compensated: step('compensated', true),
+        compensationFailed: step('compensationFailed', false),
+        abandoned: () => step('abandoned', true)(undefined),
+      };
+    });
+  }
+
+  recordRequest(entry: AuditEntry): Promise<void> {
+    return settle(() => {
+      this.enter('recordRequest');
+      this.entries.push(entry);
+    });
+  }
+
+  async *listInterrupted(olderThan: Date): AsyncIterable<InterruptedOperation> {
+    for (const [id, intent] of this.open) {
+      if (intent.context.receivedAt.getTime() >= olderThan.getTime()) continue;
+      yield await Promise.resolve({
+        id,
+        operation: intent.operation,
+        state: 'started' as const,
+        correlationId: intent.context.correlationId,
+        receivedAt: intent.context.receivedAt.toISOString(),
+        updatedAt: intent.context.receivedAt.toISOString(),
+        callerId: intent.context.caller.id,
+      });
+    }
+  }
+
+  resolveInterrupted(operation: InterruptedOperation): Promise<void> {
+    return settle(() => {
+      this.open.delete(operation.id);
+    });
+  }
+
+  queryRequests(): Promise<AuditPage> {
+    return Promise.resolve({ records: [] });
+  }
+
+  /** The step names in order. */
+  stepNames(): string[] {
+    return this.steps.map((s) => s.step);
+  }
+}
+
+/** A request context as the edge builds it, for a caller (on record with every role it holds). */
+export function requestContext(caller: Caller, correlationId = randomUUID()): RequestContext {
+  return {
+    caller,
+    trace: { caller: { id: caller.id, roles: caller.roles }, correlationId, receivedAt: new Date(NOW) },
+  };
+}
+
 /** The instant the vending unit tests run at, unless a test moves the clock. */
 export const NOW = new Date('2026-05-10T08:30:00.000Z');
 
@@ -301,13 +419,16 @@ export const NOW = new Date('2026-05-10T08:30:00.000Z');
  * expiring within 30). `setNow` moves the clock.
  */
 export function fakeVendingDependencies(options: { vaultUrl?: string } = {}) {
-  const directory = new FakeDirectory();
-  const secretStore = new FakeSecretStore(options.vaultUrl);
+  const timeline: Call[] = [];
+  const directory = new FakeDirectory(timeline);
+  const secretStore = new FakeSecretStore(options.vaultUrl, timeline);
+  const ledger = new FakeLedger(timeline);
   const warn = jest.fn<void, [string, Record<string, string>]>();
   let now = NOW.getTime();
   const deps: VendingDependencies & { expiringWithinDays: number } = {
     directory,
     secretStore,
+    ledger,
     lifetimePolicy: { maxDays: 180, defaultDays: 90 },
     clock: () => new Date(now),
     warn,
@@ -316,5 +437,7 @@ export function fakeVendingDependencies(options: { vaultUrl?: string } = {}) {
   const setNow = (ms: number): void => {
     now = ms;
   };
-  return { directory, secretStore, warn, deps, setNow };
+  /** Every directory, vault and ledger call in order, as `directory.addPassword`, `ledger.begin`, … */
+  const order = (): string[] => timeline.map((c) => c.method);
+  return { directory, secretStore, ledger, warn, deps, setNow, order };
 }

@@ -3,10 +3,11 @@ import { APP_ROLES } from '../../../src/vending/ownership';
 import { CLIENT_SECRET_CONTENT_TYPE, issueSecret, MANAGED_BY_TAG } from '../../../src/vending/issueSecret';
 import { Caller, PasswordRequest } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
-import { NOW, OWNER, fakeVendingDependencies, testCaller } from './fakes';
+import { NOW, OWNER, fakeVendingDependencies, requestContext, testCaller } from './fakes';
 
 const DAY = 24 * 60 * 60 * 1000;
 const CALLER: Caller = OWNER;
+const CONTEXT = requestContext(CALLER);
 
 function setup(vaultUrl?: string) {
   const fakes = fakeVendingDependencies(vaultUrl === undefined ? {} : { vaultUrl });
@@ -16,7 +17,7 @@ function setup(vaultUrl?: string) {
 describe('issueSecret', () => {
   it('asks Graph once for a password with explicit start and end from the policy (default lifetime)', async () => {
     const { directory, deps, app } = setup();
-    await issueSecret(deps, app.appId, {}, CALLER);
+    await issueSecret(deps, app.appId, {}, CONTEXT);
     const calls = directory.callsTo('addPassword');
     expect(calls).toHaveLength(1);
     const [appId, request] = calls[0] as [string, PasswordRequest];
@@ -34,7 +35,7 @@ describe('issueSecret', () => {
       deps,
       app.appId,
       { displayName: 'ci-Deploy', lifetimeDays: 7, startDateTime: '2026-06-01T00:00:00+02:00' },
-      CALLER,
+      CONTEXT,
     );
     const [, request] = directory.callsTo('addPassword')[0] as [string, PasswordRequest];
     expect(request.displayName).toBe('ci-Deploy');
@@ -44,7 +45,7 @@ describe('issueSecret', () => {
 
   it('stores exactly one vault secret: the issued value, under the slot name, with dates and tags', async () => {
     const { directory, secretStore, deps, app } = setup();
-    const issued = await issueSecret(deps, app.appId, { displayName: 'ci-Deploy', lifetimeDays: 30 }, CALLER);
+    const issued = await issueSecret(deps, app.appId, { displayName: 'ci-Deploy', lifetimeDays: 30 }, CONTEXT);
 
     const puts = secretStore.callsTo('put');
     expect(puts).toHaveLength(1);
@@ -74,7 +75,7 @@ describe('issueSecret', () => {
 
   it('answers with Key Vault URIs and reference strings for the stored version', async () => {
     const { directory, secretStore, deps, app } = setup('https://kv-unit.vault.azure.net/');
-    const issued = await issueSecret(deps, app.appId, {}, CALLER);
+    const issued = await issueSecret(deps, app.appId, {}, CONTEXT);
     const name = secretNameFor(app.appId, 'default');
     const [version] = secretStore.secrets.get(name)!.map((v) => v.version);
     const versionless = `https://kv-unit.vault.azure.net/secrets/${name}`;
@@ -98,7 +99,7 @@ describe('issueSecret', () => {
 
   it('never returns the secret value', async () => {
     const { directory, deps, app } = setup();
-    const issued = await issueSecret(deps, app.appId, { displayName: 'x' }, CALLER);
+    const issued = await issueSecret(deps, app.appId, { displayName: 'x' }, CONTEXT);
     const json = JSON.stringify(issued);
     const [secretText] = directory.issuedSecretTexts;
     expect(secretText).toBeDefined();
@@ -109,11 +110,11 @@ describe('issueSecret', () => {
 
   it('refuses a lifetime over the policy before calling Graph or the vault', async () => {
     const { directory, secretStore, deps, app } = setup();
-    await expect(issueSecret(deps, app.appId, { lifetimeDays: 181 }, CALLER)).rejects.toBeInstanceOf(
+    await expect(issueSecret(deps, app.appId, { lifetimeDays: 181 }, CONTEXT)).rejects.toBeInstanceOf(
       LifetimePolicyError,
     );
     await expect(
-      issueSecret(deps, app.appId, { lifetimeDays: 1, endDateTime: '2026-06-01T00:00:00Z' }, CALLER),
+      issueSecret(deps, app.appId, { lifetimeDays: 1, endDateTime: '2026-06-01T00:00:00Z' }, CONTEXT),
     ).rejects.toBeInstanceOf(InvalidRequestError);
     expect(directory.calls).toEqual([]);
     expect(secretStore.calls).toEqual([]);
@@ -123,7 +124,7 @@ describe('issueSecret', () => {
     const { directory, secretStore, deps, app } = setup();
     const graphError = new Error('graph down');
     directory.failOn('addPassword', graphError);
-    await expect(issueSecret(deps, app.appId, {}, CALLER)).rejects.toBe(graphError);
+    await expect(issueSecret(deps, app.appId, {}, CONTEXT)).rejects.toBe(graphError);
     expect(secretStore.calls).toEqual([]);
     expect(directory.callsTo('removePassword')).toEqual([]);
   });
@@ -132,7 +133,7 @@ describe('issueSecret', () => {
     const { directory, secretStore, deps, warn, app } = setup();
     const vaultError = new Error('vault refused');
     secretStore.failOn('put', vaultError);
-    await expect(issueSecret(deps, app.appId, {}, CALLER)).rejects.toBe(vaultError);
+    await expect(issueSecret(deps, app.appId, {}, CONTEXT)).rejects.toBe(vaultError);
 
     const [added] = directory.callsTo('addPassword');
     expect(added).toBeDefined();
@@ -146,9 +147,9 @@ describe('issueSecret', () => {
 
   it('removes exactly the credential it issued, not others of the app', async () => {
     const { directory, secretStore, deps, app } = setup();
-    const first = await issueSecret(deps, app.appId, {}, CALLER);
+    const first = await issueSecret(deps, app.appId, {}, CONTEXT);
     secretStore.failOn('put', new Error('vault refused'));
-    await expect(issueSecret(deps, app.appId, {}, CALLER)).rejects.toThrow('vault refused');
+    await expect(issueSecret(deps, app.appId, {}, CONTEXT)).rejects.toThrow('vault refused');
     const removed = directory.callsTo('removePassword')[0]![1];
     expect(removed).toBe(directory.issuedKeyIds[1]);
     expect(removed).not.toBe(first.keyId);
@@ -160,7 +161,7 @@ describe('issueSecret', () => {
     const vaultError = new Error('vault refused');
     secretStore.failOn('put', vaultError);
     directory.failOn('removePassword', new Error('graph refused too'));
-    await expect(issueSecret(deps, app.appId, {}, CALLER)).rejects.toBe(vaultError);
+    await expect(issueSecret(deps, app.appId, {}, CONTEXT)).rejects.toBe(vaultError);
 
     expect(warn).toHaveBeenCalledTimes(1);
     const [message, details] = warn.mock.calls[0]!;
@@ -174,7 +175,7 @@ describe('issueSecret', () => {
 describe('issueSecret: who may add a secret', () => {
   it('reads the app once to check its owner tags, then issues for an owner', async () => {
     const { directory, deps, app } = setup();
-    await issueSecret(deps, app.appId, {}, CALLER);
+    await issueSecret(deps, app.appId, {}, CONTEXT);
     expect(directory.calls.map((c) => c.method)).toEqual(['getApplication', 'addPassword']);
   });
 
@@ -183,13 +184,13 @@ describe('issueSecret: who may add a secret', () => {
     const group = crypto.randomUUID();
     const app = directory.seedApplication('team-app', [], [group]);
     const member = testCaller({ kind: 'user', groups: [group], roles: [APP_ROLES.secretCreate] });
-    await expect(issueSecret(deps, app.appId, {}, member)).resolves.toMatchObject({ appId: app.appId });
+    await expect(issueSecret(deps, app.appId, {}, requestContext(member))).resolves.toMatchObject({ appId: app.appId });
   });
 
   it('answers not found to anyone else, without issuing anything', async () => {
     const { directory, secretStore, deps, app } = setup();
     const stranger = testCaller({ roles: [APP_ROLES.secretCreate, APP_ROLES.appCreate] });
-    await expect(issueSecret(deps, app.appId, {}, stranger)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(issueSecret(deps, app.appId, {}, requestContext(stranger))).rejects.toBeInstanceOf(NotFoundError);
     expect(directory.callsTo('addPassword')).toEqual([]);
     expect(secretStore.calls).toEqual([]);
   });
@@ -198,7 +199,7 @@ describe('issueSecret: who may add a secret', () => {
     const { directory, deps } = setup();
     const unowned = directory.seedApplication('made-by-hand', [], []);
     const admin = testCaller({ roles: [APP_ROLES.admin] });
-    await issueSecret(deps, unowned.appId, {}, admin);
+    await issueSecret(deps, unowned.appId, {}, requestContext(admin));
     expect(directory.calls.map((c) => c.method)).toEqual(['addPassword']);
   });
 });

@@ -4,20 +4,21 @@ import { listSecrets } from '../../../src/vending/listSecrets';
 import { Caller } from '../../../src/vending/ports';
 import { secretNameFor } from '../../../src/vending/secretNaming';
 import { APP_ROLES } from '../../../src/vending/ownership';
-import { OWNER, testCaller } from './fakes';
+import { OWNER, requestContext, testCaller } from './fakes';
 import { DAY, NOW, setup } from './listAndRevoke.helpers';
 
 const CALLER: Caller = OWNER;
+const CONTEXT = requestContext(CALLER);
 
 describe('listSecrets', () => {
   it('reports each credential with its status and the vault version matched by keyId', async () => {
     const { deps, app, setNow, seedCredential, directory, secretStore } = setup();
     // Issued through the API, 2 versions of the same slot, and one in another slot.
     setNow(NOW.getTime() - 60 * DAY);
-    const old = await issueSecret(deps, app.appId, { lifetimeDays: 80 }, CALLER); // ends in 20 days: expiring
+    const old = await issueSecret(deps, app.appId, { lifetimeDays: 80 }, CONTEXT); // ends in 20 days: expiring
     setNow(NOW.getTime());
-    const fresh = await issueSecret(deps, app.appId, { lifetimeDays: 90 }, CALLER); // active
-    const ci = await issueSecret(deps, app.appId, { displayName: 'CI', lifetimeDays: 45 }, CALLER); // active
+    const fresh = await issueSecret(deps, app.appId, { lifetimeDays: 90 }, CONTEXT); // active
+    const ci = await issueSecret(deps, app.appId, { displayName: 'CI', lifetimeDays: 45 }, CONTEXT); // active
     // Made outside the API.
     const manual = seedCredential({ startMs: NOW.getTime() - DAY, endMs: NOW.getTime() + 729 * DAY }); // overPolicy
     const unnamed = seedCredential({
@@ -68,7 +69,7 @@ describe('listSecrets', () => {
     const { deps, app, seedCredential } = setup();
     const ends = [40, 5, 170, -3, 90, 1].map((d) => NOW.getTime() + d * DAY);
     for (const endMs of ends) seedCredential({ startMs: NOW.getTime() - 5 * DAY, endMs });
-    await issueSecret(deps, app.appId, { lifetimeDays: 60 }, CALLER);
+    await issueSecret(deps, app.appId, { lifetimeDays: 60 }, CONTEXT);
     const { secrets } = await listSecrets(deps, app.appId, CALLER);
     const listedEnds = secrets.map((s) => Date.parse(s.endDateTime));
     expect(listedEnds).toEqual([...listedEnds].sort((a, b) => a - b));
@@ -77,7 +78,7 @@ describe('listSecrets', () => {
 
   it('reads each slot from the vault once, however many credentials share it', async () => {
     const { deps, app, secretStore } = setup();
-    for (let i = 0; i < 3; i++) await issueSecret(deps, app.appId, {}, CALLER);
+    for (let i = 0; i < 3; i++) await issueSecret(deps, app.appId, {}, CONTEXT);
     await listSecrets(deps, app.appId, CALLER);
     expect(secretStore.callsTo('listVersions')).toEqual([[secretNameFor(app.appId, 'default')]]);
   });
