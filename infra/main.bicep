@@ -37,6 +37,15 @@ param secretExpiringWithinDays int = 30
 @minLength(11)
 param expiryScanSchedule string = '0 0 6 * * *'
 
+@description('Optional. Hours an Idempotency-Key is remembered: a retry within it replays the first answer (IDEMPOTENCY_RETENTION_HOURS).')
+@minValue(1)
+@maxValue(720)
+param idempotencyRetentionHours int = 24
+
+@description('Optional. NCRONTAB (six fields) of the timer that purges idempotency records past retention, in UTC (IDEMPOTENCY_PURGE_SCHEDULE).')
+@minLength(11)
+param idempotencyPurgeSchedule string = '0 15 * * * *'
+
 @description('Optional. uniqueName of the vending API\'s app registration (graph/graph.bicep). Defaults to entra-app-vending-<token>.')
 @maxLength(80)
 param apiAppUniqueName string = ''
@@ -156,6 +165,8 @@ module api 'app/api.bicep' = {
     secretDefaultLifetimeDays: min(secretDefaultLifetimeDays, secretMaxLifetimeDays)
     secretExpiringWithinDays: secretExpiringWithinDays
     expiryScanSchedule: expiryScanSchedule
+    idempotencyRetentionHours: idempotencyRetentionHours
+    idempotencyPurgeSchedule: idempotencyPurgeSchedule
     apiAppClientId: apiAppId
     apiIdentifierUri: apiIdentifierUri
     apiTenantId: tenant().tenantId

@@ -9,8 +9,10 @@ import {
   writeEndpoints,
 } from '../emulators/index';
 import { startApp } from '../src/app';
+import { appSettingsSchema } from '../src/config';
+import { CompositionOverrides } from '../src/composition';
 import { Services } from '../src/services';
-import { AZURITE_PORTS, RunningAzurite, startAzurite } from './azurite';
+import { AZURITE_PORTS, createAzuriteTable, RunningAzurite, startAzurite } from './azurite';
 import { FunctionsHttpHost, startFunctionsHttpHost } from './functionsHttpHost';
 import { createRecordingHost } from './recordingHost';
 
@@ -21,7 +23,10 @@ export interface SandboxOptions {
   stateDir?: string;
   apiPort?: number;
   emulatorPorts?: StartEmulatorsOptions['ports'];
-  /** Start Azurite (default true), on these ports (0 = any free port; default the well-known 10000–10002). */
+  /**
+   * Start Azurite (default true), on these ports (0 = any free port; default the well-known 10000–10002), and point the
+   * ledger at it. Without it, `settings` must name a ledger (STORAGE_TABLE_SERVICE_URI) or the API refuses to start.
+   */
   azurite?: boolean;
   azuritePorts?: typeof AZURITE_PORTS;
   /** Where function logs go. Default: stdout. */
@@ -44,8 +49,23 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-/** The app settings that point the product at the emulators, as Bicep points it at Azure. */
-export function appSettingsFor(endpoints: EmulatorEndpoints, storageConnectionString?: string): Record<string, string> {
+/** The product's app settings given in an environment (overrides of the sandbox's own, or a whole API's settings). */
+export function appSettingsFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const keys = Object.keys(appSettingsSchema.properties);
+  return Object.fromEntries(keys.flatMap((key) => (env[key] === undefined ? [] : [[key, env[key]]])));
+}
+
+/** The ledger table's name, as Bicep names it. */
+export const LEDGER_TABLE = 'ledger';
+
+/**
+ * The app settings that point the product at the emulators and Azurite, as Bicep points it at Azure: the ledger by
+ * table service URI, reached with the managed identity (Azurite serves HTTPS and accepts the emulated Entra's tokens).
+ */
+export function appSettingsFor(
+  endpoints: EmulatorEndpoints,
+  azurite?: Pick<RunningAzurite, 'connectionString' | 'tableServiceUri'>,
+): Record<string, string> {
   return {
     AZURE_CLIENT_ID: endpoints.managedIdentity.clientId,
     KEY_VAULT_URL: endpoints.keyVault.url,
@@ -57,7 +77,14 @@ export function appSettingsFor(endpoints: EmulatorEndpoints, storageConnectionSt
     API_IDENTIFIER_URI: endpoints.vendingApi.identifierUri,
     API_TENANT_ID: endpoints.tenantId,
     ENTRA_AUTHORITY_HOST: endpoints.entra.authorityHost,
-    ...(storageConnectionString ? { AzureWebJobsStorage: storageConnectionString } : {}),
+    ...(azurite
+      ? {
+          // The Functions host's own storage (the product's code never reads it).
+          AzureWebJobsStorage: azurite.connectionString,
+          STORAGE_TABLE_SERVICE_URI: azurite.tableServiceUri,
+          LEDGER_TABLE,
+        }
+      : {}),
   };
 }
 
@@ -73,6 +100,36 @@ export function providePlatformIdentity(endpoints: EmulatorEndpoints): void {
 const stdoutLogHandler: LogHandler = (level, ...args) => {
   console.log(`[api ${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
 };
+
+/** Starts Azurite by identity (HTTPS with the emulators' certificate) and creates the ledger table, as Bicep does. */
+export async function startLedgerStorage(
+  stateDir: string,
+  emulators: Pick<RunningEmulators, 'tls'>,
+  ports: typeof AZURITE_PORTS = AZURITE_PORTS,
+): Promise<RunningAzurite> {
+  const azurite = await startAzurite(stateDir, ports, emulators.tls);
+  try {
+    await createAzuriteTable(azurite, LEDGER_TABLE);
+  } catch (error) {
+    await azurite.stop();
+    throw error;
+  }
+  return azurite;
+}
+
+/** The API alone, as the host runs it: {@link startApp} with a recording host, its HTTP functions served over HTTP. */
+export async function startApiHost(
+  settings: Record<string, string>,
+  options: { port: number; logHandler?: LogHandler; overrides?: CompositionOverrides },
+): Promise<{ host: FunctionsHttpHost; services: Services }> {
+  const functions = createRecordingHost();
+  const { services } = startApp(functions, settings, options.overrides ? { overrides: options.overrides } : {});
+  const host = await startFunctionsHttpHost(functions, {
+    port: options.port,
+    logHandler: options.logHandler ?? stdoutLogHandler,
+  });
+  return { host, services };
+}
 
 /**
  * Starts the product on one machine: the emulators, Azurite, and the API started as the host starts it
@@ -92,15 +149,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   let azurite: RunningAzurite | undefined;
   let host: FunctionsHttpHost | undefined;
   try {
-    if (options.azurite ?? true) azurite = await startAzurite(stateDir, options.azuritePorts ?? AZURITE_PORTS);
-    const settings = { ...appSettingsFor(emulators.endpoints, azurite?.connectionString), ...options.settings };
+    if (options.azurite ?? true) azurite = await startLedgerStorage(stateDir, emulators, options.azuritePorts);
+    const settings = { ...appSettingsFor(emulators.endpoints, azurite), ...options.settings };
     providePlatformIdentity(emulators.endpoints);
-    const functions = createRecordingHost();
-    const { services } = startApp(functions, settings);
-    host = await startFunctionsHttpHost(functions, {
+    const api = await startApiHost(settings, {
       port: options.apiPort ?? DEFAULT_API_PORT,
-      logHandler: options.logHandler ?? stdoutLogHandler,
+      ...(options.logHandler ? { logHandler: options.logHandler } : {}),
     });
+    host = api.host;
+    const { services } = api;
     const endpoints: EmulatorEndpoints = {
       ...emulators.endpoints,
       api: { ...emulators.endpoints.api, baseUrl: `${host.url}/api` },

@@ -3,22 +3,16 @@
  * SECRET_MAX_LIFETIME_DAYS=30) set in this environment override the sandbox's own; a bad one refuses the start.
  */
 import { apiPortFromEnv, emulatorPortsFromEnv } from '../emulators/portSettings';
-import { appSettingsSchema, ConfigError } from '../src/config';
+import { ConfigError } from '../src/config';
 import { azuritePortsFromEnv } from './azurite';
-import { startSandbox } from './sandbox';
-
-/** The product's app settings given in this process's environment: the user's overrides. */
-function settingOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
-  const keys = Object.keys(appSettingsSchema.properties);
-  return Object.fromEntries(keys.flatMap((key) => (env[key] === undefined ? [] : [[key, env[key]]])));
-}
+import { appSettingsFromEnv, startSandbox } from './sandbox';
 
 async function main(): Promise<void> {
   const sandbox = await startSandbox({
     apiPort: apiPortFromEnv(),
     emulatorPorts: emulatorPortsFromEnv(),
     azuritePorts: azuritePortsFromEnv(),
-    settings: settingOverrides(process.env),
+    settings: appSettingsFromEnv(process.env),
     ...(process.env.EMULATOR_STATE_DIR ? { stateDir: process.env.EMULATOR_STATE_DIR } : {}),
   });
   const { endpoints } = sandbox;

@@ -91,8 +91,34 @@ export const appSettingsSchema = {
       description:
         'Entra authority host: OpenID discovery and signing keys are read from <host>/<tenant>/v2.0. National clouds set theirs (e.g. https://login.microsoftonline.us).',
     },
+    STORAGE_TABLE_SERVICE_URI: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https://',
+      description:
+        'Table service of the storage account that holds the audit ledger, reached with the managed identity (https://<account>.table.core.windows.net).',
+    },
+    LEDGER_TABLE: {
+      type: 'string',
+      pattern: '^[A-Za-z][A-Za-z0-9]{2,62}$',
+      default: 'ledger',
+      description: 'Table of the audit ledger: request records, write-ahead operation records, idempotency records.',
+    },
+    IDEMPOTENCY_RETENTION_HOURS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 720,
+      default: 24,
+      description: 'How long an Idempotency-Key is remembered: a retry within it replays the first answer.',
+    },
+    IDEMPOTENCY_PURGE_SCHEDULE: {
+      type: 'string',
+      pattern: '^\\S+( \\S+){5}$',
+      default: '0 15 * * * *',
+      description: 'NCRONTAB (six fields) of the timer that deletes idempotency records past their retention.',
+    },
   },
-  required: ['KEY_VAULT_URL', 'AZURE_CLIENT_ID', 'API_AUDIENCE', 'API_TENANT_ID'],
+  required: ['KEY_VAULT_URL', 'AZURE_CLIENT_ID', 'API_AUDIENCE', 'API_TENANT_ID', 'STORAGE_TABLE_SERVICE_URI'],
 } as const;
 
 /** The validated, frozen configuration of one process. */
@@ -108,6 +134,8 @@ export interface Config {
   };
   readonly expiryScanSchedule: string;
   readonly api: ApiAuthenticationConfig;
+  readonly ledger: { readonly tableServiceUri: string; readonly tableName: string };
+  readonly idempotency: { readonly retentionHours: number; readonly purgeSchedule: string };
 }
 
 /** The delegated scope the API exposes (graph.bicep's oauth2PermissionScopes): a user token must carry it in scp. */
@@ -146,6 +174,10 @@ interface ValidatedSettings {
   API_IDENTIFIER_URI?: string;
   API_TENANT_ID: string;
   ENTRA_AUTHORITY_HOST: string;
+  STORAGE_TABLE_SERVICE_URI: string;
+  LEDGER_TABLE: string;
+  IDEMPOTENCY_RETENTION_HOURS: number;
+  IDEMPOTENCY_PURGE_SCHEDULE: string;
 }
 
 /** One bad setting: its name and what is wrong, never its value (a value may be a secret). */
@@ -211,7 +243,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ) {
     problems.push({ setting: 'SECRET_DEFAULT_LIFETIME_DAYS', problem: 'must not exceed SECRET_MAX_LIFETIME_DAYS' });
   }
-  for (const key of ['KEY_VAULT_URL', 'GRAPH_BASE_URL', 'ENTRA_AUTHORITY_HOST'] as const) {
+  for (const key of ['KEY_VAULT_URL', 'GRAPH_BASE_URL', 'ENTRA_AUTHORITY_HOST', 'STORAGE_TABLE_SERVICE_URI'] as const) {
     if (badKeys.has(key) || typeof settings[key] !== 'string') continue;
     problems.push(...serviceUrlProblems(key, settings[key]));
   }
@@ -245,6 +277,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     expiryScanSchedule: s.EXPIRY_SCAN_SCHEDULE,
     api: apiAuthentication(s),
+    ledger: Object.freeze({
+      tableServiceUri: withoutTrailingSlashes(s.STORAGE_TABLE_SERVICE_URI),
+      tableName: s.LEDGER_TABLE,
+    }),
+    idempotency: Object.freeze({
+      retentionHours: s.IDEMPOTENCY_RETENTION_HOURS,
+      purgeSchedule: s.IDEMPOTENCY_PURGE_SCHEDULE,
+    }),
   });
 }
 

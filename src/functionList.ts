@@ -8,6 +8,8 @@ import { setApplicationOwners } from './functions/setApplicationOwners';
 import { listSecrets } from './functions/listSecrets';
 import { connectorDefinition } from './functions/connectorDefinition';
 import { openApi } from './functions/openApi';
+import { purgeIdempotencyRecords } from './functions/purgeIdempotencyRecords';
+import { readAudit } from './functions/readAudit';
 import { revokeSecret } from './functions/revokeSecret';
 import { withCors } from './http/cors';
 import { HttpFunctionDefinition, toHttpHandler } from './http/httpFunction';
@@ -43,6 +45,13 @@ export const functionList: readonly FunctionDefinition[] = [
   { kind: 'http', route: routes.openApi, handler: openApi },
   { kind: 'http', route: routes.connectorDefinition, handler: connectorDefinition },
   { kind: 'http', route: routes.health, handler: health },
+  { kind: 'http', route: routes.readAudit, handler: readAudit },
+  {
+    kind: 'timer',
+    name: 'purgeIdempotencyRecords',
+    schedule: '%IDEMPOTENCY_PURGE_SCHEDULE%',
+    handler: purgeIdempotencyRecords,
+  },
 ];
 
 /** Registers every function of `functions` with `host`, binding `services` into each handler. */

@@ -1,5 +1,6 @@
 import { Config } from './config';
 import { CallerAuthenticator } from './http/callers';
+import { IdempotencyRuntime } from './http/idempotency';
 import { VendingDependencies } from './vending/dependencies';
 
 /** Everything a function needs, built once per process by `composition.ts` and passed to every handler. */
@@ -8,4 +9,6 @@ export interface Services {
   /** Validates callers' bearer tokens (cached signing keys: one per process). */
   callers: CallerAuthenticator;
   vending: VendingDependencies;
+  /** Idempotency claims of POSTs, in the ledger table. */
+  idempotency: IdempotencyRuntime;
 }

@@ -66,6 +66,15 @@ param secretExpiringWithinDays int
 @minLength(11)
 param expiryScanSchedule string
 
+@description('Required. Hours an Idempotency-Key is remembered (IDEMPOTENCY_RETENTION_HOURS).')
+@minValue(1)
+@maxValue(720)
+param idempotencyRetentionHours int
+
+@description('Required. NCRONTAB (six fields) of the idempotency purge timer (IDEMPOTENCY_PURGE_SCHEDULE); the host resolves %IDEMPOTENCY_PURGE_SCHEDULE% from it, so it must be set.')
+@minLength(11)
+param idempotencyPurgeSchedule string
+
 @description('Required. Client id of the vending API\'s app registration: the aud of its v2 tokens (API_AUDIENCE). Empty means not created yet: the API and the platform then refuse every caller.')
 @maxLength(36)
 param apiAppClientId string
@@ -148,10 +157,12 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'SECRET_DEFAULT_LIFETIME_DAYS', value: string(secretDefaultLifetimeDays) }
         { name: 'SECRET_EXPIRING_WITHIN_DAYS', value: string(secretExpiringWithinDays) }
         { name: 'EXPIRY_SCAN_SCHEDULE', value: expiryScanSchedule }
+        { name: 'IDEMPOTENCY_RETENTION_HOURS', value: string(idempotencyRetentionHours) }
+        { name: 'IDEMPOTENCY_PURGE_SCHEDULE', value: idempotencyPurgeSchedule }
         // Always set; the code refuses to serve while API_AUDIENCE is empty (fail closed, never anonymous).
         { name: 'API_AUDIENCE', value: apiAppClientId }
         { name: 'API_TENANT_ID', value: apiTenantId }
-        // Storage the code will use (event queue, ledger table), addressed by service URI and reached by identity.
+        // Storage the code uses (ledger table; event queue), addressed by service URI and reached by identity.
         { name: 'CREDENTIAL_EVENTS_QUEUE', value: credentialEventsQueueName }
         { name: 'LEDGER_TABLE', value: ledgerTableName }
         { name: 'STORAGE_QUEUE_SERVICE_URI', value: storage.properties.primaryEndpoints.queue }

@@ -1,16 +1,18 @@
 import { RouteHandler } from '../http/httpFunction';
+import { guidParameter } from '../http/pathParameters';
 import { compileSchema, readJsonBody } from '../http/requestBody';
 import { secretRequestSchema } from '../http/schemas';
-import { issueSecret, SecretRequest } from '../vending/issueSecret';
-import { guidParameter } from '../http/pathParameters';
+import { issueSecret, SecretRequest, storedTarget } from '../vending/issueSecret';
 
 const validateBody = compileSchema<SecretRequest>(secretRequestSchema);
 
 /** `POST /api/applications/{appId}/secrets`: a new secret on an app this API owns, answered with its Key Vault reference. */
-export const addSecret: RouteHandler = async (request, context, services, caller) => {
+export const addSecret: RouteHandler = async (request, context, services, call) => {
   const appId = guidParameter(request, 'appId');
+  call.target.appId = appId;
   const body = await readJsonBody(request, validateBody, {});
-  const issued = await issueSecret(services.vending, appId, body, caller);
-  context.log('secret issued', JSON.stringify({ appId, keyId: issued.keyId, caller: caller.id }));
+  const issued = await issueSecret(services.vending, appId, body, call.context);
+  Object.assign(call.target, storedTarget(issued));
+  context.log('secret issued', JSON.stringify({ appId, keyId: issued.keyId, caller: call.context.caller.id }));
   return { status: 201, jsonBody: issued };
 };

@@ -3,7 +3,8 @@ import { guidParameter } from '../http/pathParameters';
 import { getApplicationOwners as getOwners } from '../vending/applications';
 
 /** `GET /api/applications/{appId}/owners`: who may manage the app through this API. */
-export const getApplicationOwners: RouteHandler = async (request, _context, services, caller) => {
+export const getApplicationOwners: RouteHandler = async (request, _context, services, call) => {
   const appId = guidParameter(request, 'appId');
-  return { status: 200, jsonBody: await getOwners(services.vending, appId, caller) };
+  call.target.appId = appId;
+  return { status: 200, jsonBody: await getOwners(services.vending, appId, call.context.caller) };
 };

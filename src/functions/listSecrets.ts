@@ -1,9 +1,10 @@
 import { RouteHandler } from '../http/httpFunction';
-import { listSecrets as listSecretsService } from '../vending/listSecrets';
 import { guidParameter } from '../http/pathParameters';
+import { listSecrets as listSecretsService } from '../vending/listSecrets';
 
 /** `GET /api/applications/{appId}/secrets`: metadata, status and references of an owned app's secrets. */
-export const listSecrets: RouteHandler = async (request, _context, services, caller) => {
+export const listSecrets: RouteHandler = async (request, _context, services, call) => {
   const appId = guidParameter(request, 'appId');
-  return { status: 200, jsonBody: await listSecretsService(services.vending, appId, caller) };
+  call.target.appId = appId;
+  return { status: 200, jsonBody: await listSecretsService(services.vending, appId, call.context.caller) };
 };

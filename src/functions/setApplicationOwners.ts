@@ -7,10 +7,11 @@ import { setApplicationOwners as setOwners } from '../vending/applications';
 const validateBody = compileSchema<{ owners: string[] }>(ownersRequestSchema);
 
 /** `PUT /api/applications/{appId}/owners`: replaces who may manage the app (an app keeps at least one owner). */
-export const setApplicationOwners: RouteHandler = async (request, context, services, caller) => {
+export const setApplicationOwners: RouteHandler = async (request, context, services, call) => {
   const appId = guidParameter(request, 'appId');
+  call.target.appId = appId;
   const { owners } = await readJsonBody(request, validateBody);
-  const updated = await setOwners(services.vending, appId, owners, caller);
-  context.log('owners replaced', JSON.stringify({ appId, owners: updated.owners, caller: caller.id }));
+  const updated = await setOwners(services.vending, appId, owners, call.context.caller);
+  context.log('owners replaced', JSON.stringify({ appId, owners: updated.owners, caller: call.context.caller.id }));
   return { status: 200, jsonBody: updated };
 };

@@ -11,7 +11,7 @@ import {
 import { API_DELEGATED_SCOPE, ApiAuthenticationConfig } from '../config';
 import { ForbiddenError, TokenDiagnostics, UnauthenticatedError, UpstreamUnavailableError } from '../vending/errors';
 import { AppRole } from '../vending/ownership';
-import { Caller } from '../vending/ports';
+import { Caller, CallerOnRecord } from '../vending/ports';
 import { isGuid } from '../vending/units';
 
 /**
@@ -26,6 +26,18 @@ export interface CallerAuthenticator {
    * {@link UpstreamUnavailableError} (503) when the tenant's signing keys cannot be fetched: never a guess.
    */
   authenticate(request: HttpRequest): Promise<Caller>;
+  /** {@link authenticate}, with the name the token gives the caller, for the audit record. */
+  identify(request: HttpRequest): Promise<IdentifiedCaller>;
+}
+
+/** An authenticated caller and what the audit record calls it. */
+export interface IdentifiedCaller {
+  caller: Caller;
+  /**
+   * The UPN of a user (v2 `preferred_username`, v1 `upn`), else a display name (`name`, or an app's optional
+   * `app_displayname`), when the token carries one. For the record only: no decision is made on it.
+   */
+  name?: string;
 }
 
 /** Tuning of {@link createCallerAuthenticator}; the defaults suit production. */
@@ -136,6 +148,20 @@ function callerFrom(claims: JWTPayload, config: ApiAuthenticationConfig): Caller
   };
 }
 
+/** Longest name kept for the record; Entra's UPNs and display names are far shorter. */
+const MAX_NAME_LENGTH = 256;
+
+/** The caller's name for the record (see {@link IdentifiedCaller.name}). */
+function nameOf(claims: JWTPayload): string | undefined {
+  const name =
+    stringClaim(claims.preferred_username) ??
+    stringClaim(claims.upn) ??
+    stringClaim(claims.name) ??
+    stringClaim(claims.app_displayname);
+  const trimmed = name?.trim().slice(0, MAX_NAME_LENGTH);
+  return trimmed === '' ? undefined : trimmed;
+}
+
 /**
  * The signing keys of the tenant: the OpenID configuration names the key set, jose fetches and caches it. A token
  * whose `kid` is not in the cached set makes jose fetch the set once more, unless it did so within the cooldown;
@@ -217,37 +243,43 @@ export function createCallerAuthenticator(
       diagnose(reason, token === undefined || token.length > MAX_TOKEN_LENGTH ? undefined : token),
     );
 
-  return {
-    async authenticate(request) {
-      const header = request.headers.get('authorization');
-      if (header === null || header.trim() === '') throw refuse('no token');
-      if (header.length > MAX_TOKEN_LENGTH) throw refuse('token too long', header);
-      const token = BEARER.exec(header.trim())?.[1];
-      if (token === undefined) throw refuse('not a bearer JWT', header);
-      let claims: JWTPayload;
-      try {
-        ({ payload: claims } = await jwtVerify(token, keys, {
-          algorithms: ALGORITHMS,
-          issuer: [...config.issuers],
-          audience: [...config.audiences],
-          clockTolerance: options.clockToleranceSeconds ?? 60,
-          currentDate: clock(),
-          requiredClaims: ['exp', 'tid', 'oid'],
-        }));
-      } catch (error) {
-        if (error instanceof KeySourceUnavailable) {
-          throw new UpstreamUnavailableError(
-            'Caller tokens cannot be checked right now (the tenant’s signing keys are unreachable); retry later.',
-            503,
-            30,
-            'entra',
-          );
-        }
-        throw refuse(reasonOf(error), token);
+  async function identify(request: HttpRequest): Promise<IdentifiedCaller> {
+    const header = request.headers.get('authorization');
+    if (header === null || header.trim() === '') throw refuse('no token');
+    if (header.length > MAX_TOKEN_LENGTH) throw refuse('token too long', header);
+    const token = BEARER.exec(header.trim())?.[1];
+    if (token === undefined) throw refuse('not a bearer JWT', header);
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(token, keys, {
+        algorithms: ALGORITHMS,
+        issuer: [...config.issuers],
+        audience: [...config.audiences],
+        clockTolerance: options.clockToleranceSeconds ?? 60,
+        currentDate: clock(),
+        requiredClaims: ['exp', 'tid', 'oid'],
+      }));
+    } catch (error) {
+      if (error instanceof KeySourceUnavailable) {
+        throw new UpstreamUnavailableError(
+          'Caller tokens cannot be checked right now (the tenant’s signing keys are unreachable); retry later.',
+          503,
+          30,
+          'entra',
+        );
       }
-      const caller = callerFrom(claims, config);
-      if (typeof caller === 'string') throw refuse(caller, token);
-      return caller;
+      throw refuse(reasonOf(error), token);
+    }
+    const caller = callerFrom(claims, config);
+    if (typeof caller === 'string') throw refuse(caller, token);
+    const name = nameOf(claims);
+    return name === undefined ? { caller } : { caller, name };
+  }
+
+  return {
+    identify,
+    async authenticate(request) {
+      return (await identify(request)).caller;
     },
   };
 }
@@ -263,4 +295,17 @@ export function authorize(caller: Caller, roles: readonly AppRole[]): void {
   if (caller.kind === 'user' && !caller.scopes.includes(API_DELEGATED_SCOPE)) {
     throw new ForbiddenError(`A token acting for a user must carry this API's ${API_DELEGATED_SCOPE} scope.`);
   }
+}
+
+/**
+ * The caller as the audit ledger records it: its object id, client app id and name, and the roles it was let in with
+ * (those it holds among the route's `roles`). Nothing of the token itself.
+ */
+export function callerOnRecord({ caller, name }: IdentifiedCaller, roles: readonly AppRole[]): CallerOnRecord {
+  return {
+    id: caller.id,
+    ...(caller.clientAppId !== undefined ? { appId: caller.clientAppId } : {}),
+    ...(name !== undefined ? { name } : {}),
+    roles: caller.roles.filter((role) => (roles as readonly string[]).includes(role)),
+  };
 }

@@ -1,19 +1,45 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { Services } from '../services';
-import { Caller } from '../vending/ports';
-import { authorize } from './callers';
-import { describeErrorForLog, errorToResponse } from './problem';
+import { RequestContext, RequestTrace, StoredAnswer, UNIDENTIFIED_CALLER } from '../vending/ports';
+import { authorize, callerOnRecord } from './callers';
+import {
+  answerOnce,
+  canonicalBody,
+  deriveIdempotencyKey,
+  IdempotencyKey,
+  logicAppsRunOf,
+  REPLAYED_HEADER,
+  requestFingerprint,
+} from './idempotency';
+import { describeErrorForLog, errorToResponse, PROBLEM_CONTENT_TYPE } from './problem';
 import { RouteDefinition } from './routes';
 
+/** What a request concerns, as its audit record names it; handlers fill it in as soon as they know. */
+export interface AuditTarget {
+  appId?: string;
+  keyId?: string;
+  secretName?: string;
+  secretVersion?: string;
+}
+
 /**
- * A route handler for a route that needs a caller: it gets the authenticated, authorized caller, then parses,
- * validates, calls a service and maps the result. Errors are thrown, not answered.
+ * One request as a handler sees it beyond the HTTP message: the authenticated, authorized caller it acts for and the
+ * request's trace (`context`), and what it concerns (`target`, for the audit record).
+ */
+export interface Call {
+  readonly context: RequestContext;
+  target: AuditTarget;
+}
+
+/**
+ * A route handler for a route that needs a caller: it gets the authenticated, authorized caller (`call.context.caller`),
+ * then parses, validates, calls a service and maps the result. Errors are thrown, not answered.
  */
 export type RouteHandler = (
   request: HttpRequest,
   context: InvocationContext,
   services: Services,
-  caller: Caller,
+  call: Call,
 ) => Promise<HttpResponseInit>;
 
 /** A handler of an anonymous route (liveness, the API description): it gets no caller. */
@@ -41,25 +67,157 @@ function isAnonymous(
   return fn.route.auth === 'anonymous';
 }
 
+/** Any error → problem+json, logged as a sanitized description only (for a refused token: why, never the token). */
+function problemFor(error: unknown, context: InvocationContext): HttpResponseInit {
+  const response = errorToResponse(error, context.invocationId);
+  const entry = { status: response.status, correlationId: context.invocationId, error: describeErrorForLog(error) };
+  if ((response.status ?? 500) >= 500) context.error('request failed', JSON.stringify(entry));
+  else context.warn('request refused', JSON.stringify(entry));
+  return response;
+}
+
+/** The answer in the form it is kept for replays: status, headers, body text. */
+function toStoredAnswer(response: HttpResponseInit, target: AuditTarget): StoredAnswer {
+  const headers: Record<string, string> = {};
+  new Headers(response.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
+  let body = typeof response.body === 'string' ? response.body : '';
+  if (response.jsonBody !== undefined) {
+    body = JSON.stringify(response.jsonBody);
+    headers['content-type'] ??= 'application/json';
+  }
+  return { status: response.status ?? 200, headers, body, ...(Object.keys(target).length > 0 ? { target } : {}) };
+}
+
+function fromStoredAnswer(answer: StoredAnswer, replayed: boolean): HttpResponseInit {
+  return {
+    status: answer.status,
+    headers: { ...answer.headers, ...(replayed ? { [REPLAYED_HEADER]: 'true' } : {}) },
+    ...(answer.body !== '' ? { body: answer.body } : {}),
+  };
+}
+
+/** The problem code of an error answer, from its `type` URN. */
+function problemTypeOf(response: HttpResponseInit): string | undefined {
+  const headers = new Headers(response.headers);
+  if (headers.get('content-type') !== PROBLEM_CONTENT_TYPE || typeof response.body !== 'string') return undefined;
+  try {
+    const type = (JSON.parse(response.body) as { type?: unknown }).type;
+    return typeof type === 'string' ? type.split(':').pop() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** POSTs create things, so each may carry an idempotency key. */
+function acceptsIdempotencyKey(route: RouteDefinition): boolean {
+  return route.methods.includes('POST');
+}
+
 /**
- * Wraps an HTTP function into the handler the host calls: the services are bound once; unless the route is
- * anonymous, the caller is authenticated (`services.callers`) and checked against the route's roles before the
- * handler runs; any error becomes problem+json with the invocation id as correlation id, and only a sanitized
- * description of it is logged (for a refused token: why, and its kid, iss and aud — never the token).
+ * Wraps an HTTP function into the handler the host calls; the services are bound once. An anonymous route's handler
+ * just runs (liveness and the description documents touch nothing and are not recorded). Every other request goes
+ * through, in order: the caller is authenticated (`services.callers`) and checked against the route's roles; a POST
+ * with an idempotency key (scoped to the caller's object id) is claimed in the ledger or replayed; the handler runs;
+ * any error becomes problem+json with the invocation id as correlation id; and the request is recorded in the audit
+ * ledger — refusals included, a 401 as caller `unidentified`. A ledger that cannot take the audit record does not
+ * change the answer (the operation's own write-ahead record was taken before anything changed); it is logged as an
+ * error with the correlation id. Only a sanitized description of an error is logged, never a token.
  */
 export function toHttpHandler(fn: HttpFunctionDefinition, services: Services): HostHttpHandler {
+  if (isAnonymous(fn)) {
+    return async (request, context) => {
+      try {
+        return await fn.handler(request, context, services);
+      } catch (error) {
+        return problemFor(error, context);
+      }
+    };
+  }
+  const { route, handler } = fn;
   return async (request, context) => {
+    const trace: RequestTrace = {
+      caller: UNIDENTIFIED_CALLER,
+      correlationId: context.invocationId,
+      receivedAt: services.vending.clock(),
+    };
+    const audit: { target: AuditTarget; idempotency?: { key: IdempotencyKey; replayed: boolean } } = { target: {} };
+    let response: HttpResponseInit;
     try {
-      if (isAnonymous(fn)) return await fn.handler(request, context, services);
-      const caller = await services.callers.authenticate(request);
-      authorize(caller, fn.route.auth.roles);
-      return await fn.handler(request, context, services, caller);
+      const identified = await services.callers.identify(request);
+      trace.caller = callerOnRecord(identified, route.auth.roles);
+      authorize(identified.caller, route.auth.roles);
+      const call: Call = { context: { caller: identified.caller, trace }, target: audit.target };
+      const run = async (): Promise<HttpResponseInit> => {
+        try {
+          return await handler(request, context, services, call);
+        } catch (error) {
+          return problemFor(error, context);
+        } finally {
+          audit.target = call.target;
+        }
+      };
+      const body = acceptsIdempotencyKey(route) ? canonicalBody(await request.clone().text()) : '';
+      const key = acceptsIdempotencyKey(route) ? deriveIdempotencyKey(request.headers, body) : undefined;
+      if (key) {
+        const path = new URL(request.url).pathname;
+        const { answer, replayed } = await answerOnce(
+          services.idempotency,
+          {
+            scope: identified.caller.id,
+            key: key.key,
+            fingerprint: requestFingerprint(request.method, path, body),
+            correlationId: context.invocationId,
+          },
+          async () => toStoredAnswer(await run(), call.target),
+        );
+        if (replayed) audit.target = { ...answer.target };
+        audit.idempotency = { key, replayed };
+        response = fromStoredAnswer(answer, replayed);
+      } else {
+        response = await run();
+      }
     } catch (error) {
-      const response = errorToResponse(error, context.invocationId);
-      const entry = { status: response.status, correlationId: context.invocationId, error: describeErrorForLog(error) };
-      if ((response.status ?? 500) >= 500) context.error('request failed', JSON.stringify(entry));
-      else context.warn('request refused', JSON.stringify(entry));
-      return response;
+      response = problemFor(error, context);
     }
+    await recordAudit(services, route, trace, audit, response, request, context);
+    return response;
   };
+}
+
+async function recordAudit(
+  services: Services,
+  route: RouteDefinition,
+  trace: RequestTrace,
+  audit: { target: AuditTarget; idempotency?: { key: IdempotencyKey; replayed: boolean } },
+  response: HttpResponseInit,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<void> {
+  const status = response.status ?? 200;
+  const problemType = problemTypeOf(response);
+  const logicApps = logicAppsRunOf(request.headers);
+  const { idempotency } = audit;
+  try {
+    await services.vending.ledger.recordRequest({
+      operation: route.name,
+      context: trace,
+      status,
+      ...(problemType ? { problemType } : {}),
+      ...audit.target,
+      ...(idempotency ? { idempotencyKey: idempotency.key.key, replayed: idempotency.replayed } : {}),
+      ...(logicApps ? { logicApps } : {}),
+    });
+  } catch (error) {
+    context.error(
+      'audit record lost',
+      JSON.stringify({
+        correlationId: context.invocationId,
+        operation: route.name,
+        status,
+        error: describeErrorForLog(error),
+      }),
+    );
+  }
 }

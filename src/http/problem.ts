@@ -1,5 +1,5 @@
 import { HttpResponseInit } from '@azure/functions';
-import { UnauthenticatedError, UpstreamUnavailableError, VendingError } from '../vending/errors';
+import { UnauthenticatedError, VendingError } from '../vending/errors';
 
 /** Media type of every error answer. */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -10,6 +10,7 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -46,12 +47,9 @@ export function problemResponse(
  */
 export function errorToResponse(error: unknown, correlationId: string): HttpResponseInit {
   if (error instanceof VendingError) {
-    const headers: Record<string, string> =
-      error instanceof UpstreamUnavailableError
-        ? { 'retry-after': String(error.retryAfterSeconds) }
-        : error instanceof UnauthenticatedError
-          ? { 'www-authenticate': error.challenge }
-          : {};
+    const headers: Record<string, string> = {};
+    if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error instanceof UnauthenticatedError) headers['www-authenticate'] = error.challenge;
     return problemResponse(error.status, error.code, error.message, { ...error.extensions, correlationId }, headers);
   }
   return problemResponse(

@@ -1,7 +1,9 @@
 import { HttpMethod } from '@azure/functions';
 import { APP_ROLES, AppRole, MAX_OWNERS } from '../vending/ownership';
+import { AUDIT_CONTINUATION_TOKEN_MAX_CHARS, AUDIT_PAGE_SIZE } from './auditQuery';
 import {
   applicationPageSchema,
+  auditPageSchema,
   createApplicationRequestSchema,
   createdApplicationSchema,
   healthSchema,
@@ -56,7 +58,10 @@ const problems = {
   400: ['The request is malformed; the problem names each bad field.', problemSchema],
   429: ['Throttled upstream after retries; see Retry-After.', problemSchema],
   502: ['Graph or Key Vault refused the request.', problemSchema],
-  503: ['Graph, Key Vault or Entra unavailable after retries; see Retry-After.', problemSchema],
+  503: [
+    'Graph, Key Vault, Entra or the audit ledger unavailable; nothing was changed. See Retry-After.',
+    problemSchema,
+  ],
 } as const satisfies Record<number, [string, object]>;
 
 /** What a route that reads a JSON body may also answer. */
@@ -77,6 +82,14 @@ const callerProblems = {
   ],
 } as const satisfies Record<number, [string, object]>;
 
+/** What every POST may also answer: it accepts an Idempotency-Key (and derives one for Logic Apps runs). */
+const idempotencyProblems = {
+  409: ['The first request with this Idempotency-Key is still in progress; see Retry-After.', problemSchema],
+} as const satisfies Record<number, [string, object]>;
+
+const IDEMPOTENCY_NOTE =
+  ' Safe to retry: send an Idempotency-Key header (a Logic Apps run is recognised without one) and a retry replays the first answer; the same key with another body is a 422.';
+
 const { appCreate, secretCreate, admin } = APP_ROLES;
 
 /**
@@ -91,7 +104,8 @@ export const routes = {
     tag: 'Applications',
     summary: 'Create an app registration with its service principal and a first secret',
     description:
-      'Creates the app (this API becomes its Entra owner; the caller and the owners it names may manage it here), by default its service principal, and a first client secret in the same Graph call. The secret is stored in Key Vault; the answer carries its Key Vault reference, never its value.',
+      'Creates the app (this API becomes its Entra owner; the caller and the owners it names may manage it here), by default its service principal, and a first client secret in the same Graph call. The secret is stored in Key Vault; the answer carries its Key Vault reference, never its value.' +
+      IDEMPOTENCY_NOTE,
     auth: { roles: [appCreate, admin] },
     requestBody: { schema: createApplicationRequestSchema, required: true },
     responses: {
@@ -99,6 +113,7 @@ export const routes = {
       ...problems,
       ...bodyProblems,
       ...callerProblems,
+      ...idempotencyProblems,
       422: ['The requested lifetime breaks the lifetime policy (ours or the tenant’s).', problemSchema],
     },
   },
@@ -132,7 +147,8 @@ export const routes = {
     tag: 'Secrets',
     summary: 'Add a client secret to an app the caller may manage',
     description:
-      'Issues a new client secret in the named slot of the app, stores it in Key Vault and answers its Key Vault reference, never its value.',
+      'Issues a new client secret in the named slot of the app, stores it in Key Vault and answers its Key Vault reference, never its value.' +
+      IDEMPOTENCY_NOTE,
     auth: { roles: [secretCreate, admin] },
     requestBody: { schema: secretRequestSchema, required: false },
     responses: {
@@ -140,6 +156,7 @@ export const routes = {
       ...problems,
       ...bodyProblems,
       ...callerProblems,
+      ...idempotencyProblems,
       404: ['No such app, or not one the caller may manage.', problemSchema],
       422: ['The requested lifetime breaks the lifetime policy (ours or the tenant’s).', problemSchema],
     },
@@ -242,6 +259,47 @@ export const routes = {
     description: 'Answers as long as the function app runs; it calls neither Graph nor Key Vault.',
     auth: 'anonymous',
     responses: { 200: ['Alive.', healthSchema] },
+    connector: false,
+  },
+  readAudit: {
+    name: 'readAudit',
+    methods: ['GET'],
+    route: 'audit',
+    tag: 'Audit',
+    summary: "Read the audit ledger: one app's records, or a time range's (Admin)",
+    description:
+      'Give appId, or from (and optionally to), or both. Oldest first, one page at a time. Every request that needed a caller is on record, refusals included: caller, operation, target, outcome, correlation id, idempotency key and Logic Apps run — never a secret or a token.',
+    auth: { roles: [admin] },
+    query: [
+      { name: 'appId', schema: { type: 'string', format: 'uuid' }, description: 'Only the records about this app.' },
+      {
+        name: 'from',
+        schema: { type: 'string', format: 'date-time' },
+        description: 'Records received at or after this instant (RFC 3339 with a time zone).',
+      },
+      {
+        name: 'to',
+        schema: { type: 'string', format: 'date-time' },
+        description: 'Records received before this instant; needs from. Without it, everything since from.',
+      },
+      {
+        name: 'top',
+        schema: { type: 'integer', minimum: 1, maximum: AUDIT_PAGE_SIZE.max, default: AUDIT_PAGE_SIZE.default },
+        description: 'Most records in this page.',
+      },
+      {
+        name: 'continuationToken',
+        schema: { type: 'string', minLength: 1, maxLength: AUDIT_CONTINUATION_TOKEN_MAX_CHARS },
+        description: 'Where the page starts; taken from the previous page.',
+      },
+    ],
+    responses: {
+      200: ['One page of audit records.', auditPageSchema],
+      ...problems,
+      ...callerProblems,
+      404: ['Nothing on record about this appId.', problemSchema],
+    },
+    // Not a connector action: reading the audit is an Admin's task, not a self-service one.
     connector: false,
   },
 } as const satisfies Record<string, RouteDefinition>;

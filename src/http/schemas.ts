@@ -211,6 +211,51 @@ export const problemSchema = {
   },
 } as const;
 
+const auditRecordSchema = {
+  type: 'object',
+  required: ['time', 'operation', 'correlationId', 'caller'],
+  properties: {
+    time: { type: 'string', format: 'date-time', description: 'When the request arrived.' },
+    operation: { type: 'string', description: 'The route operation, e.g. addSecret.' },
+    correlationId: { type: 'string' },
+    status: { type: 'integer', description: 'The HTTP status answered.' },
+    problemType: { type: 'string', description: 'The problem code of an error answer.' },
+    caller: {
+      type: 'object',
+      required: ['id', 'roles'],
+      properties: {
+        id: { type: 'string', description: 'Object id of the caller.' },
+        appId: { type: 'string' },
+        name: { type: 'string', description: 'Display name or UPN, when the token carried one.' },
+        roles: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    appId: { type: 'string' },
+    keyId: { type: 'string' },
+    secretName: { type: 'string' },
+    secretVersion: { type: 'string' },
+    idempotencyKey: { type: 'string' },
+    replayed: { type: 'boolean', description: 'The answer replayed the first answer given for the key.' },
+    logicApps: {
+      type: 'object',
+      properties: { runId: { type: 'string' }, workflowId: { type: 'string' }, actionName: { type: 'string' } },
+    },
+    operationState: {
+      type: 'string',
+      description: 'For changes to Entra: completed, compensated, compensationFailed, or how the scan settled it.',
+    },
+  },
+} as const;
+
+export const auditPageSchema = {
+  type: 'object',
+  required: ['records', 'continuationToken'],
+  properties: {
+    records: { type: 'array', items: auditRecordSchema },
+    continuationToken: { type: 'string', nullable: true, description: 'Pass to get the next page; null on the last.' },
+  },
+} as const;
+
 export const healthSchema = {
   type: 'object',
   required: ['status'],

@@ -119,8 +119,6 @@ export interface Caller {
   groups: readonly string[];
   /** Delegated scopes (`scp`); empty for app-only tokens. */
   scopes: readonly string[];
-  /** Display name or UPN (`name`, `preferred_username`, `upn`), when the token carries one: for the record only. */
-  name?: string;
 }
 
 /**

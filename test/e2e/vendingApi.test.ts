@@ -7,6 +7,7 @@ import { IssuedSecret } from '../../src/vending/issueSecret';
 import { KeyVaultReference } from '../../src/vending/keyVaultReference';
 import { ListedSecret } from '../../src/vending/listSecrets';
 import { callerTokens } from '../support/callerTokens';
+import { ledgerRows } from '../support/ledger';
 import { ApiAnswer, callApi, useSandbox } from '../support/sandbox';
 
 // The API's answer types, as the domain defines them (JSON keeps their shape).
@@ -403,11 +404,13 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
   });
 
   // Last on purpose: tests in a file run in order, so this sees every body and log line of the suite.
-  it('leaked no secret value issued by Graph into any response body, log line or emulator request log', async () => {
+  it('leaked no secret value issued by Graph into any response body, log line, emulator request log or ledger row', async () => {
     const issued = sandbox().emulators.issuedSecretTexts();
     expect(issued.length).toBeGreaterThan(5);
     const requestLogs = JSON.stringify([await callsSince(graphControl()), await callsSince(vaultControl())]);
-    const haystacks = [...capture.responseBodies, ...capture.logLines, requestLogs];
+    const rows = (await ledgerRows(sandbox().azurite!)).map((row) => JSON.stringify(row));
+    expect(rows.length).toBeGreaterThan(10);
+    const haystacks = [...capture.responseBodies, ...capture.logLines, requestLogs, ...rows];
     expect(capture.logLines.length).toBeGreaterThan(0);
     const leaks = issued.filter((secretText) => haystacks.some((text) => text.includes(secretText)));
     expect(leaks).toEqual([]);

@@ -284,7 +284,7 @@ if (!cli.available) {
           checked++;
         }
       }
-      expect(checked).toBeGreaterThanOrEqual(4); // the three lifetimes and the schedule
+      expect(checked).toBeGreaterThanOrEqual(6); // the three lifetimes, the two schedules, the idempotency retention
     });
 
     test('settings use identity: no keys, no key-based connection strings', () => {

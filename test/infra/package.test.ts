@@ -130,6 +130,7 @@ describe('the package azd deploys (azure.yaml, scripts/package.mjs)', () => {
           AZURE_CLIENT_ID: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b01',
           API_AUDIENCE: '5c1e9f0a-3b7d-4e2a-8f6c-1a2b3c4d5e60',
           API_TENANT_ID: '7d0c8a5e-4b1f-4c3e-9a6d-2f5e8b1c0a11',
+          STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net/',
         },
       });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });

@@ -14,6 +14,7 @@ const SETTINGS = {
   AZURE_CLIENT_ID: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b01',
   API_AUDIENCE: '5c1e9f0a-3b7d-4e2a-8f6c-1a2b3c4d5e60',
   API_TENANT_ID: '7d0c8a5e-4b1f-4c3e-9a6d-2f5e8b1c0a11',
+  STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net/',
 };
 
 interface Binding {
@@ -107,6 +108,13 @@ describe('the deployed bundle, loaded as the Functions host loads it', () => {
       http('openApi', ['GET', 'OPTIONS'], 'openapi.json'),
       http('connectorDefinition', ['GET', 'OPTIONS'], 'connector/swagger.json'),
       http('health', ['GET'], 'health'),
+      http('readAudit', ['GET'], 'audit'),
+      {
+        name: 'purgeIdempotencyRecords',
+        trigger: 'timerTrigger',
+        schedule: '%IDEMPOTENCY_PURGE_SCHEDULE%',
+        outputs: [],
+      },
     ]);
     // The sandbox registers from the same list: the same names, in the same order.
     const sandboxHost = createRecordingHost();

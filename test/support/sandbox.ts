@@ -8,8 +8,8 @@ export interface Capture {
 }
 
 /**
- * Starts the sandbox stack in this test file's process (emulators on free ports, the API's registered handlers
- * served over HTTP, no Azurite: nothing here uses storage yet) and captures every log line the API writes.
+ * Starts the sandbox stack in this test file's process (emulators and Azurite on free ports, the API's registered
+ * handlers served over HTTP, the ledger in Azurite) and captures every log line the API writes.
  */
 export function useSandbox(options: Pick<SandboxOptions, 'settings'> = {}): {
   sandbox: () => RunningSandbox;
@@ -33,7 +33,7 @@ export function useSandbox(options: Pick<SandboxOptions, 'settings'> = {}): {
       stateDir: resolve(stateDir),
       apiPort: 0,
       emulatorPorts: { entra: 0, managedIdentity: 0, graph: 0, keyVault: 0 },
-      azurite: false,
+      azuritePorts: { blob: 0, queue: 0, table: 0 },
       writeEndpointsFile: false,
       logHandler: (level, ...args) => {
         capture.logLines.push(

@@ -8,6 +8,7 @@ const BASE = {
   AZURE_CLIENT_ID: CLIENT_ID,
   API_AUDIENCE: API_APP_ID,
   API_TENANT_ID: TENANT,
+  STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net/',
 };
 
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -48,6 +49,11 @@ describe('loadConfig', () => {
         issuers: [`https://sts.windows.net/${TENANT}/`, `https://login.microsoftonline.com/${TENANT}/v2.0`],
         openIdConfigurationUrl: `https://login.microsoftonline.com/${TENANT}/v2.0/.well-known/openid-configuration`,
         scopes: { delegated: `${API_APP_ID}/access_as_user`, appOnly: `${API_APP_ID}/.default` },
+      },
+      ledger: { tableServiceUri: 'https://stvending.table.core.windows.net', tableName: p.LEDGER_TABLE.default },
+      idempotency: {
+        retentionHours: p.IDEMPOTENCY_RETENTION_HOURS.default,
+        purgeSchedule: p.IDEMPOTENCY_PURGE_SCHEDULE.default,
       },
     });
     // The defaults are typed values, not strings.
@@ -103,7 +109,11 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start without the API audience or tenant, naming both', () => {
-    const error = configError({ KEY_VAULT_URL: BASE.KEY_VAULT_URL, AZURE_CLIENT_ID: CLIENT_ID });
+    const error = configError({
+      KEY_VAULT_URL: BASE.KEY_VAULT_URL,
+      AZURE_CLIENT_ID: CLIENT_ID,
+      STORAGE_TABLE_SERVICE_URI: BASE.STORAGE_TABLE_SERVICE_URI,
+    });
     expect(error.settings).toEqual(['API_AUDIENCE', 'API_TENANT_ID']);
     expect(error.problems).toEqual(['API_AUDIENCE is required', 'API_TENANT_ID is required']);
   });
@@ -157,6 +167,7 @@ describe('loadConfig', () => {
       AZURE_CLIENT_ID: 'not-a-uuid',
       API_AUDIENCE: API_APP_ID,
       API_TENANT_ID: TENANT,
+      STORAGE_TABLE_SERVICE_URI: BASE.STORAGE_TABLE_SERVICE_URI,
       SECRET_MAX_LIFETIME_DAYS: '0',
       SECRET_EXPIRING_WITHIN_DAYS: 'soon',
     });
@@ -173,6 +184,25 @@ describe('loadConfig', () => {
   it('names a missing required setting as required', () => {
     const error = configError({ ...BASE, AZURE_CLIENT_ID: undefined });
     expect(error.problems).toEqual([expect.stringMatching(/^AZURE_CLIENT_ID .*required/)]);
+    // No ledger, no start: nothing may be created unrecorded.
+    expect(configError({ ...BASE, STORAGE_TABLE_SERVICE_URI: undefined }).problems).toEqual([
+      'STORAGE_TABLE_SERVICE_URI is required',
+    ]);
+  });
+
+  it('reads the ledger and idempotency settings', () => {
+    const config = loadConfig({
+      ...BASE,
+      STORAGE_TABLE_SERVICE_URI: 'https://127.0.0.1:10002/devstoreaccount1',
+      LEDGER_TABLE: 'auditLedger',
+      IDEMPOTENCY_RETENTION_HOURS: '48',
+      IDEMPOTENCY_PURGE_SCHEDULE: '0 0 * * * *',
+    });
+    expect(config.ledger).toEqual({
+      tableServiceUri: 'https://127.0.0.1:10002/devstoreaccount1',
+      tableName: 'auditLedger',
+    });
+    expect(config.idempotency).toEqual({ retentionHours: 48, purgeSchedule: '0 0 * * * *' });
   });
 
   it.each([
@@ -193,6 +223,13 @@ describe('loadConfig', () => {
     ['SECRET_DEFAULT_LIFETIME_DAYS', '0'],
     ['SECRET_EXPIRING_WITHIN_DAYS', '366'],
     ['EXPIRY_SCAN_SCHEDULE', '0 6 * * *'],
+    ['STORAGE_TABLE_SERVICE_URI', 'http://stvending.table.core.windows.net'],
+    ['STORAGE_TABLE_SERVICE_URI', 'https://stvending.table.core.windows.net/?sv=2024&sig=abc'],
+    ['LEDGER_TABLE', 'ledger-table'],
+    ['LEDGER_TABLE', '1ledger'],
+    ['IDEMPOTENCY_RETENTION_HOURS', '0'],
+    ['IDEMPOTENCY_RETENTION_HOURS', '721'],
+    ['IDEMPOTENCY_PURGE_SCHEDULE', 'hourly'],
   ])('refuses %s=%p, naming it', (key, value) => {
     const error = configError({ ...BASE, [key]: value });
     expect(error.problems.length).toBeGreaterThanOrEqual(1);
@@ -222,6 +259,7 @@ describe('loadConfig lists every problem at once', () => {
       AZURE_CLIENT_ID: CLIENT_ID,
       API_AUDIENCE: API_APP_ID,
       API_TENANT_ID: TENANT,
+      STORAGE_TABLE_SERVICE_URI: BASE.STORAGE_TABLE_SERVICE_URI,
       SECRET_MAX_LIFETIME_DAYS: '100',
       SECRET_DEFAULT_LIFETIME_DAYS: '101',
     });

@@ -9,6 +9,7 @@ import { connectorDefinition } from '../../../src/functions/connectorDefinition'
 import { functionList } from '../../../src/functionList';
 import { toHttpHandler } from '../../../src/http/httpFunction';
 import { routeList } from '../../../src/http/routes';
+import { readAudit } from '../../../src/functions/readAudit';
 import { revokeSecret } from '../../../src/functions/revokeSecret';
 import { composeServices } from '../../../src/composition';
 import { Services } from '../../../src/services';
@@ -17,18 +18,24 @@ import { routes } from '../../../src/http/routes';
 import { callerTokens } from '../../support/callerTokens';
 import { useEmulators, useFunctionIdentity } from '../../support/emulators';
 import { connectorDefinitionValidator, schemaErrors } from '../../support/connectorSchemas';
+import { useLedgerStorage } from '../../support/ledger';
 
 describe('HTTP function handlers with real HttpRequest and InvocationContext, against the emulators', () => {
   const emulators = useEmulators();
   // composeServices builds its own ManagedIdentityCredential; this points it at the emulated endpoint.
   useFunctionIdentity(emulators);
+  const azurite = useLedgerStorage(emulators);
   let services: Services;
   const logs: string[] = [];
   const context = (functionName: string): InvocationContext =>
-    new InvocationContext({ functionName, logHandler: (level, ...args) => logs.push(`${level} ${args.join(' ')}`) });
+    new InvocationContext({
+      invocationId: crypto.randomUUID(),
+      functionName,
+      logHandler: (level, ...args) => logs.push(`${level} ${args.join(' ')}`),
+    });
 
   beforeAll(() => {
-    const settings = appSettingsFor(emulators().endpoints);
+    const settings = appSettingsFor(emulators().endpoints, azurite());
     services = composeServices(
       loadConfig({ ...settings, SECRET_MAX_LIFETIME_DAYS: '60', SECRET_DEFAULT_LIFETIME_DAYS: '14' }),
     );
@@ -116,6 +123,162 @@ describe('HTTP function handlers with real HttpRequest and InvocationContext, ag
     expect(revoked.status).toBe(204);
     expect(logs.some((l) => l.includes('secret revoked') && l.includes(body.secret.keyId))).toBe(true);
     expect(logs.some((l) => l.startsWith('warning request refused'))).toBe(true);
+  });
+
+  it('records every request that needs a caller in the audit ledger, refusals included, with the real caller', async () => {
+    const portal = emulators().endpoints.principals.portal!;
+    const create = toHttpHandler(
+      { kind: 'http', route: routes.createApplication, handler: createApplication },
+      services,
+    );
+    const createCtx = context('createApplication');
+    const created = await create(post('http://localhost/api/applications', { displayName: 'audited' }), createCtx);
+    const { application, secret } = created.jsonBody as {
+      application: { appId: string };
+      secret: { keyId: string; keyVault: { secretName: string; version: string } };
+    };
+    const add = toHttpHandler({ kind: 'http', route: routes.addSecret, handler: addSecret }, services);
+    const refusedCtx = context('addSecret');
+    const refused = await add(
+      new HttpRequest({
+        method: 'POST',
+        url: `http://localhost/api/applications/${application.appId}/secrets`,
+        headers: {
+          'content-type': 'application/json',
+          authorization,
+          'x-ms-workflow-run-id': '08586734240477305429153721775CU46',
+        },
+        params: { appId: application.appId },
+        body: { string: JSON.stringify({ lifetimeDays: 61 }) },
+      }),
+      refusedCtx,
+    );
+    expect(refused.status).toBe(422);
+    const badCtx = context('addSecret');
+    expect((await add(post('http://localhost/api/applications/x/secrets', {}), badCtx)).status).toBe(400);
+    const unauthenticatedCtx = context('addSecret');
+    const unauthenticated = await add(
+      new HttpRequest({
+        method: 'POST',
+        url: `http://localhost/api/applications/${application.appId}/secrets`,
+        headers: { authorization: 'Bearer not.a-valid.token' },
+        params: { appId: application.appId },
+      }),
+      unauthenticatedCtx,
+    );
+    expect(unauthenticated.status).toBe(401);
+
+    const { records } = await services.vending.ledger.queryRequests({ appId: application.appId, pageSize: 100 });
+    expect(records.map((r) => [r.operation, r.status, r.problemType ?? null, r.correlationId])).toEqual([
+      ['createApplication', 201, null, createCtx.invocationId],
+      ['addSecret', 422, 'LifetimePolicyViolation', refusedCtx.invocationId],
+    ]);
+    expect(records[0]).toMatchObject({
+      caller: { id: portal.objectId, appId: portal.clientId, roles: ['App.Create'] },
+      keyId: secret.keyId,
+      secretName: secret.keyVault.secretName,
+      secretVersion: secret.keyVault.version,
+      operationState: 'completed',
+    });
+    expect(records[1]).toMatchObject({
+      caller: { id: portal.objectId, appId: portal.clientId, roles: ['Secret.Create'] },
+      logicApps: { runId: '08586734240477305429153721775CU46' },
+    });
+    // A refusal with no app to file it under is on the record of its day; a 401 names no caller and no target.
+    const today = await services.vending.ledger.queryRequests({
+      from: new Date(Date.now() - 60_000),
+      to: new Date(Date.now() + 60_000),
+      pageSize: 1000,
+    });
+    expect(today.records.find((r) => r.correlationId === badCtx.invocationId)).toMatchObject({
+      operation: 'addSecret',
+      status: 400,
+      problemType: 'InvalidRequest',
+    });
+    expect(today.records.find((r) => r.correlationId === unauthenticatedCtx.invocationId)).toEqual({
+      time: expect.any(String) as string,
+      operation: 'addSecret',
+      correlationId: unauthenticatedCtx.invocationId,
+      status: 401,
+      problemType: 'Unauthenticated',
+      caller: { id: 'unidentified', roles: [] },
+    });
+  });
+
+  it('replays a POST with the same Idempotency-Key through the handlers, and refuses the key for another body', async () => {
+    const create = toHttpHandler(
+      { kind: 'http', route: routes.createApplication, handler: createApplication },
+      services,
+    );
+    const withKey = (body: unknown): HttpRequest =>
+      new HttpRequest({
+        method: 'POST',
+        url: 'http://localhost/api/applications',
+        headers: { 'content-type': 'application/json', authorization, 'idempotency-key': `handler-${process.pid}` },
+        body: { string: JSON.stringify(body) },
+      });
+    const first = await create(withKey({ displayName: 'once' }), context('createApplication'));
+    const again = await create(withKey({ displayName: 'once' }), context('createApplication'));
+    expect(first.status).toBe(201);
+    expect(again).toEqual({
+      status: 201,
+      headers: { ...(first.headers as Record<string, string>), 'idempotent-replayed': 'true' },
+      body: first.body,
+    });
+    const other = await create(withKey({ displayName: 'twice' }), context('createApplication'));
+    expect(other.status).toBe(422);
+    expect(JSON.parse(other.body as string)).toMatchObject({
+      type: 'urn:entra-app-vending:problem:IdempotencyKeyReused',
+    });
+  });
+
+  it('serves the audit ledger to Admins only, and puts the refusal on record', async () => {
+    const read = toHttpHandler({ kind: 'http', route: routes.readAudit, handler: readAudit }, services);
+    const ask = async (query: string, token = authorization) =>
+      read(
+        new HttpRequest({
+          method: 'GET',
+          url: `http://localhost/api/audit?${query}`,
+          headers: { authorization: token },
+        }),
+        context('readAudit'),
+      );
+    const forbiddenCtx = context('readAudit');
+    const forbidden = await read(
+      new HttpRequest({
+        method: 'GET',
+        url: 'http://localhost/api/audit?from=2026-01-01T00:00:00Z',
+        headers: { authorization }, // portal: App.Create and Secret.Create, not Admin
+      }),
+      forbiddenCtx,
+    );
+    expect(forbidden.status).toBe(403);
+    const today = await services.vending.ledger.queryRequests({
+      from: new Date(Date.now() - 60_000),
+      to: new Date(Date.now() + 60_000),
+      pageSize: 1000,
+    });
+    expect(today.records.find((r) => r.correlationId === forbiddenCtx.invocationId)).toMatchObject({
+      operation: 'readAudit',
+      status: 403,
+      problemType: 'Forbidden',
+      caller: { id: emulators().endpoints.principals.portal!.objectId, roles: [] },
+    });
+
+    const admin = `Bearer ${await tokenFor('operator')}`;
+    const page = await ask('from=2020-01-01T00:00:00Z&top=2', admin);
+    const body = page.jsonBody as { records: { operation: string }[]; continuationToken: string | null };
+    expect(body.records).toHaveLength(2);
+    expect(body.continuationToken).toEqual(expect.any(String));
+    const next = await ask(
+      `from=2020-01-01T00:00:00Z&top=2&continuationToken=${encodeURIComponent(body.continuationToken!)}`,
+      admin,
+    );
+    expect((next.jsonBody as { records: unknown[] }).records.length).toBeGreaterThan(0);
+    expect((await ask(`appId=${crypto.randomUUID()}`, admin)).status).toBe(404);
+    expect((await ask('to=2026-01-01T00:00:00Z&top=0', admin)).status).toBe(400);
+    // Roles first, as on every route: a bad query from a non-Admin is a 403, not a 400.
+    expect((await ask('to=2026-01-01T00:00:00Z&top=0')).status).toBe(403);
   });
 
   it('answers unknown failures with a 500 problem that carries only a correlation id', async () => {

@@ -5,7 +5,7 @@ import { Caller, OperationIntent } from '../../../src/vending/ports';
 import { revokeSecret } from '../../../src/vending/revokeSecret';
 import { fakeVendingDependencies, OWNER, requestContext } from './fakes';
 
-const CALLER: Caller = { ...OWNER, name: 'ops@contoso' };
+const CALLER: Caller = OWNER;
 const ledgerDown = () => new UpstreamUnavailableError('ledger down', 503, 5, 'ledger');
 const graphDown = () => new UpstreamUnavailableError('graph down', 503, 5, 'graph');
 
