@@ -152,6 +152,10 @@ export async function createAzuriteTable(
   azurite: Pick<RunningAzurite, 'connectionString'>,
   name: string,
 ): Promise<void> {
-  const service = TableServiceClient.fromConnectionString(azurite.connectionString);
+  // Plain-HTTP Azurite (no identity options) is on loopback only.
+  const insecure = azurite.connectionString.includes('DefaultEndpointsProtocol=http;');
+  const service = TableServiceClient.fromConnectionString(azurite.connectionString, {
+    allowInsecureConnection: insecure,
+  });
   await service.createTable(name);
 }

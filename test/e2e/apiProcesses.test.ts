@@ -7,7 +7,7 @@ import { IssuedSecret } from '../../src/vending/issueSecret';
 import { graphClientAs } from '../support/clients';
 import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
 import { ledgerRows, useLedgerStorage } from '../support/ledger';
-import { ChildProgram, startTsxProgram } from '../support/processes';
+import { RunningProcess, startTsxProgram } from '../support/processes';
 
 interface Answer<T> {
   status: number;
@@ -32,14 +32,16 @@ describe('API processes sharing one Azurite, as instances of one function app sh
   const emulators = useEmulators();
   const identity = useFunctionIdentity(emulators);
   const azurite = useLedgerStorage(emulators);
-  const programs: ChildProgram[] = [];
+  const programs: RunningProcess[] = [];
   afterAll(async () => {
     for (const { child } of programs) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await Promise.all(programs.map((p) => p.exited));
   });
 
   /** Starts `sandbox/startApi.ts` against this file's emulators and Azurite; resolves with its API base URL. */
-  async function startApiProcess(extra: Record<string, string> = {}): Promise<{ program: ChildProgram; api: string }> {
+  async function startApiProcess(
+    extra: Record<string, string> = {},
+  ): Promise<{ program: RunningProcess; api: string }> {
     const { endpoints } = emulators();
     const program = startTsxProgram('sandbox/startApi.ts', {
       ...appSettingsFor(endpoints, azurite()),

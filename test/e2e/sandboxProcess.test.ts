@@ -1,19 +1,12 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EmulatorEndpoints } from '../../emulators/index';
 import { portOpen } from '../../sandbox/azurite';
 import { secretClientAs } from '../support/clients';
+import { RunningProcess, startProcess } from '../support/processes';
 
 const root = resolve(__dirname, '..', '..');
-
-interface RunningProcess {
-  child: ChildProcess;
-  output: () => string;
-  /** Resolves once the output contains `text`; rejects if the process exits first. */
-  waitFor: (text: string) => Promise<void>;
-  exited: Promise<number | null>;
-}
 
 /** `npm run sandbox`'s program as a child process on free ports, with its output collected. */
 function startSandboxProcess(extraEnv: Record<string, string> = {}): RunningProcess {
@@ -21,55 +14,6 @@ function startSandboxProcess(extraEnv: Record<string, string> = {}): RunningProc
   return startProcess([resolve(root, 'node_modules', '.bin', 'tsx'), resolve(root, 'sandbox', 'start.ts')], extraEnv, {
     detached: true,
   });
-}
-
-/** `command` as a child process with every port free (0), with its output collected. */
-function startProcess(
-  [command, ...args]: string[],
-  extraEnv: Record<string, string> = {},
-  options: { detached?: boolean } = {},
-): RunningProcess {
-  const child = spawn(command!, args, {
-    cwd: root,
-    detached: options.detached ?? false,
-    env: {
-      ...process.env,
-      API_PORT: '0',
-      EMULATOR_PORT_ENTRA: '0',
-      EMULATOR_PORT_MANAGED_IDENTITY: '0',
-      EMULATOR_PORT_GRAPH: '0',
-      EMULATOR_PORT_KEY_VAULT: '0',
-      AZURITE_PORT_BLOB: '0',
-      AZURITE_PORT_QUEUE: '0',
-      AZURITE_PORT_TABLE: '0',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const waiters: { text: string; done: () => void }[] = [];
-  const onData = (chunk: Buffer): void => {
-    output += chunk.toString();
-    for (const w of waiters.filter((w) => output.includes(w.text))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.done();
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return {
-    child,
-    output: () => output,
-    exited,
-    waitFor: (text) =>
-      Promise.race([
-        new Promise<void>((done) => (output.includes(text) ? done() : waiters.push({ text, done }))),
-        exited.then((code) => {
-          throw new Error(`sandbox exited (${code}) before printing '${text}':\n${output}`);
-        }),
-      ]),
-  };
 }
 
 describe('npm run sandbox, as a process', () => {
