@@ -1,11 +1,14 @@
 /**
- * `npm run bench`: speed and memory of the vending API on the sandbox stack (emulators + the registered handlers over
- * HTTP, no Azurite). Prints numbers and ratios measured in this one run; asserts nothing.
+ * `npm run bench`: speed and memory of the vending API on the sandbox stack (emulators, Azurite with the ledger, the
+ * registered handlers over HTTP). Prints numbers and ratios measured in this one run, writes them to
+ * bench/results/latest.json, and asserts nothing.
  *   BENCH_REQUESTS (default 200) secrets issued per scenario; BENCH_CONCURRENCY (default 8).
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClientSecretCredential } from '@azure/identity';
-import { startSandbox } from '../sandbox/sandbox';
+import { startApiHost, startSandbox } from '../sandbox/sandbox';
+import { unrecordedLedger } from './unrecordedLedger';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -22,17 +25,24 @@ async function timed(call: () => Promise<Response>): Promise<number> {
   return performance.now() - started;
 }
 
+interface Measured {
+  rps: number;
+  p50: number;
+  p95: number;
+}
+
 async function run(
   label: string,
   parallel: number,
   call: () => Promise<Response>,
-): Promise<{ rps: number; p50: number }> {
+  count = requests,
+): Promise<Measured> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: parallel }, async () => {
-      while (next < requests) {
+      while (next < count) {
         next++;
         latencies.push(await timed(call));
       }
@@ -40,12 +50,36 @@ async function run(
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const rps = latencies.length / seconds;
-  const p50 = percentile(latencies, 50);
+  const measured = { rps: latencies.length / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
   console.log(
-    `${label.padEnd(44)} n=${latencies.length}  ${rps.toFixed(1).padStart(7)} req/s  p50 ${p50.toFixed(1)} ms  p95 ${percentile(latencies, 95).toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+    `${label.padEnd(48)} n=${latencies.length}  ${measured.rps.toFixed(1).padStart(7)} req/s  p50 ${measured.p50.toFixed(1)} ms  p95 ${measured.p95.toFixed(1)} ms  p99 ${percentile(latencies, 99).toFixed(1)} ms`,
   );
-  return { rps, p50 };
+  return measured;
+}
+
+/**
+ * Runs two scenarios in alternating rounds, so drift in the machine (other load, a warming JIT) falls on both alike;
+ * returns each one's latencies over all rounds.
+ */
+async function interleaved(
+  labels: [string, string],
+  calls: [() => Promise<Response>, () => Promise<Response>],
+  rounds = 4,
+): Promise<[Measured, Measured]> {
+  const all: [number[], number[]] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    for (const i of [0, 1] as const) {
+      for (let n = 0; n < Math.ceil(requests / rounds); n++) all[i].push(await timed(calls[i]));
+    }
+  }
+  return all.map((latencies, i) => {
+    latencies.sort((a, b) => a - b);
+    const measured = { rps: NaN, p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
+    console.log(
+      `${labels[i]!.padEnd(48)} n=${latencies.length}  p50 ${measured.p50.toFixed(1)} ms  p95 ${measured.p95.toFixed(1)} ms`,
+    );
+    return measured;
+  }) as [Measured, Measured];
 }
 
 async function main(): Promise<void> {
@@ -54,12 +88,19 @@ async function main(): Promise<void> {
     stateDir,
     apiPort: 0,
     emulatorPorts: { entra: 0, managedIdentity: 0, graph: 0, keyVault: 0 },
-    azurite: false,
+    azuritePorts: { blob: 0, queue: 0, table: 0 },
     writeEndpointsFile: false,
     logHandler: () => undefined,
   });
+  // The same API against the same emulators, with a ledger that records nothing: the cost of the ledger is the gap.
+  const bare = await startApiHost(sandbox.settings, {
+    port: 0,
+    logHandler: () => undefined,
+    overrides: { ledger: unrecordedLedger() },
+  });
   try {
     const api = sandbox.apiBaseUrl;
+    const bareApi = `${bare.host.url}/api`;
     // Every call carries the portal's token (App.Create, Secret.Create), validated by the API as in production.
     const { endpoints } = sandbox;
     const portal = endpoints.principals.portal!;
@@ -75,21 +116,44 @@ async function main(): Promise<void> {
       application: { appId: string };
     };
     const appId = created.application.appId;
-    const addSecret = (): Promise<Response> =>
-      fetch(`${api}/applications/${appId}/secrets`, { method: 'POST', headers: json, body: '{}' });
+    const addSecretAt =
+      (base: string, headers: () => Record<string, string> = () => ({})) =>
+      (): Promise<Response> =>
+        fetch(`${base}/applications/${appId}/secrets`, {
+          method: 'POST',
+          headers: { ...json, ...headers() },
+          body: '{}',
+        });
+    const addSecret = addSecretAt(api);
+    const addSecretKeyed = addSecretAt(api, () => ({ 'idempotency-key': crypto.randomUUID() }));
+    const addSecretBare = addSecretAt(bareApi);
     const createApp = (): Promise<Response> =>
       fetch(`${api}/applications`, {
         method: 'POST',
         headers: json,
         body: '{"displayName":"bench-app","secret":false}',
       });
-    await run('warm-up', 1, addSecret);
+    await run('warm-up', 1, addSecret, 20);
+    await run('warm-up (no ledger)', 1, addSecretBare, 20);
 
     const rssBefore = process.memoryUsage().rss;
-    console.log(`\nnode ${process.version}, ${requests} requests per scenario, emulators in the same process\n`);
+    console.log(`\nnode ${process.version}, ${requests} requests per scenario, emulators and API in one process\n`);
     const health = await run('GET /health (floor: host + HTTP)', 1, () => fetch(`${api}/health`));
-    const sequential = await run('POST secrets, sequential', 1, addSecret);
-    const parallel = await run(`POST secrets, ${concurrency} concurrent`, concurrency, addSecret);
+    const [ledgerSeq, bareSeq] = await interleaved(
+      ['POST secrets, sequential, ledger', 'POST secrets, sequential, no ledger'],
+      [addSecret, addSecretBare],
+    );
+    const keyed = await run('POST secrets, sequential, ledger + Idempotency-Key', 1, addSecretKeyed);
+    const replayKey = crypto.randomUUID();
+    const replay = await run(
+      'POST secrets, replay of one Idempotency-Key',
+      1,
+      addSecretAt(api, () => ({
+        'idempotency-key': replayKey,
+      })),
+    );
+    const parallel = await run(`POST secrets, ${concurrency} concurrent, ledger`, concurrency, addSecret);
+    const bareParallel = await run(`POST secrets, ${concurrency} concurrent, no ledger`, concurrency, addSecretBare);
     await run('POST applications (no secret), sequential', 1, createApp);
     const list = await run('GET secrets (app with many secrets)', 1, () =>
       fetch(`${api}/applications/${appId}/secrets`, { headers: { authorization } }),
@@ -101,23 +165,62 @@ async function main(): Promise<void> {
     const slowParallel = await run(`POST secrets, 20 ms upstream latency, ${concurrency} conc`, concurrency, addSecret);
     const rssAfter = process.memoryUsage().rss;
 
+    const ratios = {
+      addSecretP50Ms: { ledger: ledgerSeq.p50, noLedger: bareSeq.p50 },
+      ledgerCostP50: ledgerSeq.p50 / bareSeq.p50,
+      ledgerCostP50Ms: ledgerSeq.p50 - bareSeq.p50,
+      idempotencyKeyCostP50: keyed.p50 / ledgerSeq.p50,
+      replayP50OverFirstAnswer: replay.p50 / keyed.p50,
+      addSecretOverHealthP50: ledgerSeq.p50 / health.p50,
+      concurrentLedgerOverNoLedgerRps: parallel.rps / bareParallel.rps,
+      slowConcurrentOverSequentialRps: slowParallel.rps / slowSequential.rps,
+      listOverAddSecretP50: list.p50 / ledgerSeq.p50,
+      rssGrowthMiB: (rssAfter - rssBefore) / 1024 / 1024,
+    };
     console.log('\nratios (same run)');
-    console.log(`  add-secret p50 / health p50                      ${(sequential.p50 / health.p50).toFixed(1)}x`);
     console.log(
-      `  add-secret throughput, ${concurrency} concurrent / sequential   ${(parallel.rps / sequential.rps).toFixed(2)}x`,
+      `  add-secret p50 with the ledger / without                ${ratios.ledgerCostP50.toFixed(2)}x  (${ledgerSeq.p50.toFixed(1)} vs ${bareSeq.p50.toFixed(1)} ms, +${ratios.ledgerCostP50Ms.toFixed(1)} ms)`,
+    );
+    console.log(`  add-secret p50 with an Idempotency-Key / without       ${ratios.idempotencyKeyCostP50.toFixed(2)}x`);
+    console.log(
+      `  replay p50 / first answer p50                          ${ratios.replayP50OverFirstAnswer.toFixed(2)}x`,
     );
     console.log(
-      `  with 20 ms upstream: ${concurrency} concurrent / sequential      ${(slowParallel.rps / slowSequential.rps).toFixed(2)}x`,
+      `  add-secret p50 / health p50                            ${ratios.addSecretOverHealthP50.toFixed(1)}x`,
     );
     console.log(
-      `  list p50 (${requests + 1}+ credentials) / add-secret p50          ${(list.p50 / sequential.p50).toFixed(2)}x`,
+      `  throughput ${concurrency} concurrent, ledger / no ledger               ${ratios.concurrentLedgerOverNoLedgerRps.toFixed(2)}x`,
     );
     console.log(
-      `  rss growth over the run                           ${((rssAfter - rssBefore) / 1024 / 1024).toFixed(1)} MiB`,
+      `  with 20 ms upstream: ${concurrency} concurrent / sequential          ${ratios.slowConcurrentOverSequentialRps.toFixed(2)}x`,
     );
+    console.log(
+      `  list p50 (${requests}+ credentials) / add-secret p50            ${ratios.listOverAddSecretP50.toFixed(2)}x`,
+    );
+    console.log(`  rss growth over the run                                ${ratios.rssGrowthMiB.toFixed(1)} MiB`);
+    writeResults({ node: process.version, requests, concurrency, ledger: ratios });
   } finally {
+    await bare.host.close();
     await sandbox.close();
   }
+}
+
+/** Merges this run's figures into bench/results/latest.json (other suites keep their own keys). */
+function writeResults(figures: Record<string, unknown>): void {
+  const dir = resolve(__dirname, 'results');
+  const path = resolve(dir, 'latest.json');
+  mkdirSync(dir, { recursive: true });
+  let previous: Record<string, unknown> = {};
+  try {
+    previous = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first run
+  }
+  writeFileSync(
+    path,
+    `${JSON.stringify({ ...previous, ...figures, measuredAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+  console.log(`\nwritten to ${path}`);
 }
 
 main().catch((error: unknown) => {

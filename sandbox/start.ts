@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     `  Key Vault        ${endpoints.keyVault.url}`,
     `  Entra authority  ${endpoints.entra.authorityHost}   tenant ${endpoints.tenantId}`,
     `  Azurite          blob ${sandbox.azurite?.ports.blob}, queue ${sandbox.azurite?.ports.queue}, table ${sandbox.azurite?.ports.table} (in memory)`,
+    `  Ledger table     ${sandbox.settings.STORAGE_TABLE_SERVICE_URI ?? '(none)'} table ${sandbox.settings.LEDGER_TABLE ?? ''} (HTTPS, by managed identity)`,
     `  CA certificate   ${endpoints.caCertPath}`,
     `  Endpoints file   ${sandbox.endpointsPath}   (callers with their secrets, passwords and roles)`,
     '',

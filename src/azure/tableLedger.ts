@@ -95,6 +95,18 @@ function asString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Copies the named string properties that an entity holds (non-empty) onto `into`. */
+function copyStrings<K extends string>(
+  entity: Record<string, unknown>,
+  keys: readonly K[],
+  into: Partial<Record<K, string>>,
+): void {
+  for (const key of keys) {
+    const value = asString(entity[key]);
+    if (value !== undefined) into[key] = value;
+  }
+}
+
 function parseRoles(value: unknown): string[] {
   try {
     const parsed: unknown = JSON.parse(typeof value === 'string' ? value : '[]');
@@ -119,18 +131,11 @@ function toAuditRecord(entity: TableEntityResult<Record<string, unknown>>): Audi
   };
   if (typeof entity.status === 'number') record.status = entity.status;
   if (typeof entity.replayed === 'boolean') record.replayed = entity.replayed;
-  for (const key of [
-    'problemType',
-    'appId',
-    'keyId',
-    'secretName',
-    'secretVersion',
-    'idempotencyKey',
-    'operationState',
-  ] as const) {
-    const value = asString(entity[key]);
-    if (value !== undefined) record[key] = value;
-  }
+  copyStrings(
+    entity,
+    ['problemType', 'appId', 'keyId', 'secretName', 'secretVersion', 'idempotencyKey', 'operationState'],
+    record,
+  );
   if (runId) {
     record.logicApps = {
       runId,
@@ -151,19 +156,20 @@ function toInterrupted(entity: TableEntityResult<Record<string, unknown>>): Inte
     updatedAt: asString(entity.updatedAt) ?? '',
     callerId: asString(entity.callerId) ?? '',
   };
-  for (const key of [
-    'appId',
-    'objectId',
-    'keyId',
-    'applicationDisplayName',
-    'credentialDisplayName',
-    'startDateTime',
-    'endDateTime',
-    'compensationStep',
-  ] as const) {
-    const value = asString(entity[key]);
-    if (value !== undefined) operation[key] = value;
-  }
+  copyStrings(
+    entity,
+    [
+      'appId',
+      'objectId',
+      'keyId',
+      'applicationDisplayName',
+      'credentialDisplayName',
+      'startDateTime',
+      'endDateTime',
+      'compensationStep',
+    ],
+    operation,
+  );
   return operation;
 }
 
@@ -358,19 +364,25 @@ export function createTableLedger(
       return {
         id,
         issued: (progress) => mergeIntent(id, { state: 'issued' satisfies OperationState, ...progress }),
+        // Closing writes the outcome and removes the open record at once (different partitions: no transaction). The
+        // request's own audit record follows from the edge, so a failed outcome write is recorded again there.
         completed: async (result) => {
-          await upsertRequest(context, { operation, ...result, operationState: 'completed' });
-          await deleteIntent(id);
+          await Promise.all([
+            upsertRequest(context, { operation, ...result, operationState: 'completed' }),
+            deleteIntent(id),
+          ]);
         },
         abandoned: () => deleteIntent(id),
         compensated: async (undone) => {
-          await upsertRequest(context, {
-            operation,
-            appId: undone.appId,
-            keyId: undone.keyId,
-            operationState: 'compensated',
-          });
-          await deleteIntent(id);
+          await Promise.all([
+            upsertRequest(context, {
+              operation,
+              appId: undone.appId,
+              keyId: undone.keyId,
+              operationState: 'compensated',
+            }),
+            deleteIntent(id),
+          ]);
         },
         compensationFailed: async (failure) => {
           const { step, ...target } = failure;

@@ -1,17 +1,17 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { Services } from '../services';
-import { RequestContext, RequestTrace, StoredAnswer, UNIDENTIFIED_CALLER } from '../vending/ports';
+import { AuditFacts, RequestContext, RequestTrace, StoredAnswer, UNIDENTIFIED_CALLER } from '../vending/ports';
 import { authorize, callerOnRecord } from './callers';
 import {
   answerOnce,
   canonicalBody,
   deriveIdempotencyKey,
-  IdempotencyKey,
   logicAppsRunOf,
   REPLAYED_HEADER,
   requestFingerprint,
 } from './idempotency';
 import { describeErrorForLog, errorToResponse, PROBLEM_CONTENT_TYPE } from './problem';
+import { readBodyBytes } from './requestBody';
 import { RouteDefinition } from './routes';
 
 /** What a request concerns, as its audit record names it; handlers fill it in as soon as they know. */
@@ -110,6 +110,17 @@ function problemTypeOf(response: HttpResponseInit): string | undefined {
   }
 }
 
+/** The same request with its body already read: what a handler reads after the edge has read the body once. */
+function withBody(request: HttpRequest, bytes: Buffer): HttpRequest {
+  return new HttpRequest({
+    method: request.method,
+    url: request.url,
+    headers: Object.fromEntries(request.headers),
+    params: { ...request.params },
+    ...(bytes.length > 0 ? { body: { bytes } } : {}),
+  });
+}
+
 /** POSTs create things, so each may carry an idempotency key. */
 function acceptsIdempotencyKey(route: RouteDefinition): boolean {
   return route.methods.includes('POST');
@@ -142,29 +153,36 @@ export function toHttpHandler(fn: HttpFunctionDefinition, services: Services): H
       correlationId: context.invocationId,
       receivedAt: services.vending.clock(),
     };
-    const audit: { target: AuditTarget; idempotency?: { key: IdempotencyKey; replayed: boolean } } = { target: {} };
+    const audit: AuditFacts = {};
+    let keeping: Promise<void> = Promise.resolve();
     let response: HttpResponseInit;
     try {
       const identified = await services.callers.identify(request);
       trace.caller = callerOnRecord(identified, route.auth.roles);
       authorize(identified.caller, route.auth.roles);
-      const call: Call = { context: { caller: identified.caller, trace }, target: audit.target };
+      const call: Call = { context: { caller: identified.caller, trace }, target: {} };
+      let forHandler = request;
+      let body = '';
+      if (acceptsIdempotencyKey(route)) {
+        // Read once, under the handler's own cap (413 past it, the stream cancelled), and handed on as bytes.
+        const bytes = await readBodyBytes(request);
+        forHandler = withBody(request, bytes);
+        body = canonicalBody(bytes.toString('utf8'));
+      }
       const run = async (): Promise<HttpResponseInit> => {
         try {
-          return await handler(request, context, services, call);
+          return await handler(forHandler, context, services, call);
         } catch (error) {
           return problemFor(error, context);
-        } finally {
-          audit.target = call.target;
         }
       };
-      const body = acceptsIdempotencyKey(route) ? canonicalBody(await request.clone().text()) : '';
       const key = acceptsIdempotencyKey(route) ? deriveIdempotencyKey(request.headers, body) : undefined;
       if (key) {
         const path = new URL(request.url).pathname;
-        const { answer, replayed } = await answerOnce(
+        const { answer, replayed, settled } = await answerOnce(
           services.idempotency,
           {
+            // Keys are the caller's own: another caller's same key is another key.
             scope: identified.caller.id,
             key: key.key,
             fingerprint: requestFingerprint(request.method, path, body),
@@ -172,25 +190,27 @@ export function toHttpHandler(fn: HttpFunctionDefinition, services: Services): H
           },
           async () => toStoredAnswer(await run(), call.target),
         );
-        if (replayed) audit.target = { ...answer.target };
-        audit.idempotency = { key, replayed };
+        Object.assign(audit, replayed ? answer.target : call.target, { idempotencyKey: key.key, replayed });
+        keeping = settled;
         response = fromStoredAnswer(answer, replayed);
       } else {
         response = await run();
+        Object.assign(audit, call.target);
       }
     } catch (error) {
       response = problemFor(error, context);
     }
-    await recordAudit(services, route, trace, audit, response, request, context);
+    await Promise.all([keeping, recordAudit(services, route, trace, audit, response, request, context)]);
     return response;
   };
 }
 
+/** Records the request on the audit trail; a lost record is logged (with the correlation id), not answered. */
 async function recordAudit(
   services: Services,
   route: RouteDefinition,
   trace: RequestTrace,
-  audit: { target: AuditTarget; idempotency?: { key: IdempotencyKey; replayed: boolean } },
+  facts: AuditFacts,
   response: HttpResponseInit,
   request: HttpRequest,
   context: InvocationContext,
@@ -198,15 +218,13 @@ async function recordAudit(
   const status = response.status ?? 200;
   const problemType = problemTypeOf(response);
   const logicApps = logicAppsRunOf(request.headers);
-  const { idempotency } = audit;
   try {
     await services.vending.ledger.recordRequest({
       operation: route.name,
       context: trace,
       status,
       ...(problemType ? { problemType } : {}),
-      ...audit.target,
-      ...(idempotency ? { idempotencyKey: idempotency.key.key, replayed: idempotency.replayed } : {}),
+      ...facts,
       ...(logicApps ? { logicApps } : {}),
     });
   } catch (error) {

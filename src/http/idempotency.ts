@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IdempotencyKeyInFlightError, IdempotencyKeyReusedError, InvalidRequestError } from '../vending/errors';
+import { IdempotencyConflictError, InvalidRequestError } from '../vending/errors';
 import { Clock, IdempotencyRecord, IdempotencyStore, StoredAnswer } from '../vending/ports';
 
 /**
@@ -171,6 +171,11 @@ export interface IdempotentRequest {
 export interface IdempotentAnswer {
   answer: StoredAnswer;
   replayed: boolean;
+  /**
+   * The answer being kept (or the claim released); never rejects. Await it before the response leaves — alongside the
+   * audit write, not before it, to save a round trip.
+   */
+  settled: Promise<void>;
 }
 
 /** Largest answer body kept for replay (a table string property holds 32 K UTF-16 characters). */
@@ -218,7 +223,7 @@ async function claim(id: string, request: IdempotentRequest, runtime: Idempotenc
   let pollMs = FIRST_POLL_MS;
   for (let round = 1; ; round++) {
     if (round > MAX_ROUNDS) {
-      throw new IdempotencyKeyInFlightError('This Idempotency-Key is contended; retry after the indicated time.', 1);
+      throw IdempotencyConflictError.inFlight(1);
     }
     const fresh = newClaim(request, runtime);
     const created = await runtime.store.create(id, fresh);
@@ -236,18 +241,13 @@ async function claim(id: string, request: IdempotentRequest, runtime: Idempotenc
       continue;
     }
     if (record.fingerprint !== request.fingerprint) {
-      throw new IdempotencyKeyReusedError(
-        'This Idempotency-Key was already used for a different request (method, path or body); use a new key.',
-      );
+      throw IdempotencyConflictError.reused();
     }
     if (record.state === 'completed' && record.answer) return { kind: 'replay', answer: record.answer };
     if (now >= deadline) {
       const leaseLeftS = Math.ceil((Date.parse(record.leaseUntil) - now) / 1000);
       const retryAfter = Math.max(1, Math.min(leaseLeftS, Math.ceil(runtime.settings.waitMs / 1000)));
-      throw new IdempotencyKeyInFlightError(
-        'A request with this Idempotency-Key is still being processed; retry after the indicated time to get its answer.',
-        retryAfter,
-      );
+      throw IdempotencyConflictError.inFlight(retryAfter);
     }
     await runtime.sleep(Math.min(pollMs, deadline - now));
     pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
@@ -265,7 +265,7 @@ export async function answerOnce(
 ): Promise<IdempotentAnswer> {
   const id = idempotencyRecordId(request.scope, request.key);
   const claimed = await claim(id, request, runtime);
-  if (claimed.kind === 'replay') return { answer: claimed.answer, replayed: true };
+  if (claimed.kind === 'replay') return { answer: claimed.answer, replayed: true, settled: Promise.resolve() };
   let answer: StoredAnswer;
   try {
     answer = await work();
@@ -273,17 +273,25 @@ export async function answerOnce(
     await release(runtime, id, claimed.etag, request);
     throw error;
   }
-  if (!isReplayable(answer)) {
-    await release(runtime, id, claimed.etag, request);
-    return { answer, replayed: false };
-  }
+  const settled = isReplayable(answer)
+    ? save(runtime, id, { ...claimed.record, state: 'completed', answer }, claimed.etag, request)
+    : release(runtime, id, claimed.etag, request);
+  return { answer, replayed: false, settled };
+}
+
+async function save(
+  runtime: IdempotencyRuntime,
+  id: string,
+  record: IdempotencyRecord,
+  etag: string,
+  request: IdempotentRequest,
+): Promise<void> {
   try {
-    const saved = await runtime.store.replace(id, { ...claimed.record, state: 'completed', answer }, claimed.etag);
+    const saved = await runtime.store.replace(id, record, etag);
     if (!saved) runtime.warn('An idempotency claim was taken over before its answer was saved.', details(request));
   } catch {
     runtime.warn('The answer of an idempotent request could not be saved; a retry may run it again.', details(request));
   }
-  return { answer, replayed: false };
 }
 
 function details(request: IdempotentRequest): Record<string, string> {

@@ -1,6 +1,13 @@
 import { VendingDependencies } from './dependencies';
 import { InvalidRequestError } from './errors';
-import { IssuedSecret, planPassword, SecretRequest, storedTarget, storeIssuedPassword } from './issueSecret';
+import {
+  IssuedSecret,
+  pauseBeforeVaultWrite,
+  planPassword,
+  SecretRequest,
+  storedTarget,
+  storeIssuedPassword,
+} from './issueSecret';
 import { journalGraphFailure, journalStep } from './operationJournal';
 import { ownersAtCreation, ownerTag } from './ownership';
 import { ApplicationInfo, RequestContext } from './ports';
@@ -87,19 +94,22 @@ export async function createApplication(
     objectId: application.id,
     ...(created.password ? { keyId: created.password.keyId } : {}),
   };
-  await journalStep(deps, journal, (j) => j.issued(made), made);
+  // Written side by side with the next steps, as in issueSecret: the intent already names what to look for.
+  const progress = journalStep(deps, journal, (j) => j.issued(made), made);
   try {
     const servicePrincipal =
       request.createServicePrincipal === false ? null : await deps.directory.createServicePrincipal(application.appId);
     let secret: IssuedSecret | null = null;
     if (created.password) {
-      await deps.testHooks?.beforeVaultWrite?.();
+      await pauseBeforeVaultWrite(deps, progress);
       secret = await storeIssuedPassword(deps, application, created.password, context.caller);
     }
+    await progress;
     const result = { appId: application.appId, ...(secret ? storedTarget(secret) : {}) };
     await journalStep(deps, journal, (j) => j.completed(result), made);
     return { application, servicePrincipal, secret };
   } catch (error) {
+    await progress; // settled either way; the record must not be written after closing
     try {
       await deps.directory.deleteApplication(application.id);
     } catch {

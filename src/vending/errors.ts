@@ -126,20 +126,37 @@ export class UpstreamFailureError extends VendingError {
   }
 }
 
-/** The Idempotency-Key was already used by this caller for a different request (method, route or body). */
-export class IdempotencyKeyReusedError extends VendingError {
-  readonly status = 422;
-  readonly code = 'IdempotencyKeyReused';
-}
-
-/** The first request with this Idempotency-Key is still being processed; come back after Retry-After. */
-export class IdempotencyKeyInFlightError extends VendingError {
-  readonly status = 409;
-  readonly code = 'IdempotencyKeyInFlight';
-  constructor(
+/**
+ * An Idempotency-Key that cannot be honoured for this request: already used by this caller for a different request
+ * (422 `IdempotencyKeyReused`), or its first request is still in progress (409 `IdempotencyKeyInFlight`, with
+ * Retry-After).
+ */
+export class IdempotencyConflictError extends VendingError {
+  private constructor(
     message: string,
-    override readonly retryAfterSeconds: number,
+    readonly status: 409 | 422,
+    readonly code: 'IdempotencyKeyInFlight' | 'IdempotencyKeyReused',
+    override readonly retryAfterSeconds?: number,
   ) {
     super(message);
+  }
+
+  /** The key was used for another method, path or body. */
+  static reused(): IdempotencyConflictError {
+    return new IdempotencyConflictError(
+      'This Idempotency-Key was already used for a different request (method, path or body); use a new key.',
+      422,
+      'IdempotencyKeyReused',
+    );
+  }
+
+  /** The first request with the key is still running after the wait. */
+  static inFlight(retryAfterSeconds: number): IdempotencyConflictError {
+    return new IdempotencyConflictError(
+      'A request with this Idempotency-Key is still being processed; retry after the indicated time to get its answer.',
+      409,
+      'IdempotencyKeyInFlight',
+      retryAfterSeconds,
+    );
   }
 }

@@ -65,6 +65,17 @@ export async function storeIssuedPassword(
   };
 }
 
+/** The test-only pause point (never set in Azure): once the progress record is written, so the pause is at a known state. */
+export async function pauseBeforeVaultWrite(
+  deps: Pick<VendingDependencies, 'testHooks'>,
+  progress: Promise<void>,
+): Promise<void> {
+  const hooks = deps.testHooks;
+  if (!hooks?.beforeVaultWrite) return;
+  await progress;
+  await hooks.beforeVaultWrite();
+}
+
 /** The ledger's view of a stored secret: where it went. */
 export function storedTarget(secret: IssuedSecret): { keyId: string; secretName: string; secretVersion: string } {
   return { keyId: secret.keyId, secretName: secret.keyVault.secretName, secretVersion: secret.keyVault.version };
@@ -104,13 +115,16 @@ export async function issueSecret(
     throw error;
   }
   const issued = { appId, keyId: password.keyId };
-  await journalStep(deps, journal, (j) => j.issued(issued), issued);
+  // The progress record and the vault write run side by side: the secret value is held no longer than the vault
+  // write takes, and a crash meanwhile still leaves the intent (app, slot and window) for the scan to match.
+  const progress = journalStep(deps, journal, (j) => j.issued(issued), issued);
   try {
-    await deps.testHooks?.beforeVaultWrite?.();
-    const secret = await storeIssuedPassword(deps, { appId }, password, context.caller);
+    await pauseBeforeVaultWrite(deps, progress);
+    const [, secret] = await Promise.all([progress, storeIssuedPassword(deps, { appId }, password, context.caller)]);
     await journalStep(deps, journal, (j) => j.completed({ appId, ...storedTarget(secret) }), issued);
     return secret;
   } catch (storeError) {
+    await progress; // settled either way (journalStep never throws); the record must not be written after closing
     try {
       await deps.directory.removePassword(appId, password.keyId);
     } catch {

@@ -261,15 +261,8 @@ export interface InterruptedResolution {
   detail?: string;
 }
 
-/** The audit record of one request that reached a handler, refused or not. Never a secret value, never a token. */
-export interface AuditEntry {
-  /** What the request asked for: the route's operation name (`addSecret`, `listSecrets`, `readAudit`, …). */
-  operation: string;
-  context: RequestTrace;
-  /** HTTP status answered. */
-  status: number;
-  /** The problem's code when the answer was an error (`LifetimePolicyViolation`, `NotFound`, …). */
-  problemType?: string;
+/** What a request concerned and how it was asked: the members an audit entry and an audit record share. */
+export interface AuditFacts {
   appId?: string;
   keyId?: string;
   secretName?: string;
@@ -281,21 +274,28 @@ export interface AuditEntry {
   logicApps?: { runId: string; workflowId?: string; actionName?: string };
 }
 
+/**
+ * The audit record of one request to a route that needs a caller, refused or not (a 401 names the caller
+ * `unidentified`). Never a secret value, never a token.
+ */
+export interface AuditEntry extends AuditFacts {
+  /** What the request asked for: the route's operation name (`addSecret`, `listSecrets`, `readAudit`, …). */
+  operation: string;
+  context: RequestTrace;
+  /** HTTP status answered. */
+  status: number;
+  /** The problem's code when the answer was an error (`LifetimePolicyViolation`, `NotFound`, …). */
+  problemType?: string;
+}
+
 /** An audit record as read back. */
-export interface AuditRecord {
+export interface AuditRecord extends AuditFacts {
   time: string;
   operation: string;
   correlationId: string;
   status?: number;
   problemType?: string;
   caller: { id: string; appId?: string; name?: string; roles: string[] };
-  appId?: string;
-  keyId?: string;
-  secretName?: string;
-  secretVersion?: string;
-  idempotencyKey?: string;
-  replayed?: boolean;
-  logicApps?: { runId: string; workflowId?: string; actionName?: string };
   /** For requests that changed Entra: `completed` once the change is whole, else how it ended. */
   operationState?: string;
 }

@@ -128,6 +128,7 @@ describe('tableLedger over Azurite, reached by managed identity as in Azure', ()
           ),
         ),
       );
+      await Promise.all(answers.map((a) => a.settled));
       expect(runs).toBe(1);
       expect(new Set(answers.map((a) => a.answer.body))).toEqual(new Set(['{"run":1}']));
       expect(answers.filter((a) => !a.replayed)).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { HttpRequest } from '@azure/functions';
 import {
-  answerOnce,
+  answerOnce as answerOnceAndKeep,
   canonicalBody,
   DEFAULT_IDEMPOTENCY_SETTINGS,
   deriveIdempotencyKey,
@@ -11,12 +11,7 @@ import {
   logicAppsRunOf,
   requestFingerprint,
 } from '../../../src/http/idempotency';
-import {
-  IdempotencyKeyInFlightError,
-  IdempotencyKeyReusedError,
-  InvalidRequestError,
-  UpstreamUnavailableError,
-} from '../../../src/vending/errors';
+import { IdempotencyConflictError, InvalidRequestError, UpstreamUnavailableError } from '../../../src/vending/errors';
 import {
   IdempotencyRecord,
   IdempotencyStore,
@@ -90,6 +85,15 @@ const created = (keyId: string): StoredAnswer => ({
   body: JSON.stringify({ keyId }),
   target: { appId: 'app', keyId },
 });
+
+/** answerOnce, waiting until the answer is kept (or the claim released), as the edge does before it answers. */
+async function answerOnce(
+  ...args: Parameters<typeof answerOnceAndKeep>
+): Promise<{ answer: StoredAnswer; replayed: boolean }> {
+  const { answer, replayed, settled } = await answerOnceAndKeep(...args);
+  await settled;
+  return { answer, replayed };
+}
 
 function request(overrides: Partial<IdempotentRequest> = {}): IdempotentRequest {
   return { scope: 'caller-1', key: 'k-1', fingerprint: 'fp-1', correlationId: 'corr-1', ...overrides };
@@ -226,9 +230,10 @@ describe('answerOnce', () => {
     const { rt } = runtime();
     await answerOnce(rt, request(), () => Promise.resolve(created('key-1')));
     const work = jest.fn(() => Promise.resolve(created('key-2')));
-    await expect(answerOnce(rt, request({ fingerprint: 'fp-2' }), work)).rejects.toBeInstanceOf(
-      IdempotencyKeyReusedError,
-    );
+    await expect(answerOnce(rt, request({ fingerprint: 'fp-2' }), work)).rejects.toMatchObject({
+      status: 422,
+      code: 'IdempotencyKeyReused',
+    });
     expect(work).not.toHaveBeenCalled();
   });
 
@@ -252,9 +257,10 @@ describe('answerOnce', () => {
     const second = answerOnce(rt, request({ correlationId: 'corr-2' }), () => Promise.resolve(created('never')));
     const outcome = second.catch((error: unknown) => error);
     await jest.advanceTimersByTimeAsync(DEFAULT_IDEMPOTENCY_SETTINGS.waitMs + 1000);
-    const error = (await outcome) as IdempotencyKeyInFlightError;
-    expect(error).toBeInstanceOf(IdempotencyKeyInFlightError);
+    const error = (await outcome) as IdempotencyConflictError;
+    expect(error).toBeInstanceOf(IdempotencyConflictError);
     expect(error.status).toBe(409);
+    expect(error.code).toBe('IdempotencyKeyInFlight');
     expect(error.retryAfterSeconds).toBe(10);
   });
 
