@@ -107,7 +107,8 @@ function copyStrings<K extends string>(
   }
 }
 
-function parseRoles(value: unknown): string[] {
+/** A list of strings kept as JSON in one property (Tables has no arrays); anything else reads as empty. */
+function parseStrings(value: unknown): string[] {
   try {
     const parsed: unknown = JSON.parse(typeof value === 'string' ? value : '[]');
     return Array.isArray(parsed) ? parsed.filter((r): r is string => typeof r === 'string') : [];
@@ -124,13 +125,14 @@ function toAuditRecord(entity: TableEntityResult<Record<string, unknown>>): Audi
     correlationId: asString(entity.correlationId) ?? '',
     caller: {
       id: asString(entity.callerId) ?? '',
-      roles: parseRoles(entity.callerRoles),
       ...(asString(entity.callerAppId) ? { appId: asString(entity.callerAppId) } : {}),
       ...(asString(entity.callerName) ? { name: asString(entity.callerName) } : {}),
+      roles: parseStrings(entity.callerRoles),
     },
   };
   if (typeof entity.status === 'number') record.status = entity.status;
   if (typeof entity.replayed === 'boolean') record.replayed = entity.replayed;
+  if (typeof entity.owners === 'string') record.owners = parseStrings(entity.owners);
   copyStrings(
     entity,
     ['problemType', 'appId', 'keyId', 'secretName', 'secretVersion', 'idempotencyKey', 'operationState'],
@@ -170,6 +172,7 @@ function toInterrupted(entity: TableEntityResult<Record<string, unknown>>): Inte
     ],
     operation,
   );
+  if (typeof entity.owners === 'string') operation.owners = parseStrings(entity.owners);
   return operation;
 }
 
@@ -354,6 +357,7 @@ export function createTableLedger(
               startDateTime: intent.startDateTime,
               endDateTime: intent.endDateTime,
               keyId: intent.keyId,
+              owners: intent.owners ? JSON.stringify(intent.owners) : undefined,
             }),
           }),
         [409],
@@ -368,7 +372,12 @@ export function createTableLedger(
         // request's own audit record follows from the edge, so a failed outcome write is recorded again there.
         completed: async (result) => {
           await Promise.all([
-            upsertRequest(context, { operation, ...result, operationState: 'completed' }),
+            upsertRequest(context, {
+              operation,
+              ...result,
+              owners: result.owners ? JSON.stringify(result.owners) : undefined,
+              operationState: 'completed',
+            }),
             deleteIntent(id),
           ]);
         },

@@ -11,7 +11,7 @@ export const setApplicationOwners: RouteHandler = async (request, context, servi
   const appId = guidParameter(request, 'appId');
   call.target.appId = appId;
   const { owners } = await readJsonBody(request, validateBody);
-  const updated = await setOwners(services.vending, appId, owners, call.context.caller);
+  const updated = await setOwners(services.vending, appId, owners, call.context);
   context.log('owners replaced', JSON.stringify({ appId, owners: updated.owners, caller: call.context.caller.id }));
   return { status: 200, jsonBody: updated };
 };

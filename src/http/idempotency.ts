@@ -183,14 +183,15 @@ const MAX_STORED_BODY_CHARS = 30_000;
 
 /**
  * Answers that are final for this request and kept for replays: successes and refusals that would be the same again
- * (404, 422, …). Not kept, so a retry does the work anew: 400 (the caller fixes the request and may reuse the key),
- * 401/403, 408/409/429 and every 5xx — after which nothing was left behind, because the operation compensated.
+ * (422, …). Not kept, so a retry does the work anew: 400 (the caller fixes the request and may reuse the key),
+ * 401/403 (never claimed: the caller is checked first), 404 (an app becomes the caller's to manage once an owner adds
+ * it), 408/409/429 and every 5xx — after which nothing was left behind, because the operation compensated.
  */
 export function isReplayable(answer: StoredAnswer): boolean {
   const { status } = answer;
   if (answer.body.length > MAX_STORED_BODY_CHARS) return false;
   if (status >= 200 && status < 300) return true;
-  return status >= 400 && status < 500 && ![400, 401, 403, 408, 409, 429].includes(status);
+  return status >= 400 && status < 500 && ![400, 401, 403, 404, 408, 409, 429].includes(status);
 }
 
 const FIRST_POLL_MS = 50;

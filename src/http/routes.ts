@@ -213,7 +213,7 @@ export const routes = {
     tag: 'Applications',
     summary: "Replace an app's owners",
     description:
-      'The new owner list replaces the old one. Owners are object ids of users, groups (their members may manage the app) or service principals.',
+      'The new owner list replaces the old one. Owners are object ids of users, groups (their members may manage the app) or service principals. Safe to retry as it is: a PUT writes the same list again (no Idempotency-Key needed).',
     auth: { roles: [appCreate, admin] },
     requestBody: { schema: ownersRequestSchema, required: true },
     responses: {

@@ -1,6 +1,7 @@
 import { VendingDependencies } from './dependencies';
 import { checkOwners, mayManage, ownersFromTags, requireManageable, tagsWithOwners } from './ownership';
-import { Caller, TaggedApplication } from './ports';
+import { journalGraphFailure, journalStep } from './operationJournal';
+import { Caller, RequestContext, TaggedApplication } from './ports';
 
 /** An app as the list and owner routes show it: its ids, name and owners. */
 export interface ManagedApplication {
@@ -50,18 +51,32 @@ export async function getApplicationOwners(
 
 /**
  * Replaces the owners of an app this identity owns and the caller may manage: one to MAX_OWNERS object ids, so an app
- * never loses its last owner. Tags other than owner tags are kept. 2 Graph reads and one `PATCH`.
+ * never loses its last owner. Tags other than owner tags are kept. 2 Graph reads and one `PATCH`, written ahead to the
+ * ledger like every change to Entra: a ledger that cannot take the intent stops it (503) before the `PATCH`.
  */
 export async function setApplicationOwners(
-  deps: Pick<VendingDependencies, 'directory'>,
+  deps: Pick<VendingDependencies, 'directory' | 'ledger' | 'warn'>,
   appId: string,
   owners: readonly string[],
-  caller: Caller,
+  context: RequestContext,
 ): Promise<ManagedApplication> {
   const wanted = checkOwners(owners);
   const application = await deps.directory.getOwnedApplication(appId);
-  requireManageable(caller, application);
+  requireManageable(context.caller, application);
+  const target = { appId: application.appId };
+  const journal = await deps.ledger.beginOperation({
+    operation: 'setApplicationOwners',
+    context: context.trace,
+    ...target,
+    owners: wanted,
+  });
   const tags = tagsWithOwners(application.tags, wanted);
-  await deps.directory.setApplicationTags(application.appId, tags);
+  try {
+    await deps.directory.setApplicationTags(application.appId, tags);
+  } catch (error) {
+    await journalGraphFailure(deps, journal, error, target);
+    throw error;
+  }
+  await journalStep(deps, journal, (j) => j.completed({ ...target, owners: wanted }), target);
   return managed({ ...application, tags });
 }

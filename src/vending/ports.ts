@@ -158,7 +158,7 @@ export interface RequestContext {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The changes to Entra this product makes, each written ahead to the ledger. */
-export type OperationName = 'createApplication' | 'addSecret' | 'revokeSecret';
+export type OperationName = 'createApplication' | 'addSecret' | 'revokeSecret' | 'setApplicationOwners';
 
 /**
  * What an operation is about to do, recorded before its first Graph write. Everything a repair needs to find what it
@@ -176,6 +176,8 @@ export interface OperationIntent {
   startDateTime?: string;
   endDateTime?: string;
   keyId?: string;
+  /** The owner list being written (setApplicationOwners). */
+  owners?: readonly string[];
 }
 
 /** What exists after Graph acted and before the vault write: what a repair must look for. */
@@ -192,6 +194,8 @@ export interface OperationResult {
   keyId?: string;
   secretName?: string;
   secretVersion?: string;
+  /** The owner list now on the app (setApplicationOwners). */
+  owners?: readonly string[];
 }
 
 /** A compensation that failed: what is left behind and which step could not undo it. */
@@ -246,6 +250,8 @@ export interface InterruptedOperation {
   credentialDisplayName?: string;
   startDateTime?: string;
   endDateTime?: string;
+  /** The owner list that was being written (setApplicationOwners): compare with the app's owner tags. */
+  owners?: string[];
   /** The failed undo step, when state is `compensationFailed`. */
   compensationStep?: string;
 }
@@ -298,6 +304,8 @@ export interface AuditRecord extends AuditFacts {
   caller: { id: string; appId?: string; name?: string; roles: string[] };
   /** For requests that changed Entra: `completed` once the change is whole, else how it ended. */
   operationState?: string;
+  /** The owner list an owner change wrote. */
+  owners?: string[];
 }
 
 /** Which audit records to read: one app's, or a time range's (or both); paged. */

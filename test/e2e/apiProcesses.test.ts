@@ -4,6 +4,7 @@ import { appSettingsFor, LEDGER_TABLE } from '../../sandbox/sandbox';
 import { createTableLedger } from '../../src/azure/tableLedger';
 import { CreatedApplication } from '../../src/vending/createApplication';
 import { IssuedSecret } from '../../src/vending/issueSecret';
+import { callerTokens } from '../support/callerTokens';
 import { graphClientAs } from '../support/clients';
 import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
 import { ledgerRows, useLedgerStorage } from '../support/ledger';
@@ -15,10 +16,15 @@ interface Answer<T> {
   body: T;
 }
 
-async function post<T>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
+async function post<T>(
+  url: string,
+  body: unknown,
+  authorization: string,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization, ...headers },
     body: JSON.stringify(body),
   });
   return {
@@ -32,6 +38,12 @@ describe('API processes sharing one Azurite, as instances of one function app sh
   const emulators = useEmulators();
   const identity = useFunctionIdentity(emulators);
   const azurite = useLedgerStorage(emulators);
+  const tokenFor = callerTokens(() => emulators().endpoints);
+  /** The portal's token (App.Create, Secret.Create): both processes validate it, as every instance does. */
+  let authorization: string;
+  beforeAll(async () => {
+    authorization = `Bearer ${await tokenFor('portal')}`;
+  });
   const programs: RunningProcess[] = [];
   afterAll(async () => {
     for (const { child } of programs) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -63,19 +75,19 @@ describe('API processes sharing one Azurite, as instances of one function app sh
 
   it('two processes both honour one Idempotency-Key: one credential, one answer', async () => {
     const [a, b] = await Promise.all([startApiProcess(), startApiProcess()]);
-    const created = await post<CreatedApplication>(`${a.api}/applications`, { displayName: 'two', secret: false });
+    const created = await post<CreatedApplication>(
+      `${a.api}/applications`,
+      { displayName: 'two', secret: false },
+      authorization,
+    );
     const { appId } = created.body.application;
     await control(emulators().endpoints.graph.control, 'PUT', 'latency', { ms: 300 });
     const key = crypto.randomUUID();
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        post<IssuedSecret>(
-          `${(i % 2 ? b : a).api}/applications/${appId}/secrets`,
-          { lifetimeDays: 5 },
-          {
-            'idempotency-key': key,
-          },
-        ).then((answer) => ({ ...answer, via: i % 2 ? 'b' : 'a' })),
+        post<IssuedSecret>(`${(i % 2 ? b : a).api}/applications/${appId}/secrets`, { lifetimeDays: 5 }, authorization, {
+          'idempotency-key': key,
+        }).then((answer) => ({ ...answer, via: i % 2 ? 'b' : 'a' })),
       ),
     );
     await control(emulators().endpoints.graph.control, 'PUT', 'latency', { ms: 0 });
@@ -90,6 +102,7 @@ describe('API processes sharing one Azurite, as instances of one function app sh
     const replay = await post<IssuedSecret>(
       `${other.api}/applications/${appId}/secrets`,
       { lifetimeDays: 5 },
+      authorization,
       {
         'idempotency-key': key,
       },
@@ -100,12 +113,16 @@ describe('API processes sharing one Azurite, as instances of one function app sh
 
   it('a process killed between the Graph call and the vault write leaves an intent record without completion', async () => {
     const { api: healthy } = await startApiProcess();
-    const created = await post<CreatedApplication>(`${healthy}/applications`, { displayName: 'killed', secret: false });
+    const created = await post<CreatedApplication>(
+      `${healthy}/applications`,
+      { displayName: 'killed', secret: false },
+      authorization,
+    );
     const { appId } = created.body.application;
     const paused = await startApiProcess({ SANDBOX_PAUSE_BEFORE_VAULT_WRITE: 'true' });
     const pending = fetch(`${paused.api}/applications/${appId}/secrets`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ displayName: 'doomed', lifetimeDays: 5 }),
     }).catch((error: unknown) => error);
     await paused.program.waitFor('paused before the vault write');
@@ -131,7 +148,9 @@ describe('API processes sharing one Azurite, as instances of one function app sh
       state: 'issued',
       keyId: doomed!.keyId,
       credentialDisplayName: 'doomed',
-      callerId: 'anonymous',
+      callerId: emulators().endpoints.principals.portal!.objectId,
+      callerAppId: emulators().endpoints.principals.portal!.clientId,
+      callerRoles: JSON.stringify(['Secret.Create']),
     });
     const correlationId = intents[0]!.correlationId;
     const completions = rows.filter((r) => r.kind === 'request' && r.correlationId === correlationId);

@@ -6,7 +6,7 @@ import { CreatedApplication } from '../../src/vending/createApplication';
 import { IssuedSecret } from '../../src/vending/issueSecret';
 import { KeyVaultReference } from '../../src/vending/keyVaultReference';
 import { ListedSecret } from '../../src/vending/listSecrets';
-import { callerTokens } from '../support/callerTokens';
+import { callerTokens, tokensObtained } from '../support/callerTokens';
 import { ledgerRows } from '../support/ledger';
 import { ApiAnswer, callApi, useSandbox } from '../support/sandbox';
 
@@ -404,7 +404,7 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
   });
 
   // Last on purpose: tests in a file run in order, so this sees every body and log line of the suite.
-  it('leaked no secret value issued by Graph into any response body, log line, emulator request log or ledger row', async () => {
+  it('leaked no secret value issued by Graph into any response body, log line, emulator request log or ledger row, nor any caller token', async () => {
     const issued = sandbox().emulators.issuedSecretTexts();
     expect(issued.length).toBeGreaterThan(5);
     const requestLogs = JSON.stringify([await callsSince(graphControl()), await callsSince(vaultControl())]);
@@ -414,5 +414,10 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     expect(capture.logLines.length).toBeGreaterThan(0);
     const leaks = issued.filter((secretText) => haystacks.some((text) => text.includes(secretText)));
     expect(leaks).toEqual([]);
+    // Nor any caller token this suite obtained, in a response, a log line or a ledger row.
+    const tokens = tokensObtained();
+    expect(tokens.length).toBeGreaterThan(0);
+    const ours = [...capture.responseBodies, ...capture.logLines, ...rows];
+    expect(tokens.filter((token) => ours.some((text) => text.includes(token)))).toEqual([]);
   });
 });

@@ -197,6 +197,45 @@ describe('tableLedger over Azurite, reached by managed identity as in Azure', ()
       expect(rows.map((r) => r.partitionKey).sort()).toEqual([`app|${appId}`, 'day|2026-05-10']);
     });
 
+    it('writes an owner change ahead with the owners it writes; a resolution keeps the caller on the record', async () => {
+      const { ledger } = adapters();
+      const ctx = context('2026-05-10T05:00:00.000Z');
+      const appId = randomUUID();
+      const owners = [randomUUID(), randomUUID()];
+      const done = await ledger.beginOperation({ operation: 'setApplicationOwners', context: ctx, appId, owners });
+      await done.completed({ appId, owners });
+      await ledger.recordRequest({ operation: 'setApplicationOwners', context: ctx, status: 200, appId });
+      expect((await ledger.queryRequests({ appId, pageSize: 5 })).records).toEqual([
+        {
+          time: '2026-05-10T05:00:00.000Z',
+          operation: 'setApplicationOwners',
+          correlationId: ctx.correlationId,
+          caller: { id: 'caller-1', appId: ctx.caller.appId, name: 'ops@contoso', roles: ['Secret.Create'] },
+          appId,
+          owners,
+          status: 200,
+          operationState: 'completed',
+        },
+      ]);
+
+      // A process that died after the intent: the scan sees which owners were being written, and settles it.
+      const later = context('2026-05-10T05:00:01.000Z');
+      const stuck = await ledger.beginOperation({ operation: 'setApplicationOwners', context: later, appId, owners });
+      await ledger.recordRequest({ operation: 'setApplicationOwners', context: later, status: 503, appId });
+      const [open] = (await collect(ledger.listInterrupted(new Date('2026-05-10T06:00:00Z')))).filter(
+        (o) => o.id === stuck.id,
+      );
+      expect(open).toMatchObject({ operation: 'setApplicationOwners', state: 'started', appId, owners });
+      await ledger.resolveInterrupted(open!, { outcome: 'completed', resolvedBy: 'expiryScan' });
+      const settled = (await ledger.queryRequests({ appId, pageSize: 5 })).records.find(
+        (r) => r.correlationId === later.correlationId,
+      );
+      expect(settled).toMatchObject({
+        operationState: 'completed',
+        caller: { id: 'caller-1', appId: ctx.caller.appId, name: 'ops@contoso', roles: ['Secret.Create'] },
+      });
+    });
+
     it('keeps a failed compensation open and on the record; the scan resolves it and closes it', async () => {
       const { ledger } = adapters();
       const ctx = context('2026-05-10T07:00:00.000Z');

@@ -2,7 +2,7 @@ import { createPublicKey, randomUUID } from 'node:crypto';
 import { HttpRequest } from '@azure/functions';
 import { exportSPKI, JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
 import { loadConfig } from '../../../src/config';
-import { authorize, CallerAuthenticator, createCallerAuthenticator } from '../../../src/http/callers';
+import { authorize, CallerAuthenticator, callerOnRecord, createCallerAuthenticator } from '../../../src/http/callers';
 import { describeErrorForLog, errorToResponse } from '../../../src/http/problem';
 import {
   ForbiddenError,
@@ -17,6 +17,7 @@ import { TestIssuer, useTestIssuer } from '../../support/testIssuer';
 const BASE_SETTINGS = {
   KEY_VAULT_URL: 'https://kv-vending.vault.azure.net',
   AZURE_CLIENT_ID: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b01',
+  STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net',
 };
 
 function request(headers: Record<string, string>): HttpRequest {
@@ -123,6 +124,36 @@ describe('callers: bearer tokens validated with jose against the tenant’s Open
       const before = { ...issuer().fetches };
       for (let i = 0; i < 5; i++) await authenticator.authenticate(bearer(await issuer().sign(issuer().appClaims())));
       expect(issuer().fetches).toEqual({ discovery: before.discovery + 1, jwks: before.jwks + 1 });
+    });
+  });
+
+  describe('identify: the same checks, and what the audit record calls the caller', () => {
+    it('names a user by its UPN (v2 preferred_username, v1 upn), else by its display name; an app by none', async () => {
+      const named = (claims: JWTPayload) => issuer().sign({ ...issuer().appClaims(), idtyp: 'user', ...claims });
+      const v2 = await authenticator.identify(
+        bearer(await named({ scp: 'access_as_user', name: 'Dev Dana', preferred_username: 'dana@contoso.example' })),
+      );
+      expect(v2.name).toBe('dana@contoso.example');
+      const v1 = await authenticator.identify(bearer(await named({ name: 'Lee Ops', upn: 'lee@contoso.example' })));
+      expect(v1.name).toBe('lee@contoso.example');
+      expect((await authenticator.identify(bearer(await named({ name: 'Ada Admin' })))).name).toBe('Ada Admin');
+      const appToken = bearer(await issuer().sign(issuer().appClaims()));
+      expect(await authenticator.identify(appToken)).toEqual({ caller: await authenticator.authenticate(appToken) });
+    });
+
+    it('refuses exactly what authenticate refuses, with the same 401', async () => {
+      const expired = bearer(await issuer().sign(issuer().appClaims({ exp: Math.floor(Date.now() / 1000) - 3600 })));
+      const error = await authenticator.identify(expired).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnauthenticatedError);
+      expect((error as UnauthenticatedError).diagnostics.reason).toBe('expired');
+      await expect(authenticator.identify(request({}))).rejects.toBeInstanceOf(UnauthenticatedError);
+    });
+
+    it('puts on record the roles the route let the caller in with, never the token', () => {
+      const caller = testCaller({ roles: [APP_ROLES.appCreate, APP_ROLES.secretCreate] });
+      const onRecord = callerOnRecord({ caller, name: 'portal' }, [APP_ROLES.secretCreate, APP_ROLES.admin]);
+      expect(onRecord).toEqual({ id: caller.id, appId: caller.clientAppId, name: 'portal', roles: ['Secret.Create'] });
+      expect(callerOnRecord({ caller }, [APP_ROLES.admin]).roles).toEqual([]);
     });
   });
 

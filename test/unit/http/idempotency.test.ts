@@ -185,10 +185,10 @@ describe('idempotency keys', () => {
     expect(idempotencyRecordId('caller-1', 'k')).not.toBe(idempotencyRecordId('caller-2', 'k'));
   });
 
-  it('keeps successes and repeatable refusals, not 400, 401/403, 408/409/429 or 5xx', () => {
+  it('keeps successes and repeatable refusals, not 400, 401/403, 404, 408/409/429 or 5xx', () => {
     const answer = (status: number): StoredAnswer => ({ status, headers: {}, body: '' });
-    expect([201, 204, 404, 422].map((s) => isReplayable(answer(s)))).toEqual([true, true, true, true]);
-    expect([400, 401, 403, 408, 409, 429, 500, 502, 503].some((s) => isReplayable(answer(s)))).toBe(false);
+    expect([200, 201, 204, 413, 415, 422].every((s) => isReplayable(answer(s)))).toBe(true);
+    expect([400, 401, 403, 404, 408, 409, 429, 500, 502, 503].some((s) => isReplayable(answer(s)))).toBe(false);
     expect(isReplayable({ status: 201, headers: {}, body: 'x'.repeat(30_001) })).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getApplicationOwners, listManagedApplications, setApplicationOwners } from '../../../src/vending/applications';
 import { NotFoundError, OwnershipRuleError } from '../../../src/vending/errors';
 import { APP_ROLES, ownerTag } from '../../../src/vending/ownership';
-import { fakeVendingDependencies, OWNER, testCaller } from './fakes';
+import { fakeVendingDependencies, OWNER, requestContext, testCaller } from './fakes';
 
 const ADMIN = testCaller({ roles: [APP_ROLES.admin] });
 const GROUP = randomUUID();
@@ -58,7 +58,7 @@ describe('getApplicationOwners / setApplicationOwners', () => {
     const { deps, directory, mine } = setup();
     directory.apps.get(mine.appId)!.tags.unshift('team:payments');
     const next = testCaller({ roles: [APP_ROLES.secretCreate] });
-    const updated = await setApplicationOwners(deps, mine.appId, [next.id], OWNER);
+    const updated = await setApplicationOwners(deps, mine.appId, [next.id], requestContext(OWNER));
     expect(updated.owners).toEqual([next.id]);
     expect(directory.apps.get(mine.appId)!.tags).toEqual(['team:payments', ownerTag(next.id)]);
     expect(directory.calls.map((c) => c.method)).toEqual(['getOwnedApplication', 'setApplicationTags']);
@@ -68,16 +68,20 @@ describe('getApplicationOwners / setApplicationOwners', () => {
 
   it('never removes the last owner and refuses before reading the app', async () => {
     const { deps, directory, mine } = setup();
-    await expect(setApplicationOwners(deps, mine.appId, [], OWNER)).rejects.toBeInstanceOf(OwnershipRuleError);
+    await expect(setApplicationOwners(deps, mine.appId, [], requestContext(OWNER))).rejects.toBeInstanceOf(
+      OwnershipRuleError,
+    );
     expect(directory.calls).toEqual([]);
     expect(directory.apps.get(mine.appId)!.tags).toEqual([ownerTag(OWNER.id)]);
   });
 
   it('changes nothing on an app the caller may not manage (not found), and lets Admin adopt an unowned app', async () => {
     const { deps, directory, theirs, unowned } = setup();
-    await expect(setApplicationOwners(deps, theirs.appId, [OWNER.id], OWNER)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(setApplicationOwners(deps, theirs.appId, [OWNER.id], requestContext(OWNER))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     expect(directory.callsTo('setApplicationTags')).toEqual([]);
-    const adopted = await setApplicationOwners(deps, unowned.appId, [OWNER.id], ADMIN);
+    const adopted = await setApplicationOwners(deps, unowned.appId, [OWNER.id], requestContext(ADMIN));
     expect(adopted.owners).toEqual([OWNER.id]);
   });
 });

@@ -1,9 +1,11 @@
+import { setApplicationOwners } from '../../../src/vending/applications';
 import { createApplication } from '../../../src/vending/createApplication';
 import { NotFoundError, UpstreamFailureError, UpstreamUnavailableError } from '../../../src/vending/errors';
 import { issueSecret } from '../../../src/vending/issueSecret';
+import { APP_ROLES } from '../../../src/vending/ownership';
 import { Caller, OperationIntent } from '../../../src/vending/ports';
 import { revokeSecret } from '../../../src/vending/revokeSecret';
-import { fakeVendingDependencies, OWNER, requestContext } from './fakes';
+import { fakeVendingDependencies, OWNER, requestContext, testCaller } from './fakes';
 
 const CALLER: Caller = OWNER;
 const ledgerDown = () => new UpstreamUnavailableError('ledger down', 503, 5, 'ledger');
@@ -240,5 +242,67 @@ describe('the write-ahead record of revokeSecret', () => {
     await expect(revokeSecret(deps, app.appId, issued.keyId, context)).rejects.toThrow('vault refused');
     expect(ledger.stepNames().slice(-2)).toEqual(['begin', 'issued']);
     expect(ledger.open.size).toBe(1);
+  });
+});
+
+describe('the write-ahead record and who may', () => {
+  it('decides who may before writing anything ahead: a caller that may not manage the app leaves no record', async () => {
+    const { deps, ledger, app } = setup();
+    const stranger = requestContext(testCaller({ roles: [APP_ROLES.secretCreate, APP_ROLES.appCreate] }));
+    await expect(issueSecret(deps, app.appId, {}, stranger)).rejects.toBeInstanceOf(NotFoundError);
+    const issued = await issueSecret(deps, app.appId, {}, requestContext(CALLER));
+    await expect(revokeSecret(deps, app.appId, issued.keyId, stranger)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(setApplicationOwners(deps, app.appId, [stranger.caller.id], stranger)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    expect(ledger.steps.map((s) => (s.step === 'begin' ? s.intent.context.caller.id : s.step))).toEqual([
+      CALLER.id,
+      'issued',
+      'completed',
+    ]);
+  });
+});
+
+describe('the write-ahead record of setApplicationOwners', () => {
+  it('writes the intent with the new owners before the PATCH and completes with them after it', async () => {
+    const { deps, ledger, app, context, order } = setup();
+    const next = [crypto.randomUUID(), CALLER.id];
+    await setApplicationOwners(deps, app.appId, next, context);
+    expect(order()).toEqual([
+      'directory.getOwnedApplication',
+      'ledger.begin',
+      'directory.setApplicationTags',
+      'ledger.completed',
+    ]);
+    expect(ledger.steps[0]).toEqual({
+      step: 'begin',
+      intent: { operation: 'setApplicationOwners', context: context.trace, appId: app.appId, owners: next },
+    });
+    expect(ledger.steps[1]).toEqual({ step: 'completed', details: { appId: app.appId, owners: next } });
+    expect(ledger.open.size).toBe(0);
+  });
+
+  it('changes no owner while the ledger cannot take the intent: the 503 goes up, no PATCH', async () => {
+    const { deps, ledger, directory, app, context } = setup();
+    const outage = ledgerDown();
+    ledger.failOn('beginOperation', outage);
+    await expect(setApplicationOwners(deps, app.appId, [CALLER.id], context)).rejects.toBe(outage);
+    expect(directory.callsTo('setApplicationTags')).toEqual([]);
+  });
+
+  it('closes the record when Graph refused the PATCH, keeps it open when Graph may have acted', async () => {
+    const refused = setup();
+    refused.directory.failOn('setApplicationTags', new NotFoundError('gone'));
+    await expect(setApplicationOwners(refused.deps, refused.app.appId, [CALLER.id], refused.context)).rejects.toThrow(
+      'gone',
+    );
+    expect(refused.ledger.stepNames()).toEqual(['begin', 'abandoned']);
+    const unsure = setup();
+    unsure.directory.failOn('setApplicationTags', graphDown());
+    await expect(setApplicationOwners(unsure.deps, unsure.app.appId, [CALLER.id], unsure.context)).rejects.toThrow(
+      'graph down',
+    );
+    expect(unsure.ledger.stepNames()).toEqual(['begin']);
+    expect(unsure.ledger.open.size).toBe(1);
   });
 });
