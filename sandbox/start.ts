@@ -65,6 +65,9 @@ async function main(): Promise<void> {
     `    curl -s -X POST ${sandbox.apiBaseUrl}/applications -H "authorization: Bearer $TOKEN" \\`,
     `      -H 'content-type: application/json' -d '{"displayName":"my-app"}'`,
     '',
+    '  Who did what, every call that needed a token (refusals included): GET /api/audit?appId=<appId> or',
+    '  ?from=<RFC 3339 time> with an Admin\'s token (operator, ada). See README "Try it".',
+    '',
     '  Read a secret back from the vault as the operator: see README "Try it".',
     '',
   ];
