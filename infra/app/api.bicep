@@ -157,6 +157,9 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'SECRET_DEFAULT_LIFETIME_DAYS', value: string(secretDefaultLifetimeDays) }
         { name: 'SECRET_EXPIRING_WITHIN_DAYS', value: string(secretExpiringWithinDays) }
         { name: 'EXPIRY_SCAN_SCHEDULE', value: expiryScanSchedule }
+        { name: 'API_IDENTIFIER_URI', value: apiIdentifierUri }
+        // The cloud's sign-in host (public, US Gov, China…): the code reads OpenID discovery and signing keys from it.
+        { name: 'ENTRA_AUTHORITY_HOST', value: environment().authentication.loginEndpoint }
         { name: 'IDEMPOTENCY_RETENTION_HOURS', value: string(idempotencyRetentionHours) }
         { name: 'IDEMPOTENCY_PURGE_SCHEDULE', value: idempotencyPurgeSchedule }
         // Always set; the code refuses to serve while API_AUDIENCE is empty (fail closed, never anonymous).

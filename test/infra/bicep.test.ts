@@ -15,9 +15,6 @@ const locator = join(root, 'scripts', 'bicep.mjs');
 /** Settings of appSettingsSchema that Bicep deliberately leaves to their default, with the reason. */
 const SETTINGS_LEFT_AT_DEFAULT: Readonly<Record<string, string>> = {
   KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: 'emulator-only switch; its default (true) is the only right value in Azure',
-  // Until infra/ sets them (from apiIdentifierUri and environment().authentication.loginEndpoint):
-  API_IDENTIFIER_URI: 'optional: also accepted as aud (v1 tokens) when set; v2 tokens carry API_AUDIENCE',
-  ENTRA_AUTHORITY_HOST: 'defaults to the public cloud (https://login.microsoftonline.com)',
 };
 
 /** App settings Flex Consumption rejects or ignores (runtime and package live in functionAppConfig). */
