@@ -3,12 +3,14 @@
  * registered handlers over HTTP). Prints numbers and ratios measured in this one run, writes them to
  * bench/results/latest.json, and asserts nothing.
  *   BENCH_REQUESTS (default 200) secrets issued per scenario; BENCH_CONCURRENCY (default 8).
+ * Then the expiry scan at 1,000 and 10,000 apps (bench/scan.ts); `npm run bench -- scan` runs only that.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClientSecretCredential } from '@azure/identity';
 import { startApiHost, startSandbox } from '../sandbox/sandbox';
 import { unrecordedLedger } from './unrecordedLedger';
+import { benchScan } from './scan';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -84,6 +86,11 @@ async function interleaved(
 
 async function main(): Promise<void> {
   const stateDir = resolve(process.env.EMULATOR_STATE_DIR ?? '.sandbox/bench');
+  // `npm run bench -- scan`: the expiry scan alone.
+  if (process.argv.includes('scan')) {
+    await benchScan(stateDir);
+    return;
+  }
   const sandbox = await startSandbox({
     stateDir,
     apiPort: 0,
@@ -203,6 +210,7 @@ async function main(): Promise<void> {
     await bare.host.close();
     await sandbox.close();
   }
+  await benchScan(stateDir);
 }
 
 /** Merges this run's figures into bench/results/latest.json (other suites keep their own keys). */

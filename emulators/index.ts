@@ -43,6 +43,8 @@ export interface EmulatorEndpoints {
     string,
     { userPrincipalName: string; objectId: string; password: string; roles: string[]; groups: string[] }
   >;
+  /** Added by the sandbox: the app settings the API runs with (`npm run scan -- --sandbox` uses them). */
+  appSettings?: Record<string, string>;
 }
 
 export interface StartEmulatorsOptions {

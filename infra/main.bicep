@@ -46,6 +46,25 @@ param idempotencyRetentionHours int = 24
 @minLength(11)
 param idempotencyPurgeSchedule string = '0 15 * * * *'
 
+@description('Optional. What the expiry scan may do besides report: all, none, or a comma-separated list of events, rotate, removeExpired, removeOrphaned, disableStale, recoverInterrupted (SCAN_ACTIONS).')
+@minLength(3)
+param scanActions string = 'all'
+
+@description('Optional. Days after which the expiry scan removes expired and orphaned credentials and disables stale vault versions (SCAN_GRACE_DAYS).')
+@minValue(0)
+@maxValue(365)
+param scanGraceDays int = 7
+
+@description('Optional. Days a rotated credential overlaps its successor before the scan removes it; more than App Service\'s 24-hour Key Vault reference refresh (SCAN_ROTATION_OVERLAP_DAYS).')
+@minValue(2)
+@maxValue(90)
+param scanRotationOverlapDays int = 3
+
+@description('Optional. Most Graph and Key Vault writes the expiry scan has in flight (SCAN_WRITE_CONCURRENCY).')
+@minValue(1)
+@maxValue(32)
+param scanWriteConcurrency int = 4
+
 @description('Optional. uniqueName of the vending API\'s app registration (graph/graph.bicep). Defaults to entra-app-vending-<token>.')
 @maxLength(80)
 param apiAppUniqueName string = ''
@@ -108,6 +127,7 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: 'app-package-${resourceToken}'
     credentialEventsQueueName: 'credential-events'
     ledgerTableName: 'ledger'
+    scanTableName: 'scans'
   }
 }
 
@@ -157,6 +177,7 @@ module api 'app/api.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     credentialEventsQueueName: storage.outputs.credentialEventsQueueName
     ledgerTableName: storage.outputs.ledgerTableName
+    scanTableName: storage.outputs.scanTableName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     keyVaultUrl: keyVault.outputs.uri
     graphBaseUrl: effectiveGraphBaseUrl
@@ -167,6 +188,10 @@ module api 'app/api.bicep' = {
     expiryScanSchedule: expiryScanSchedule
     idempotencyRetentionHours: idempotencyRetentionHours
     idempotencyPurgeSchedule: idempotencyPurgeSchedule
+    scanActions: scanActions
+    scanGraceDays: scanGraceDays
+    scanRotationOverlapDays: scanRotationOverlapDays
+    scanWriteConcurrency: scanWriteConcurrency
     apiAppClientId: apiAppId
     apiIdentifierUri: apiIdentifierUri
     apiTenantId: tenant().tenantId

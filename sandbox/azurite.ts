@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { TableServiceClient } from '@azure/data-tables';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { portFromEnv } from '../emulators/portSettings';
 import { TlsMaterial } from '../emulators/host/tls';
 
@@ -21,6 +22,8 @@ export interface RunningAzurite {
   ports: Record<AzuriteService, number>;
   /** The table service root as Azure names it for an account (`STORAGE_TABLE_SERVICE_URI`), on Azurite's port. */
   tableServiceUri: string;
+  /** The queue service root likewise (`STORAGE_QUEUE_SERVICE_URI`). */
+  queueServiceUri: string;
   stop(): Promise<void>;
 }
 
@@ -138,6 +141,7 @@ export async function startAzurite(
     connectionString: azuriteConnectionString(actual, protocol),
     ports: actual,
     tableServiceUri: `${protocol}://127.0.0.1:${actual.table}/${DEV_ACCOUNT}`,
+    queueServiceUri: `${protocol}://127.0.0.1:${actual.queue}/${DEV_ACCOUNT}`,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -158,4 +162,12 @@ export async function createAzuriteTable(
     allowInsecureConnection: insecure,
   });
   await service.createTable(name);
+}
+
+/** Creates a queue in Azurite with the account key, as Bicep creates the credential events queue in Azure. */
+export async function createAzuriteQueue(
+  azurite: Pick<RunningAzurite, 'connectionString'>,
+  name: string,
+): Promise<void> {
+  await QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(name).createIfNotExists();
 }

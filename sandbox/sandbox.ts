@@ -12,7 +12,7 @@ import { startApp } from '../src/app';
 import { appSettingsSchema } from '../src/config';
 import { CompositionOverrides } from '../src/composition';
 import { Services } from '../src/services';
-import { AZURITE_PORTS, createAzuriteTable, RunningAzurite, startAzurite } from './azurite';
+import { AZURITE_PORTS, createAzuriteQueue, createAzuriteTable, RunningAzurite, startAzurite } from './azurite';
 import { FunctionsHttpHost, startFunctionsHttpHost } from './functionsHttpHost';
 import { createRecordingHost } from './recordingHost';
 
@@ -57,14 +57,18 @@ export function appSettingsFromEnv(env: Record<string, string | undefined>): Rec
 
 /** The ledger table's name, as Bicep names it. */
 export const LEDGER_TABLE = 'ledger';
+/** The expiry scan's table and events queue, as Bicep names them. */
+export const SCAN_TABLE = 'scans';
+export const CREDENTIAL_EVENTS_QUEUE = 'credential-events';
 
 /**
- * The app settings that point the product at the emulators and Azurite, as Bicep points it at Azure: the ledger by
- * table service URI, reached with the managed identity (Azurite serves HTTPS and accepts the emulated Entra's tokens).
+ * The app settings that point the product at the emulators and Azurite, as Bicep points it at Azure: the ledger and
+ * the scan's table by table service URI, the scan's events by queue service URI, reached with the managed identity
+ * (Azurite serves HTTPS and accepts the emulated Entra's tokens).
  */
 export function appSettingsFor(
   endpoints: EmulatorEndpoints,
-  azurite?: Pick<RunningAzurite, 'connectionString' | 'tableServiceUri'>,
+  azurite?: Pick<RunningAzurite, 'connectionString' | 'tableServiceUri' | 'queueServiceUri'>,
 ): Record<string, string> {
   return {
     AZURE_CLIENT_ID: endpoints.managedIdentity.clientId,
@@ -83,6 +87,9 @@ export function appSettingsFor(
           AzureWebJobsStorage: azurite.connectionString,
           STORAGE_TABLE_SERVICE_URI: azurite.tableServiceUri,
           LEDGER_TABLE,
+          STORAGE_QUEUE_SERVICE_URI: azurite.queueServiceUri,
+          SCAN_TABLE,
+          CREDENTIAL_EVENTS_QUEUE,
         }
       : {}),
   };
@@ -101,7 +108,10 @@ const stdoutLogHandler: LogHandler = (level, ...args) => {
   console.log(`[api ${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
 };
 
-/** Starts Azurite by identity (HTTPS with the emulators' certificate) and creates the ledger table, as Bicep does. */
+/**
+ * Starts Azurite by identity (HTTPS with the emulators' certificate) and creates what Bicep creates: the ledger and
+ * scan tables and the credential events queue.
+ */
 export async function startLedgerStorage(
   stateDir: string,
   emulators: Pick<RunningEmulators, 'tls'>,
@@ -110,6 +120,8 @@ export async function startLedgerStorage(
   const azurite = await startAzurite(stateDir, ports, emulators.tls);
   try {
     await createAzuriteTable(azurite, LEDGER_TABLE);
+    await createAzuriteTable(azurite, SCAN_TABLE);
+    await createAzuriteQueue(azurite, CREDENTIAL_EVENTS_QUEUE);
   } catch (error) {
     await azurite.stop();
     throw error;
@@ -161,6 +173,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     const endpoints: EmulatorEndpoints = {
       ...emulators.endpoints,
       api: { ...emulators.endpoints.api, baseUrl: `${host.url}/api` },
+      appSettings: settings,
     };
     if (writeFile) writeEndpoints(emulators.endpointsPath, endpoints);
     const started = host;

@@ -21,6 +21,10 @@ const result = await build({
   format: 'cjs',
   sourcemap: true,
   external: ['@azure/functions-core'],
+  // Some SDK packages (@azure/storage-common) ship ESM that reads import.meta.url, which is empty in a CommonJS
+  // bundle: give it the bundle's own file URL.
+  define: { 'import.meta.url': '__bundleFileUrl' },
+  banner: { js: 'var __bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
   metafile: true,
   logLevel: 'warning',
 });

@@ -2,16 +2,21 @@ import type { TokenCredential } from '@azure/core-auth';
 import { TableClient } from '@azure/data-tables';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
+import { QueueClient } from '@azure/storage-queue';
+import { CallMeter } from './azure/callMeter';
 import { createGraphClient, createGraphDirectory } from './azure/graphDirectory';
 import { createKeyVaultSecretStore } from './azure/keyVaultSecretStore';
-import { RetryOptions } from './azure/retryPolicy';
+import { createQueueEventSink } from './azure/queueEvents';
+import { defaultSleep, RetryOptions } from './azure/retryPolicy';
 import { createTableLedger } from './azure/tableLedger';
+import { createTableScanStore } from './azure/tableScanStore';
 import { Config } from './config';
 import { CallerAuthenticatorOptions, createCallerAuthenticator } from './http/callers';
 import { DEFAULT_IDEMPOTENCY_SETTINGS, IdempotencySettings } from './http/idempotency';
 import { Services } from './services';
 import { TestHooks, VendingDependencies } from './vending/dependencies';
 import { IdempotencyStore, Ledger } from './vending/ports';
+import { createScanService } from './vending/scan/scanService';
 
 /** Seams for tests, the sandbox and the bench; production passes none. */
 export interface CompositionOverrides {
@@ -38,7 +43,8 @@ const LEDGER_RETRY = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 10
  * The composition root: config → credential → Graph client, SecretClient and TableClient → adapters → services, and
  * the caller authenticator for the API's audience and tenant. Builds clients only (no network). The credential is the
  * user-assigned managed identity named by AZURE_CLIENT_ID (App Service managed identity protocol in Azure and in the
- * sandbox); it reaches Graph, Key Vault and the ledger table.
+ * sandbox); it reaches Graph, Key Vault, the ledger and scan tables and the events queue. The expiry scan gets its own
+ * Graph client and SecretClient (same credential), metered, so its report counts its calls and nobody else's.
  */
 export function composeServices(config: Config, overrides: CompositionOverrides = {}): Services {
   const credential =
@@ -46,10 +52,11 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
   const clock = overrides.clock ?? (() => new Date());
   const warn: VendingDependencies['warn'] =
     overrides.warn ?? ((message, details) => console.warn(JSON.stringify({ level: 'warning', message, ...details })));
-  const graphClient = createGraphClient(credential, config.graph);
-  const secretClient = new SecretClient(config.keyVaultUrl, credential, {
-    disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource,
-  });
+  const directoryOptions = {
+    managedIdentityClientId: config.managedIdentityClientId,
+    ...(overrides.graphRetry ? { retry: overrides.graphRetry } : {}),
+  };
+  const secretClientOptions = { disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource };
   const tables =
     overrides.ledger ??
     createTableLedger(
@@ -58,22 +65,49 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
       }),
       { clock },
     );
+  const vending: VendingDependencies = {
+    directory: createGraphDirectory(createGraphClient(credential, config.graph), directoryOptions),
+    secretStore: createKeyVaultSecretStore(new SecretClient(config.keyVaultUrl, credential, secretClientOptions)),
+    ledger: tables.ledger,
+    lifetimePolicy: { maxDays: config.secretLifetime.maxDays, defaultDays: config.secretLifetime.defaultDays },
+    expiringWithinDays: config.secretLifetime.expiringWithinDays,
+    clock,
+    warn,
+    ...(overrides.testHooks ? { testHooks: overrides.testHooks } : {}),
+  };
+  const meter = new CallMeter();
+  const scan = createScanService({
+    directory: createGraphDirectory(createGraphClient(credential, config.graph, meter.graphMiddleware()), {
+      ...directoryOptions,
+      retry: { ...overrides.graphRetry, sleep: meter.graphSleep(overrides.graphRetry?.sleep ?? defaultSleep) },
+    }),
+    secretStore: createKeyVaultSecretStore(
+      new SecretClient(config.keyVaultUrl, credential, {
+        ...secretClientOptions,
+        additionalPolicies: [{ policy: meter.keyVaultPolicy(), position: 'perRetry' }],
+      }),
+    ),
+    ledger: tables.ledger,
+    store: createTableScanStore(new TableClient(config.ledger.tableServiceUri, config.scan.tableName, credential)),
+    events: createQueueEventSink(
+      new QueueClient(`${config.scan.queueServiceUri}/${config.scan.eventsQueue}`, credential),
+      { source: `urn:entra-app-vending:expiry-scan:${config.managedIdentityClientId}` },
+    ),
+    meter,
+    settings: {
+      ...config.scan,
+      expiringWithinDays: config.secretLifetime.expiringWithinDays,
+      maxLifetimeDays: config.secretLifetime.maxDays,
+    },
+    lifetimePolicy: vending.lifetimePolicy,
+    clock,
+    warn,
+  });
   return {
     config,
     callers: createCallerAuthenticator(config.api, { ...overrides.callers, clock }),
-    vending: {
-      directory: createGraphDirectory(graphClient, {
-        managedIdentityClientId: config.managedIdentityClientId,
-        ...(overrides.graphRetry ? { retry: overrides.graphRetry } : {}),
-      }),
-      secretStore: createKeyVaultSecretStore(secretClient),
-      ledger: tables.ledger,
-      lifetimePolicy: { maxDays: config.secretLifetime.maxDays, defaultDays: config.secretLifetime.defaultDays },
-      expiringWithinDays: config.secretLifetime.expiringWithinDays,
-      clock,
-      warn,
-      ...(overrides.testHooks ? { testHooks: overrides.testHooks } : {}),
-    },
+    vending,
+    scan,
     idempotency: {
       store: tables.idempotency,
       clock,

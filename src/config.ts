@@ -1,6 +1,10 @@
 import Ajv, { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { SCAN_ACTION_SWITCHES, ScanActionSwitch } from './vending/scan/scanSettings';
 import { withoutTrailingSlashes } from './vending/units';
+
+/** `SCAN_ACTIONS`: `all`, `none`, or a comma-separated list of the scan's action switches. */
+const SCAN_ACTIONS_PATTERN = `^(all|none|(${SCAN_ACTION_SWITCHES.join('|')})(,(${SCAN_ACTION_SWITCHES.join('|')}))*)$`;
 
 /**
  * Every app setting the product reads, as one JSON Schema. `loadConfig` validates the environment against it once at
@@ -117,8 +121,64 @@ export const appSettingsSchema = {
       default: '0 15 * * * *',
       description: 'NCRONTAB (six fields) of the timer that deletes idempotency records past their retention.',
     },
+    STORAGE_QUEUE_SERVICE_URI: {
+      type: 'string',
+      format: 'uri',
+      pattern: '^https://',
+      description:
+        'Queue service of the storage account, reached with the managed identity (https://<account>.queue.core.windows.net): the expiry scan sends its events there.',
+    },
+    CREDENTIAL_EVENTS_QUEUE: {
+      type: 'string',
+      pattern: '^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$',
+      default: 'credential-events',
+      description: 'Queue the expiry scan sends its CloudEvents to.',
+    },
+    SCAN_TABLE: {
+      type: 'string',
+      pattern: '^[A-Za-z][A-Za-z0-9]{2,62}$',
+      default: 'scans',
+      description:
+        "Table of the expiry scan's lock, rotation claims and reports (in the STORAGE_TABLE_SERVICE_URI account).",
+    },
+    SCAN_ACTIONS: {
+      type: 'string',
+      pattern: SCAN_ACTIONS_PATTERN,
+      default: 'all',
+      description: `What the expiry scan may do besides report: all, none, or a comma-separated list of ${SCAN_ACTION_SWITCHES.join(', ')}.`,
+    },
+    SCAN_GRACE_DAYS: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 365,
+      default: 7,
+      description:
+        'Expired and orphaned credentials are removed, and stale vault versions disabled, only this many days after they became so.',
+    },
+    SCAN_ROTATION_OVERLAP_DAYS: {
+      type: 'integer',
+      minimum: 2,
+      maximum: 90,
+      default: 3,
+      description:
+        "A rotated credential is removed this many days after its successor: longer than App Service's 24-hour Key Vault reference refresh.",
+    },
+    SCAN_WRITE_CONCURRENCY: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 32,
+      default: 4,
+      description: 'Most Graph and Key Vault writes the expiry scan has in flight at once.',
+    },
   },
-  required: ['KEY_VAULT_URL', 'AZURE_CLIENT_ID', 'API_AUDIENCE', 'API_TENANT_ID', 'STORAGE_TABLE_SERVICE_URI'],
+  required: [
+    'KEY_VAULT_URL',
+    'AZURE_CLIENT_ID',
+    'API_AUDIENCE',
+    'API_TENANT_ID',
+    'STORAGE_TABLE_SERVICE_URI',
+    'STORAGE_QUEUE_SERVICE_URI',
+  ],
 } as const;
 
 /** The validated, frozen configuration of one process. */
@@ -136,6 +196,17 @@ export interface Config {
   readonly api: ApiAuthenticationConfig;
   readonly ledger: { readonly tableServiceUri: string; readonly tableName: string };
   readonly idempotency: { readonly retentionHours: number; readonly purgeSchedule: string };
+  /** The expiry scan: what it may do, and where it keeps its lock, claims and reports and sends its events. */
+  readonly scan: {
+    readonly actions: ReadonlySet<ScanActionSwitch>;
+    readonly graceDays: number;
+    readonly rotationOverlapDays: number;
+    readonly writeConcurrency: number;
+    /** SCAN_TABLE, in the STORAGE_TABLE_SERVICE_URI account. */
+    readonly tableName: string;
+    readonly queueServiceUri: string;
+    readonly eventsQueue: string;
+  };
 }
 
 /** The delegated scope the API exposes (graph.bicep's oauth2PermissionScopes): a user token must carry it in scp. */
@@ -178,6 +249,20 @@ interface ValidatedSettings {
   LEDGER_TABLE: string;
   IDEMPOTENCY_RETENTION_HOURS: number;
   IDEMPOTENCY_PURGE_SCHEDULE: string;
+  STORAGE_QUEUE_SERVICE_URI: string;
+  CREDENTIAL_EVENTS_QUEUE: string;
+  SCAN_TABLE: string;
+  SCAN_ACTIONS: string;
+  SCAN_GRACE_DAYS: number;
+  SCAN_ROTATION_OVERLAP_DAYS: number;
+  SCAN_WRITE_CONCURRENCY: number;
+}
+
+/** The switches a valid `SCAN_ACTIONS` names. */
+function scanActions(value: string): ReadonlySet<ScanActionSwitch> {
+  if (value === 'all') return new Set(SCAN_ACTION_SWITCHES);
+  if (value === 'none') return new Set();
+  return new Set(value.split(',') as ScanActionSwitch[]);
 }
 
 /** One bad setting: its name and what is wrong, never its value (a value may be a secret). */
@@ -243,7 +328,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ) {
     problems.push({ setting: 'SECRET_DEFAULT_LIFETIME_DAYS', problem: 'must not exceed SECRET_MAX_LIFETIME_DAYS' });
   }
-  for (const key of ['KEY_VAULT_URL', 'GRAPH_BASE_URL', 'ENTRA_AUTHORITY_HOST', 'STORAGE_TABLE_SERVICE_URI'] as const) {
+  for (const key of [
+    'KEY_VAULT_URL',
+    'GRAPH_BASE_URL',
+    'ENTRA_AUTHORITY_HOST',
+    'STORAGE_TABLE_SERVICE_URI',
+    'STORAGE_QUEUE_SERVICE_URI',
+  ] as const) {
     if (badKeys.has(key) || typeof settings[key] !== 'string') continue;
     problems.push(...serviceUrlProblems(key, settings[key]));
   }
@@ -284,6 +375,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idempotency: Object.freeze({
       retentionHours: s.IDEMPOTENCY_RETENTION_HOURS,
       purgeSchedule: s.IDEMPOTENCY_PURGE_SCHEDULE,
+    }),
+    scan: Object.freeze({
+      actions: scanActions(s.SCAN_ACTIONS),
+      graceDays: s.SCAN_GRACE_DAYS,
+      rotationOverlapDays: s.SCAN_ROTATION_OVERLAP_DAYS,
+      writeConcurrency: s.SCAN_WRITE_CONCURRENCY,
+      tableName: s.SCAN_TABLE,
+      queueServiceUri: withoutTrailingSlashes(s.STORAGE_QUEUE_SERVICE_URI),
+      eventsQueue: s.CREDENTIAL_EVENTS_QUEUE,
     }),
   });
 }

@@ -2,6 +2,11 @@ import { HttpFunctionOptions, InvocationContext, Timer, TimerFunctionOptions } f
 import { addSecret } from './functions/addSecret';
 import { getApplicationOwners } from './functions/getApplicationOwners';
 import { createApplication } from './functions/createApplication';
+import { expiryScan } from './functions/expiryScan';
+import { getRotation } from './functions/getRotation';
+import { latestScan } from './functions/latestScan';
+import { setRotation } from './functions/setRotation';
+import { startScan } from './functions/startScan';
 import { health } from './functions/health';
 import { listApplications } from './functions/listApplications';
 import { setApplicationOwners } from './functions/setApplicationOwners';
@@ -42,6 +47,10 @@ export const functionList: readonly FunctionDefinition[] = [
   { kind: 'http', route: routes.revokeSecret, handler: revokeSecret },
   { kind: 'http', route: routes.getApplicationOwners, handler: getApplicationOwners },
   { kind: 'http', route: routes.setApplicationOwners, handler: setApplicationOwners },
+  { kind: 'http', route: routes.getRotation, handler: getRotation },
+  { kind: 'http', route: routes.setRotation, handler: setRotation },
+  { kind: 'http', route: routes.startScan, handler: startScan },
+  { kind: 'http', route: routes.latestScan, handler: latestScan },
   { kind: 'http', route: routes.openApi, handler: openApi },
   { kind: 'http', route: routes.connectorDefinition, handler: connectorDefinition },
   { kind: 'http', route: routes.health, handler: health },
@@ -52,6 +61,8 @@ export const functionList: readonly FunctionDefinition[] = [
     schedule: '%IDEMPOTENCY_PURGE_SCHEDULE%',
     handler: purgeIdempotencyRecords,
   },
+  // The schedule is read from the app setting by the host; no runOnStartup (a restart must not start a scan).
+  { kind: 'timer', name: 'expiryScan', schedule: '%EXPIRY_SCAN_SCHEDULE%', handler: expiryScan },
 ];
 
 /** Registers every function of `functions` with `host`, binding `services` into each handler. */

@@ -2,6 +2,7 @@ import { Config } from './config';
 import { CallerAuthenticator } from './http/callers';
 import { IdempotencyRuntime } from './http/idempotency';
 import { VendingDependencies } from './vending/dependencies';
+import { ScanService } from './vending/scan/scanService';
 
 /** Everything a function needs, built once per process by `composition.ts` and passed to every handler. */
 export interface Services {
@@ -11,4 +12,6 @@ export interface Services {
   vending: VendingDependencies;
   /** Idempotency claims of POSTs, in the ledger table. */
   idempotency: IdempotencyRuntime;
+  /** The expiry scan (timer, `POST /api/scans`, `npm run scan`). */
+  scan: ScanService;
 }

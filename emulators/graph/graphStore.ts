@@ -163,6 +163,11 @@ export class GraphStore {
     return this.seed.tenantDomain;
   }
 
+  /** The object id of a seeded principal, by its seed name. */
+  principalObjectId(name: string): string | undefined {
+    return this.seed.principals[name]?.objectId;
+  }
+
   /** The emulator's clock (ms since epoch). */
   now(): number {
     return Date.now() + this.clockOffsetMs;

@@ -1,11 +1,13 @@
 import { TokenIssuer } from '../entra/tokenIssuer';
 import { defineService } from '../host/routedService';
+import { badControlRequest } from '../host/controlPlane';
+import { isJsonObject } from '../host/jsonBody';
 import { EmulatedService } from '../host/serviceHost';
 import { challengeHeader, keyVaultAccess } from './keyVaultAccess';
 import { invalidName, keyVaultErrors, missingApiVersion, unknownApiVersion } from './keyVaultErrors';
 import { KEY_VAULT_ROUTES } from './keyVaultRoutes';
 import { secretMetadata } from './representations';
-import { LIMITS } from './secretBodies';
+import { LIMITS, readSetFields } from './secretBodies';
 import { VaultState } from './vaultState';
 
 /** api-versions the secrets data plane accepts (the SDK sends `2025-07-01` by default, `7.x` on request). */
@@ -23,6 +25,8 @@ export const SUPPORTED_API_VERSIONS: readonly string[] = [
   '2025-07-01',
 ];
 export const LATEST_API_VERSION = '2025-07-01';
+/** Most versions one bulk control call writes. */
+export const MAX_BULK_SECRETS = 5_000;
 
 /** The Key Vault data plane (secrets) over the shared emulator host. */
 export function createKeyVaultService(issuer: TokenIssuer): EmulatedService {
@@ -45,6 +49,31 @@ export function createKeyVaultService(issuer: TokenIssuer): EmulatedService {
     controlRoutes: {
       /** Every secret's metadata, for tests of the API: no values, ever. */
       'GET secrets': () => ({ status: 200, body: state.all().map(secretMetadata) }),
+      /** Moves the vault's clock forward (`{"advanceMs"}`), as Graph's does: new versions are created "later". */
+      'POST clock': ({ advanceMs }) => {
+        if (typeof advanceMs !== 'number' || !(advanceMs >= 0)) throw badControlRequest('advanceMs must be >= 0');
+        state.clockOffsetMs += advanceMs;
+        return { status: 200, body: { offsetMs: state.clockOffsetMs } };
+      },
+      /**
+       * Writes many versions at once (tests and benchmarks at scale): `{"secrets": [{name, value, contentType?, tags?,
+       * attributes?}]}`, each entry a set body plus its name, at most {@link MAX_BULK_SECRETS}. Answers names and versions.
+       */
+      'POST secrets': ({ secrets }) => {
+        if (!Array.isArray(secrets) || secrets.length > MAX_BULK_SECRETS)
+          throw badControlRequest(`secrets must be an array of at most ${MAX_BULK_SECRETS} set bodies with a name`);
+        const entries = secrets.map((entry: unknown) => {
+          if (!isJsonObject(entry) || typeof entry.name !== 'string' || !LIMITS.namePattern.test(entry.name))
+            throw badControlRequest('every entry needs a valid secret name');
+          if (state.deleted(entry.name)) throw badControlRequest(`secret ${entry.name} is soft-deleted`);
+          return { name: entry.name, ...readSetFields(entry) };
+        });
+        const written = entries.map(({ name, value, properties }) => {
+          const { secret, version } = state.addVersion(name, value, properties);
+          return { name: secret.name, version: version.version };
+        });
+        return { status: 201, body: { secrets: written } };
+      },
     },
     reset: () => state.clear(),
   });

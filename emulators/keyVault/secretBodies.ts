@@ -62,7 +62,11 @@ function readProperties({ contentType, tags, attributes }: Record<string, unknow
 
 /** A set body: `value` (a string of at most 25 KB in UTF-8, checked first, as the service does) and the properties. */
 export function readSetBody(request: ServiceRequest): { value: string; properties: VersionUpdate } {
-  const body = readBody(request);
+  return readSetFields(readBody(request));
+}
+
+/** The fields of a set body, already parsed: `value`, `contentType`, `tags`, `attributes`. */
+export function readSetFields(body: Record<string, unknown>): { value: string; properties: VersionUpdate } {
   const { value } = body;
   if (typeof value !== 'string' || Buffer.byteLength(value, 'utf8') > LIMITS.valueBytes) throw bodyInvalid();
   return { value, properties: readProperties(body) };

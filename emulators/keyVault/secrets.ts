@@ -56,8 +56,7 @@ export function remove({ request, params, state }: VaultCall): ServiceResponse {
 
 /** `GET /secrets`: the latest version of each live secret, paged, without values. */
 export function list({ request, state }: VaultCall): ServiceResponse {
-  const items = state.listLive().map((s) => secretItem(request.origin, s, latest(s), false));
-  return vaultPage(request, '/secrets', items);
+  return vaultPage(request, '/secrets', state.listLive(), (s) => secretItem(request.origin, s, latest(s), false));
 }
 
 /** `GET /secrets/{name}/versions`: an unknown name lists nothing rather than 404, as the service does. */

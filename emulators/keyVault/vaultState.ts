@@ -34,10 +34,6 @@ export interface VersionUpdate {
   exp?: number | null | undefined;
 }
 
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 /**
  * The vault's objects in memory: secrets as a soft-delete state machine over versioned values. Knows nothing of HTTP:
  * lookups answer `undefined` and the handlers decide what that means on the wire. (Keys and certificates, when they
@@ -45,9 +41,20 @@ export function nowSeconds(): number {
  */
 export class VaultState {
   private readonly secrets = new Map<string, StoredSecret>();
+  /** Every secret sorted by name, kept until a secret is added, deleted, recovered or purged (lists page from it). */
+  private sorted: { all: StoredSecret[]; live: StoredSecret[]; deleted: StoredSecret[] } | undefined;
+  /** Added to the real clock (`POST /_emulator/clock`), so tests age versions without sleeping. */
+  clockOffsetMs = 0;
 
   clear(): void {
     this.secrets.clear();
+    this.sorted = undefined;
+    this.clockOffsetMs = 0;
+  }
+
+  /** The vault's clock in Unix seconds: `created`, `updated` and deletion dates come from it. */
+  nowSeconds(): number {
+    return Math.floor((Date.now() + this.clockOffsetMs) / 1000);
   }
 
   /** A secret that is not soft-deleted. */
@@ -66,7 +73,7 @@ export class VaultState {
   addVersion(name: string, value: string, properties: VersionUpdate): { secret: StoredSecret; version: SecretVersion } {
     if (this.deleted(name)) throw new Error(`secret ${name} is soft-deleted`);
     const secret: StoredSecret = this.live(name) ?? { name, versions: [], deleted: undefined };
-    const now = nowSeconds();
+    const now = this.nowSeconds();
     const version: SecretVersion = {
       version: randomBytes(16).toString('hex'),
       value,
@@ -79,7 +86,10 @@ export class VaultState {
       updated: now,
     };
     secret.versions.push(version);
-    this.secrets.set(name.toLowerCase(), secret);
+    if (!this.secrets.has(name.toLowerCase())) {
+      this.secrets.set(name.toLowerCase(), secret);
+      this.sorted = undefined;
+    }
     return { secret, version };
   }
 
@@ -95,35 +105,46 @@ export class VaultState {
     if (changes.enabled !== undefined) version.enabled = changes.enabled;
     if (changes.nbf !== undefined) version.nbf = changes.nbf ?? undefined;
     if (changes.exp !== undefined) version.exp = changes.exp ?? undefined;
-    version.updated = nowSeconds();
+    version.updated = this.nowSeconds();
     return version;
   }
 
   /** Soft-deletes every version at once. */
   softDelete(secret: StoredSecret): void {
-    const deletedDate = nowSeconds();
+    const deletedDate = this.nowSeconds();
     secret.deleted = { deletedDate, scheduledPurgeDate: deletedDate + RECOVERABLE_DAYS * 24 * 60 * 60 };
+    this.sorted = undefined;
   }
 
   recover(secret: StoredSecret): void {
     secret.deleted = undefined;
+    this.sorted = undefined;
   }
 
   purge(secret: StoredSecret): void {
     this.secrets.delete(secret.name.toLowerCase());
+    this.sorted = undefined;
   }
 
   /** Live secrets, sorted by name (case-insensitively) so paging is stable. */
-  listLive(): StoredSecret[] {
-    return this.all().filter((s) => !s.deleted);
+  listLive(): readonly StoredSecret[] {
+    return this.lists().live;
   }
 
-  listDeleted(): StoredSecret[] {
-    return this.all().filter((s) => s.deleted);
+  listDeleted(): readonly StoredSecret[] {
+    return this.lists().deleted;
   }
 
-  all(): StoredSecret[] {
-    return [...this.secrets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+  all(): readonly StoredSecret[] {
+    return this.lists().all;
+  }
+
+  private lists(): { all: StoredSecret[]; live: StoredSecret[]; deleted: StoredSecret[] } {
+    if (!this.sorted) {
+      const all = [...this.secrets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+      this.sorted = { all, live: all.filter((s) => !s.deleted), deleted: all.filter((s) => s.deleted) };
+    }
+    return this.sorted;
   }
 }
 

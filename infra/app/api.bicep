@@ -35,6 +35,9 @@ param credentialEventsQueueName string
 @description('Required. Table that records vended applications and secrets.')
 param ledgerTableName string
 
+@description('Required. Table of the expiry scan\'s lock, rotation claims and reports (SCAN_TABLE).')
+param scanTableName string
+
 @description('Required. Name of the Application Insights component.')
 param applicationInsightsName string
 
@@ -74,6 +77,25 @@ param idempotencyRetentionHours int
 @description('Required. NCRONTAB (six fields) of the idempotency purge timer (IDEMPOTENCY_PURGE_SCHEDULE); the host resolves %IDEMPOTENCY_PURGE_SCHEDULE% from it, so it must be set.')
 @minLength(11)
 param idempotencyPurgeSchedule string
+
+@description('Required. What the expiry scan may do besides report: all, none, or a comma-separated list of events, rotate, removeExpired, removeOrphaned, disableStale, recoverInterrupted (SCAN_ACTIONS).')
+@minLength(3)
+param scanActions string
+
+@description('Required. Days after which expired and orphaned credentials are removed and stale vault versions disabled (SCAN_GRACE_DAYS).')
+@minValue(0)
+@maxValue(365)
+param scanGraceDays int
+
+@description('Required. Days a rotated credential overlaps its successor before it is removed; more than App Service\'s 24-hour Key Vault reference refresh (SCAN_ROTATION_OVERLAP_DAYS).')
+@minValue(2)
+@maxValue(90)
+param scanRotationOverlapDays int
+
+@description('Required. Most Graph and Key Vault writes the expiry scan has in flight (SCAN_WRITE_CONCURRENCY).')
+@minValue(1)
+@maxValue(32)
+param scanWriteConcurrency int
 
 @description('Required. Client id of the vending API\'s app registration: the aud of its v2 tokens (API_AUDIENCE). Empty means not created yet: the API and the platform then refuse every caller.')
 @maxLength(36)
@@ -170,6 +192,12 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'LEDGER_TABLE', value: ledgerTableName }
         { name: 'STORAGE_QUEUE_SERVICE_URI', value: storage.properties.primaryEndpoints.queue }
         { name: 'STORAGE_TABLE_SERVICE_URI', value: storage.properties.primaryEndpoints.table }
+        // The expiry scan: its table, and what it may do (events, rotation, removals), grace, overlap, write concurrency.
+        { name: 'SCAN_TABLE', value: scanTableName }
+        { name: 'SCAN_ACTIONS', value: scanActions }
+        { name: 'SCAN_GRACE_DAYS', value: string(scanGraceDays) }
+        { name: 'SCAN_ROTATION_OVERLAP_DAYS', value: string(scanRotationOverlapDays) }
+        { name: 'SCAN_WRITE_CONCURRENCY', value: string(scanWriteConcurrency) }
       ]
     }
     functionAppConfig: {

@@ -24,6 +24,11 @@ param credentialEventsQueueName string
 @maxLength(63)
 param ledgerTableName string
 
+@description('Required. Table of the expiry scan: its lock, rotation claims and reports.')
+@minLength(3)
+@maxLength(63)
+param scanTableName string
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
@@ -74,6 +79,11 @@ resource ledgerTable 'Microsoft.Storage/storageAccounts/tableServices/tables@202
   name: ledgerTableName
 }
 
+resource scanTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-06-01' = {
+  parent: tableService
+  name: scanTableName
+}
+
 @description('Name of the storage account.')
 output name string = storage.name
 
@@ -97,3 +107,6 @@ output credentialEventsQueueName string = credentialEventsQueue.name
 
 @description('Name of the ledger table.')
 output ledgerTableName string = ledgerTable.name
+
+@description('Name of the expiry scan\'s table.')
+output scanTableName string = scanTable.name

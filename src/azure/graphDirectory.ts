@@ -3,6 +3,7 @@ import {
   Client,
   GraphError,
   HTTPMessageHandler,
+  Middleware,
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
@@ -31,17 +32,26 @@ import {
   withRetries,
 } from './retryPolicy';
 
-/** Builds the Graph client: the official client with its own RetryHandler left out, because calls here retry with a budget. */
+/**
+ * Builds the Graph client: the official client with its own RetryHandler left out, because calls here retry with a
+ * budget. `meter` (optional) is a middleware placed just before the HTTP handler, so it sees every request sent.
+ */
 export function createGraphClient(
   credential: TokenCredential,
   options: { baseUrl: string; tokenScope: string; customHosts: readonly string[] },
+  meter?: Middleware,
 ): Client {
   const authentication = new AuthenticationHandler(
     new TokenCredentialAuthenticationProvider(credential, { scopes: [options.tokenScope] }),
   );
   const telemetry = new TelemetryHandler();
   authentication.setNext(telemetry);
-  telemetry.setNext(new HTTPMessageHandler());
+  if (meter?.setNext) {
+    telemetry.setNext(meter);
+    meter.setNext(new HTTPMessageHandler());
+  } else {
+    telemetry.setNext(new HTTPMessageHandler());
+  }
   return Client.initWithMiddleware({
     middleware: authentication,
     baseUrl: options.baseUrl,
@@ -98,6 +108,12 @@ function toTaggedApplication(application: GraphApplication): TaggedApplication {
 function skipTokenOf(nextLink: string | undefined): string | undefined {
   return nextLink === undefined ? undefined : /[?&]\$skiptoken=([^&#]+)/i.exec(nextLink)?.[1];
 }
+
+/** Graph's largest page for directory collections (`$top` 1–999). */
+export const GRAPH_MAX_PAGE_SIZE = 999;
+
+/** What the expiry scan reads of each owned application, and nothing more. */
+const SCAN_FIELDS = [...APPLICATION_FIELDS, 'passwordCredentials'];
 
 function graphErrorDetailsCodes(error: GraphError): string[] {
   try {
@@ -220,6 +236,11 @@ function toGraphPassword(password: PasswordRequest): Record<string, string> {
 
 function appPath(appId: string): string {
   return `/applications(appId='${appId}')`;
+}
+
+/** The applications a service principal (here: this identity, by its appId) owns, cast to their type. */
+function ownedApplicationsPath(clientId: string): string {
+  return `/servicePrincipals(appId='${clientId}')/ownedObjects/microsoft.graph.application`;
 }
 
 /**
@@ -345,7 +366,7 @@ export function createGraphDirectory(
 
     async listOwnedApplications({ top, skipToken }) {
       // This identity's own service principal, by its appId: the apps it owns are exactly the ones it may manage.
-      const path = `/servicePrincipals(appId='${options.managedIdentityClientId}')/ownedObjects/microsoft.graph.application`;
+      const path = ownedApplicationsPath(options.managedIdentityClientId);
       const page = await call<GraphCollection<GraphApplication>>('The owned applications', { idempotent: true }, () => {
         const request = client.api(path).select(APPLICATION_FIELDS).top(top);
         // `.skipToken()` would send `$skipToken`; Graph's own links say `$skiptoken`, and the value is sent as given.
@@ -363,6 +384,45 @@ export function createGraphDirectory(
         { idempotent: true },
         () => client.api(appPath(appId)).patch({ tags }) as Promise<void>,
       );
+    },
+
+    async *ownedApplicationPages() {
+      // The first page names the query; every later one is Graph's own nextLink, followed verbatim (opaque token).
+      let next: string | undefined;
+      do {
+        const link = next;
+        const page = await call<GraphCollection<GraphApplication>>(
+          'The owned applications',
+          { idempotent: true },
+          () =>
+            (link !== undefined
+              ? client.api(link)
+              : client
+                  .api(ownedApplicationsPath(options.managedIdentityClientId))
+                  .select(SCAN_FIELDS)
+                  .top(GRAPH_MAX_PAGE_SIZE)
+            ).get() as Promise<GraphCollection<GraphApplication>>,
+        );
+        next = page['@odata.nextLink'];
+        yield page.value.map((application) => ({
+          ...toTaggedApplication(application),
+          passwordCredentials: (application.passwordCredentials ?? []).map(toPasswordInfo),
+        }));
+      } while (next !== undefined);
+    },
+
+    async findApplicationCredentials(appId) {
+      try {
+        const application = await call<GraphApplication>(
+          `Application ${appId}`,
+          { idempotent: true },
+          () => client.api(appPath(appId)).select(['id', 'passwordCredentials']).get() as Promise<GraphApplication>,
+        );
+        return (application.passwordCredentials ?? []).map(toPasswordInfo);
+      } catch (error) {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      }
     },
   };
 }

@@ -68,6 +68,7 @@ export function createKeyVaultSecretStore(client: SecretClient): SecretStore {
               id: properties.id,
               enabled: properties.enabled ?? true,
               tags: properties.tags ?? {},
+              createdOn: properties.createdOn,
             });
           }
         } catch (error) {
@@ -81,5 +82,20 @@ export function createKeyVaultSecretStore(client: SecretClient): SecretStore {
       mapped(async () => {
         await client.updateSecretProperties(name, version, { enabled: false });
       }),
+
+    async *secretPages() {
+      // The vault serves at most 25 secrets a page; the SDK follows nextLink. Items are latest versions, no values.
+      const pages = client.listPropertiesOfSecrets().byPage();
+      for (;;) {
+        const page = await mapped(() => pages.next());
+        if (page.done === true) return;
+        yield page.value.map((properties) => ({
+          name: properties.name,
+          enabled: properties.enabled ?? true,
+          tags: properties.tags ?? {},
+          createdOn: properties.createdOn,
+        }));
+      }
+    },
   };
 }

@@ -31,7 +31,8 @@ export class RetryBudgetExhaustedError extends Error {
   }
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms` on the real clock: the sleep retries use unless a test injects its own. */
+export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `attempt` until it succeeds, `decide` says not to retry (its error is rethrown), or the attempts or time

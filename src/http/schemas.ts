@@ -1,4 +1,7 @@
 import { MAX_OWNERS } from '../vending/ownership';
+import { FINDING_JSON_SCHEMA } from '../vending/scan/findings';
+import { ALL_SLOTS, MAX_ROTATION_SLOTS } from '../vending/scan/rotationTags';
+import { SCAN_ACTION_SWITCHES } from '../vending/scan/scanSettings';
 import { CREDENTIAL_DISPLAY_NAME_PATTERN } from '../vending/secretNaming';
 
 /**
@@ -75,6 +78,12 @@ export const createApplicationRequestSchema = {
       ...ownerListSchema,
       description:
         'More owners besides the caller, who always owns what it creates: object ids of users, groups or service principals.',
+    },
+    rotate: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Let the expiry scan rotate every secret of the app before it expires (a new version of the same Key Vault secret; the old credential is removed after an overlap). Default false.',
     },
   },
 } as const;
@@ -189,6 +198,88 @@ export const applicationPageSchema = {
       description: 'The next page; absent on the last. A page may hold fewer apps than asked for, even none.',
     },
   },
+} as const;
+
+/** `POST /scans`: an empty body runs a real scan. */
+export const scanRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    dryRun: {
+      type: 'boolean',
+      default: false,
+      description: 'Judge and report only: no lock, no change in Entra or Key Vault, no event, no stored report.',
+    },
+  },
+} as const;
+
+const usageSchema = {
+  type: 'object',
+  properties: {
+    calls: { type: 'integer', description: 'Requests sent, retries included.' },
+    throttled: { type: 'integer', description: 'Answers that asked to slow down (429, 503).' },
+    waitMs: { type: 'integer', description: 'Time waited before retries.' },
+  },
+} as const;
+
+const countsSchema = { type: 'object', additionalProperties: { type: 'integer' } } as const;
+
+/** The report of one expiry scan run. */
+export const scanReportSchema = {
+  type: 'object',
+  required: ['runId', 'trigger', 'dryRun', 'startedAt', 'finishedAt', 'counts', 'findings'],
+  properties: {
+    runId: { type: 'string' },
+    trigger: { type: 'string', enum: ['timer', 'api', 'cli'] },
+    dryRun: { type: 'boolean' },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    durationMs: { type: 'integer' },
+    applications: { type: 'integer', description: 'Applications this API owns, read.' },
+    credentials: { type: 'integer', description: 'Their password credentials.' },
+    vaultSecrets: { type: 'integer', description: 'Key Vault secrets written by this API.' },
+    counts: { ...countsSchema, description: 'Credentials and versions per class (healthy included).' },
+    outcomes: { ...countsSchema, description: 'Findings per outcome of their action.' },
+    findings: { type: 'array', items: FINDING_JSON_SCHEMA },
+    events: {
+      type: 'object',
+      properties: { published: { type: 'integer' }, failed: { type: 'integer' } },
+    },
+    usage: { type: 'object', properties: { graph: usageSchema, keyVault: usageSchema } },
+    settings: {
+      type: 'object',
+      properties: {
+        actions: { type: 'array', items: { type: 'string', enum: [...SCAN_ACTION_SWITCHES] } },
+        graceDays: { type: 'integer' },
+        rotationOverlapDays: { type: 'integer' },
+      },
+    },
+  },
+} as const;
+
+const rotationSlotsSchema = {
+  type: 'array',
+  maxItems: MAX_ROTATION_SLOTS,
+  items: {
+    type: 'string',
+    pattern: `^(?:\\${ALL_SLOTS}|${CREDENTIAL_DISPLAY_NAME_PATTERN.slice(1, -1)})$`,
+  },
+  description: `Credential slots (displayNames) the expiry scan rotates: "${ALL_SLOTS}" for every slot, [] for none.`,
+} as const;
+
+/** `PUT /applications/{appId}/rotation`: the whole new opt-in. */
+export const rotationRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['slots'],
+  properties: { slots: rotationSlotsSchema },
+} as const;
+
+/** An app's rotation opt-in. */
+export const rotationSchema = {
+  type: 'object',
+  required: ['appId', 'slots'],
+  properties: { appId: { type: 'string', pattern: GUID_PATTERN }, slots: rotationSlotsSchema },
 } as const;
 
 export const problemSchema = {

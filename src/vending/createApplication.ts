@@ -11,6 +11,7 @@ import {
 import { journalGraphFailure, journalStep } from './operationJournal';
 import { ownersAtCreation, ownerTag } from './ownership';
 import { ApplicationInfo, RequestContext } from './ports';
+import { ALL_SLOTS, tagsWithRotation } from './scan/rotationTags';
 
 /** A request for a new app registration. */
 export interface CreateApplicationRequest {
@@ -24,6 +25,8 @@ export interface CreateApplicationRequest {
   secret?: SecretRequest | false;
   /** More owners besides the caller: object ids of users, groups or service principals. */
   owners?: string[];
+  /** Default false: let the expiry scan rotate every secret slot of the app (tag `vending:rotate:*`). */
+  rotate?: boolean;
 }
 
 /** The first secret a create asks for, or undefined for none; a contradiction between the two fields is refused. */
@@ -50,8 +53,8 @@ export interface CreatedApplication {
 
 /**
  * Creates an app registration owned by this identity: `POST /applications` with its owner tags (the caller and those
- * it names) and the first password inline, then `POST /servicePrincipals`, then one Key Vault write — 2 Graph calls
- * and 1 vault call, written ahead to the ledger. If anything after the create fails, the app is deleted again (with
+ * it names), its rotation opt-in when asked, and the first password inline, then `POST /servicePrincipals`, then one
+ * Key Vault write — 2 Graph calls and 1 vault call, written ahead to the ledger. If anything after the create fails, the app is deleted again (with
  * it, its credential) before the error goes up; if that delete fails, the ledger keeps the operation open, marked for
  * repair.
  */
@@ -81,7 +84,7 @@ export async function createApplication(
     created = await deps.directory.createApplication({
       displayName: request.displayName,
       ...(request.description !== undefined ? { description: request.description } : {}),
-      tags: owners.map(ownerTag),
+      tags: request.rotate ? tagsWithRotation(owners.map(ownerTag), [ALL_SLOTS]) : owners.map(ownerTag),
       ...(password ? { password } : {}),
     });
   } catch (error) {

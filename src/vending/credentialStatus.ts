@@ -26,3 +26,23 @@ export function classifyCredential(
   if (end - now.getTime() <= thresholds.expiringWithinDays * DAY_MS) return 'expiring';
   return 'active';
 }
+
+/**
+ * What the expiry scan calls a credential, most urgent first: `expired`; `orphaned` (its secret is in no vault version
+ * this product wrote — made by hand, or lost in flight); `overPolicy`; `expiring`; `healthy`. Works for any credential
+ * with a validity window (password or key), so key credentials are judged by the same rules.
+ */
+export type ScanClass = 'expired' | 'orphaned' | 'overPolicy' | 'expiring' | 'healthy';
+
+/** Classifies a credential for the scan at instant `now`; `stored` says whether a vault version carries its keyId. */
+export function classifyForScan(
+  credential: Pick<PasswordCredentialInfo, 'startDateTime' | 'endDateTime'>,
+  stored: boolean,
+  thresholds: StatusThresholds,
+  now: Date,
+): ScanClass {
+  const status = classifyCredential(credential, thresholds, now);
+  if (status === 'expired') return 'expired';
+  if (!stored) return 'orphaned';
+  return status === 'active' ? 'healthy' : status;
+}

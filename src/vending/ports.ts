@@ -36,6 +36,11 @@ export interface ApplicationPage {
   skipToken?: string;
 }
 
+/** An application this identity owns, as the expiry scan reads it from one page of the owned-applications listing. */
+export interface OwnedApplication extends TaggedApplication {
+  passwordCredentials: PasswordCredentialInfo[];
+}
+
 /** The validity and name of a password to ask Graph for. */
 export interface PasswordRequest {
   displayName: string;
@@ -68,6 +73,13 @@ export interface Directory {
   listOwnedApplications(page: { top: number; skipToken?: string }): Promise<ApplicationPage>;
   /** Replaces the app's tags (`PATCH /applications`); the app must be owned by this identity. */
   setApplicationTags(appId: string, tags: string[]): Promise<void>;
+  /**
+   * Every application this identity owns, one Graph page at a time (`ownedObjects/microsoft.graph.application` with
+   * the largest page Graph allows and `$select` of only what the scan reads): one call per page, no per-app read.
+   */
+  ownedApplicationPages(): AsyncIterable<OwnedApplication[]>;
+  /** The password credentials of any application (owned or not), or `undefined` if no such application exists. */
+  findApplicationCredentials(appId: string): Promise<PasswordCredentialInfo[] | undefined>;
 }
 
 /** Where a stored secret version lives. */
@@ -82,6 +94,16 @@ export interface StoredSecretVersion {
 export interface StoredSecretVersionInfo extends StoredSecretVersion {
   enabled: boolean;
   tags: Record<string, string>;
+  /** When the version was written, if the vault said. */
+  createdOn?: Date | undefined;
+}
+
+/** A secret as the vault's secret list shows it: the metadata and tags of its latest version (no version id). */
+export interface StoredSecretSummary {
+  name: string;
+  enabled: boolean;
+  tags: Record<string, string>;
+  createdOn: Date | undefined;
 }
 
 /** What the product does with Key Vault. */
@@ -98,6 +120,8 @@ export interface SecretStore {
   listVersions(name: string): Promise<StoredSecretVersionInfo[]>;
   /** Disables one version so it can no longer be read. */
   disableVersion(name: string, version: string): Promise<void>;
+  /** Every secret of the vault, one page of the vault's list at a time (the largest page it serves). */
+  secretPages(): AsyncIterable<StoredSecretSummary[]>;
 }
 
 /** Current time; injected so tests control it. */

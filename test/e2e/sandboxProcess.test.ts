@@ -1,5 +1,6 @@
 import { ChildProcess, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { resolve } from 'node:path';
 import { EmulatorEndpoints } from '../../emulators/index';
 import { portOpen } from '../../sandbox/azurite';
@@ -84,6 +85,32 @@ describe('npm run sandbox, as a process', () => {
       version: created.secret.keyVault.version,
     });
     expect(stored.value?.slice(0, 3)).toBe(created.secret.hint);
+
+    // `npm run scan -- --sandbox --dry-run --json`: the terminal scan, against this sandbox, through its settings.
+    const scan = spawnSync(
+      process.execPath,
+      [resolve(root, 'scripts', 'scan.mjs'), `--sandbox=${stateDir}`, '--dry-run', '--json'],
+      { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH } },
+    );
+    expect({ status: scan.status, stderr: scan.stderr }).toEqual({ status: 0, stderr: '' });
+    const report = JSON.parse(scan.stdout) as { dryRun: boolean; trigger: string; applications: number };
+    expect(report).toMatchObject({ dryRun: true, trigger: 'cli', applications: 2 });
+    // The timer, run on demand as the host's admin API does (on a fresh connection: the dry run may have outlasted
+    // the server's keep-alive, and a pooled socket closing under a request is not what this test is about).
+    const adminStatus = await new Promise<number | undefined>((done, fail) => {
+      const request = httpRequest(`${new URL(endpoints.api.baseUrl!).origin}/admin/functions/expiryScan`, {
+        method: 'POST',
+        agent: false,
+      });
+      request.on('response', (response) => {
+        response.resume();
+        done(response.statusCode);
+      });
+      request.on('error', fail);
+      request.end();
+    });
+    expect(adminStatus).toBe(202);
+    await sandbox.waitFor('expiry scan finished');
 
     sandbox.child.kill('SIGTERM');
     expect(await sandbox.exited).toBe(0);

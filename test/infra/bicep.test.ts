@@ -243,11 +243,13 @@ if (!cli.available) {
       const storage = main.module('storage');
       expect(storage.params.credentialEventsQueueName).toBe('"credential-events"');
       expect(storage.params.ledgerTableName).toBe('"ledger"');
+      expect(storage.params.scanTableName).toBe('"scans"');
       expect(storage.template.ofType('Microsoft.Storage/storageAccounts/queueServices/queues')).toHaveLength(1);
-      expect(storage.template.ofType('Microsoft.Storage/storageAccounts/tableServices/tables')).toHaveLength(1);
+      expect(storage.template.ofType('Microsoft.Storage/storageAccounts/tableServices/tables')).toHaveLength(2);
       for (const name of [
         'CREDENTIAL_EVENTS_QUEUE',
         'LEDGER_TABLE',
+        'SCAN_TABLE',
         'STORAGE_QUEUE_SERVICE_URI',
         'STORAGE_TABLE_SERVICE_URI',
       ]) {

@@ -131,6 +131,7 @@ describe('the package azd deploys (azure.yaml, scripts/package.mjs)', () => {
           API_AUDIENCE: '5c1e9f0a-3b7d-4e2a-8f6c-1a2b3c4d5e60',
           API_TENANT_ID: '7d0c8a5e-4b1f-4c3e-9a6d-2f5e8b1c0a11',
           STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net/',
+          STORAGE_QUEUE_SERVICE_URI: 'https://stvending.queue.core.windows.net/',
         },
       });
       expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });

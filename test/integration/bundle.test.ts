@@ -15,6 +15,7 @@ const SETTINGS = {
   API_AUDIENCE: '5c1e9f0a-3b7d-4e2a-8f6c-1a2b3c4d5e60',
   API_TENANT_ID: '7d0c8a5e-4b1f-4c3e-9a6d-2f5e8b1c0a11',
   STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net/',
+  STORAGE_QUEUE_SERVICE_URI: 'https://stvending.queue.core.windows.net/',
 };
 
 interface Binding {
@@ -105,6 +106,10 @@ describe('the deployed bundle, loaded as the Functions host loads it', () => {
       http('revokeSecret', ['DELETE'], 'applications/{appId}/secrets/{keyId}'),
       http('getApplicationOwners', ['GET'], 'applications/{appId}/owners'),
       http('setApplicationOwners', ['PUT'], 'applications/{appId}/owners'),
+      http('getRotation', ['GET'], 'applications/{appId}/rotation'),
+      http('setRotation', ['PUT'], 'applications/{appId}/rotation'),
+      http('startScan', ['POST'], 'scans'),
+      http('latestScan', ['GET'], 'scans/latest'),
       http('openApi', ['GET', 'OPTIONS'], 'openapi.json'),
       http('connectorDefinition', ['GET', 'OPTIONS'], 'connector/swagger.json'),
       http('health', ['GET'], 'health'),
@@ -115,6 +120,8 @@ describe('the deployed bundle, loaded as the Functions host loads it', () => {
         schedule: '%IDEMPOTENCY_PURGE_SCHEDULE%',
         outputs: [],
       },
+      // The expiry scan: schedule from the app setting, as the host resolves %NAME%; no runOnStartup.
+      { name: 'expiryScan', trigger: 'timerTrigger', schedule: '%EXPIRY_SCAN_SCHEDULE%', outputs: [] },
     ]);
     // The sandbox registers from the same list: the same names, in the same order.
     const sandboxHost = createRecordingHost();

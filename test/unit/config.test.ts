@@ -1,4 +1,5 @@
 import { appSettingsSchema, ConfigError, loadConfig } from '../../src/config';
+import { SCAN_ACTION_SWITCHES } from '../../src/vending/scan/scanSettings';
 
 const CLIENT_ID = '5b1f0c3e-8a2d-4c6b-9e7f-0a1b2c3d4e5f';
 const API_APP_ID = '5c1e9f0a-3b7d-4e2a-8f6c-1a2b3c4d5e60';
@@ -9,6 +10,7 @@ const BASE = {
   API_AUDIENCE: API_APP_ID,
   API_TENANT_ID: TENANT,
   STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net/',
+  STORAGE_QUEUE_SERVICE_URI: 'https://stvending.queue.core.windows.net/',
 };
 
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -20,6 +22,39 @@ function configError(env: Record<string, string | undefined>): ConfigError {
   }
   throw new Error('expected loadConfig to throw');
 }
+
+describe('loadConfig: the expiry scan settings', () => {
+  it('reads SCAN_ACTIONS as all, none or a list of switches', () => {
+    expect(loadConfig({ ...BASE, SCAN_ACTIONS: 'none' }).scan.actions).toEqual(new Set());
+    expect(loadConfig({ ...BASE, SCAN_ACTIONS: 'events,rotate' }).scan.actions).toEqual(new Set(['events', 'rotate']));
+    const error = configError({ ...BASE, SCAN_ACTIONS: 'events,explode' });
+    expect(error.settings).toEqual(['SCAN_ACTIONS']);
+    expect(error.message).not.toContain('explode');
+  });
+
+  it("keeps the rotation overlap above App Service's 24-hour reference refresh", () => {
+    expect(configError({ ...BASE, SCAN_ROTATION_OVERLAP_DAYS: '1' }).settings).toEqual(['SCAN_ROTATION_OVERLAP_DAYS']);
+    expect(loadConfig({ ...BASE, SCAN_ROTATION_OVERLAP_DAYS: '2' }).scan.rotationOverlapDays).toBe(2);
+  });
+
+  it('sends events to a queue reached by identity through an https service URI, and needs one', () => {
+    expect(loadConfig({ ...BASE, CREDENTIAL_EVENTS_QUEUE: 'scan-events' }).scan).toMatchObject({
+      queueServiceUri: 'https://stvending.queue.core.windows.net',
+      eventsQueue: 'scan-events',
+    });
+    const bad = configError({
+      ...BASE,
+      STORAGE_QUEUE_SERVICE_URI: 'http://st.queue.core.windows.net/?sig=c2VjcmV0',
+      CREDENTIAL_EVENTS_QUEUE: 'No_Caps',
+      SCAN_TABLE: 'no-dashes',
+    });
+    expect(bad.settings).toEqual(['STORAGE_QUEUE_SERVICE_URI', 'CREDENTIAL_EVENTS_QUEUE', 'SCAN_TABLE']);
+    expect(bad.message).not.toContain('c2VjcmV0');
+    expect(configError({ ...BASE, STORAGE_QUEUE_SERVICE_URI: undefined }).problems).toEqual([
+      'STORAGE_QUEUE_SERVICE_URI is required',
+    ]);
+  });
+});
 
 describe('loadConfig', () => {
   it('applies the documented defaults to every optional setting', () => {
@@ -54,6 +89,15 @@ describe('loadConfig', () => {
       idempotency: {
         retentionHours: p.IDEMPOTENCY_RETENTION_HOURS.default,
         purgeSchedule: p.IDEMPOTENCY_PURGE_SCHEDULE.default,
+      },
+      scan: {
+        actions: new Set(SCAN_ACTION_SWITCHES),
+        graceDays: p.SCAN_GRACE_DAYS.default,
+        rotationOverlapDays: p.SCAN_ROTATION_OVERLAP_DAYS.default,
+        writeConcurrency: p.SCAN_WRITE_CONCURRENCY.default,
+        tableName: 'scans',
+        queueServiceUri: 'https://stvending.queue.core.windows.net',
+        eventsQueue: 'credential-events',
       },
     });
     // The defaults are typed values, not strings.
@@ -113,6 +157,7 @@ describe('loadConfig', () => {
       KEY_VAULT_URL: BASE.KEY_VAULT_URL,
       AZURE_CLIENT_ID: CLIENT_ID,
       STORAGE_TABLE_SERVICE_URI: BASE.STORAGE_TABLE_SERVICE_URI,
+      STORAGE_QUEUE_SERVICE_URI: BASE.STORAGE_QUEUE_SERVICE_URI,
     });
     expect(error.settings).toEqual(['API_AUDIENCE', 'API_TENANT_ID']);
     expect(error.problems).toEqual(['API_AUDIENCE is required', 'API_TENANT_ID is required']);
@@ -168,6 +213,7 @@ describe('loadConfig', () => {
       API_AUDIENCE: API_APP_ID,
       API_TENANT_ID: TENANT,
       STORAGE_TABLE_SERVICE_URI: BASE.STORAGE_TABLE_SERVICE_URI,
+      STORAGE_QUEUE_SERVICE_URI: BASE.STORAGE_QUEUE_SERVICE_URI,
       SECRET_MAX_LIFETIME_DAYS: '0',
       SECRET_EXPIRING_WITHIN_DAYS: 'soon',
     });
@@ -260,6 +306,7 @@ describe('loadConfig lists every problem at once', () => {
       API_AUDIENCE: API_APP_ID,
       API_TENANT_ID: TENANT,
       STORAGE_TABLE_SERVICE_URI: BASE.STORAGE_TABLE_SERVICE_URI,
+      STORAGE_QUEUE_SERVICE_URI: BASE.STORAGE_QUEUE_SERVICE_URI,
       SECRET_MAX_LIFETIME_DAYS: '100',
       SECRET_DEFAULT_LIFETIME_DAYS: '101',
     });

@@ -18,6 +18,7 @@ const BASE_SETTINGS = {
   KEY_VAULT_URL: 'https://kv-vending.vault.azure.net',
   AZURE_CLIENT_ID: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b01',
   STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net',
+  STORAGE_QUEUE_SERVICE_URI: 'https://stvending.queue.core.windows.net',
 };
 
 function request(headers: Record<string, string>): HttpRequest {

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { classifyCredential, CredentialStatus } from '../../../src/vending/credentialStatus';
+import {
+  classifyCredential,
+  classifyForScan,
+  CredentialStatus,
+  ScanClass,
+} from '../../../src/vending/credentialStatus';
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = new Date('2026-05-10T12:00:00.000Z');
@@ -74,5 +79,19 @@ describe('classifyCredential', () => {
         },
       ),
     );
+  });
+});
+
+describe('classifyForScan', () => {
+  it.each<[string, number, number, boolean, ScanClass]>([
+    ['expired, stored', -100 * DAY, -DAY, true, 'expired'],
+    ['expired, never stored', -100 * DAY, -DAY, false, 'expired'],
+    ['live, never stored', -10 * DAY, 90 * DAY, false, 'orphaned'],
+    ['over policy, never stored', -DAY, 729 * DAY, false, 'orphaned'],
+    ['over policy, stored', -DAY, 729 * DAY, true, 'overPolicy'],
+    ['expiring, stored', -10 * DAY, 10 * DAY, true, 'expiring'],
+    ['active, stored', -10 * DAY, 90 * DAY, true, 'healthy'],
+  ])('%s → %s', (_label, startOffset, endOffset, stored, expected) => {
+    expect(classifyForScan(credential(startOffset, endOffset), stored, T, NOW)).toBe(expected);
   });
 });

@@ -14,10 +14,12 @@ import {
   Ledger,
   OperationIntent,
   OperationJournal,
+  OwnedApplication,
   PasswordCredentialInfo,
   PasswordRequest,
   RequestContext,
   SecretStore,
+  StoredSecretSummary,
   StoredSecretVersion,
   StoredSecretVersionInfo,
   TaggedApplication,
@@ -84,6 +86,8 @@ export class FakeDirectory implements Directory {
   /** Every application this fake created, in order (kept after deletion). */
   readonly createdApplications: ApplicationInfo[] = [];
   private readonly failures = new Map<DirectoryMethod, Error>();
+  /** Apps per page of `ownedApplicationPages` (Graph's largest page by default). */
+  pageSize = 999;
 
   failOn(method: DirectoryMethod, error: Error): void {
     this.failures.set(method, error);
@@ -225,6 +229,28 @@ export class FakeDirectory implements Directory {
       this.owned(appId).tags = [...tags];
     });
   }
+
+  async *ownedApplicationPages(): AsyncIterable<OwnedApplication[]> {
+    const all = [...this.apps.values()];
+    for (let start = 0; start === 0 || start < all.length; start += this.pageSize) {
+      this.enter('ownedApplicationPages', [start]);
+      yield await Promise.resolve(
+        all.slice(start, start + this.pageSize).map((app) => ({
+          ...app.info,
+          tags: [...app.tags],
+          passwordCredentials: app.passwordCredentials.map((c) => ({ ...c })),
+        })),
+      );
+    }
+  }
+
+  findApplicationCredentials(appId: string): Promise<PasswordCredentialInfo[] | undefined> {
+    return settle(() => {
+      this.enter('findApplicationCredentials', [appId]);
+      const app = [...this.apps.values()].find((a) => a.info.appId.toLowerCase() === appId.toLowerCase());
+      return app?.passwordCredentials.map((c) => ({ ...c }));
+    });
+  }
 }
 
 interface FakeVersion {
@@ -235,9 +261,10 @@ interface FakeVersion {
   notBefore: Date;
   expiresOn: Date;
   tags: Record<string, string>;
+  createdOn: Date;
 }
 
-type StoreMethod = 'put' | 'listVersions' | 'disableVersion';
+type StoreMethod = 'put' | 'listVersions' | 'disableVersion' | 'secretPages';
 
 /** An in-memory Key Vault: secrets with versions, values and tags; records calls; fails on demand. */
 export class FakeSecretStore implements SecretStore {
@@ -248,6 +275,7 @@ export class FakeSecretStore implements SecretStore {
   constructor(
     readonly vaultUrl = 'https://kv-unit.vault.azure.net',
     private readonly timeline?: Call[],
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   failOn(method: StoreMethod, error: Error): void {
@@ -278,7 +306,7 @@ export class FakeSecretStore implements SecretStore {
       this.enter('put', [name, value, options]);
       const version = randomBytes(16).toString('hex');
       const versions = this.secrets.get(name) ?? [];
-      versions.push({ version, value, enabled: true, ...options, tags: { ...options.tags } });
+      versions.push({ version, value, enabled: true, ...options, tags: { ...options.tags }, createdOn: this.now() });
       this.secrets.set(name, versions);
       return { name, version, id: this.idOf(name, version) };
     });
@@ -293,8 +321,21 @@ export class FakeSecretStore implements SecretStore {
         id: this.idOf(name, v.version),
         enabled: v.enabled,
         tags: { ...v.tags },
+        createdOn: v.createdOn,
       }));
     });
+  }
+
+  /** The vault's secret list: the latest version of each secret, 25 a page, as Key Vault serves it. */
+  async *secretPages(): AsyncIterable<StoredSecretSummary[]> {
+    const latest = [...this.secrets.entries()].flatMap(([name, versions]) => {
+      const last = versions[versions.length - 1];
+      return last ? [{ name, enabled: last.enabled, tags: { ...last.tags }, createdOn: last.createdOn }] : [];
+    });
+    for (let start = 0; start === 0 || start < latest.length; start += 25) {
+      this.enter('secretPages', [start]);
+      yield await Promise.resolve(latest.slice(start, start + 25));
+    }
   }
 
   disableVersion(name: string, version: string): Promise<void> {
@@ -421,10 +462,10 @@ export const NOW = new Date('2026-05-10T08:30:00.000Z');
 export function fakeVendingDependencies(options: { vaultUrl?: string } = {}) {
   const timeline: Call[] = [];
   const directory = new FakeDirectory(timeline);
-  const secretStore = new FakeSecretStore(options.vaultUrl, timeline);
+  let now = NOW.getTime();
+  const secretStore = new FakeSecretStore(options.vaultUrl, timeline, () => new Date(now));
   const ledger = new FakeLedger(timeline);
   const warn = jest.fn<void, [string, Record<string, string>]>();
-  let now = NOW.getTime();
   const deps: VendingDependencies & { expiringWithinDays: number } = {
     directory,
     secretStore,

@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import { VendingDependencies } from '../dependencies';
+import { NotFoundError, VendingError } from '../errors';
+import { issueSecret } from '../issueSecret';
+import { LifetimePolicy } from '../lifetimePolicy';
+import { APP_ROLES } from '../ownership';
+import { Caller, Clock, Directory, Ledger, OwnedApplication, RequestContext, SecretStore } from '../ports';
+import { DAY_MS } from '../units';
+import {
+  Assessment,
+  AssessmentRules,
+  assessApplication,
+  assessStaleVersions,
+  SlotView,
+  slotsNeedingVersions,
+} from './assessApplication';
+import { forEachBounded } from './boundedConcurrency';
+import { ActionOutcome, Finding } from './findings';
+import { ScanInProgressError } from './scanErrors';
+import { CredentialEvent, EventSink, ScanLease, ScanStore, UsageMeter } from './scanPorts';
+import { emptyCounts, ScanReport, ScanTrigger, usageBetween } from './scanReport';
+import { SCAN_ACTION_SWITCHES, ScanSettings } from './scanSettings';
+import { VaultIndex } from './vaultIndex';
+
+/** What a scan needs: the scan's own (metered) directory and vault, its storage, its event sink and the policy. */
+export interface ScanDependencies {
+  directory: Directory;
+  secretStore: SecretStore;
+  /** The audit ledger: rotations are written ahead to it like any addSecret. */
+  ledger: Ledger;
+  store: ScanStore;
+  events: EventSink;
+  meter: UsageMeter;
+  settings: ScanSettings;
+  lifetimePolicy: LifetimePolicy;
+  clock: Clock;
+  /** Told about actions that failed, with ids and a code only; never a secret. */
+  warn(message: string, details: Record<string, string>): void;
+}
+
+/** How to run one scan. */
+export interface ScanOptions {
+  /** Judge and report only: no lock, no claim, no write, no event, no stored report. */
+  dryRun: boolean;
+  trigger: ScanTrigger;
+}
+
+/** The scan lock's lease; renewed after every page, so only a run that stopped answering loses it. */
+export const SCAN_LEASE_MS = 10 * 60_000;
+/** A rotation claim older than this belongs to a run that died: another run may take it over. */
+export const ROTATION_CLAIM_TTL_MS = 15 * 60_000;
+/** Most vault version lists read at once. */
+const READ_CONCURRENCY = 8;
+/**
+ * Who successors are issued for (the `requestedBy` tag of their vault versions): the scan itself, acting with Admin's
+ * reach over every app this identity owns (it decided from the listing already; no per-app ownership read).
+ */
+const SCAN_CALLER: Caller = {
+  id: 'expiry-scan',
+  kind: 'app',
+  clientAppId: undefined,
+  roles: [APP_ROLES.admin],
+  groups: [],
+  scopes: [],
+};
+
+/** The event type of a finding class. */
+export function eventTypeOf(findingClass: string): string {
+  return `com.entra-app-vending.credential.${findingClass}`;
+}
+
+/** A successor lives as long as its predecessor did, within the lifetime policy (whole days, at least one). */
+export function successorLifetimeDays(credential: { startDateTime: string; endDateTime: string }, maxDays: number) {
+  const days = Math.floor((Date.parse(credential.endDateTime) - Date.parse(credential.startDateTime)) / DAY_MS);
+  return Math.min(maxDays, Math.max(1, Number.isFinite(days) ? days : maxDays));
+}
+
+function errorCode(error: unknown): string {
+  return error instanceof VendingError ? error.code : 'Unexpected';
+}
+
+/**
+ * One run of the expiry scan: page through the apps this identity owns and the vault's secret list, classify every
+ * credential and product-written version, act on what is due (bounded concurrency, each step idempotent), tell each
+ * finding as an event, and report. Only one run acts at a time (a lease in storage); a dry run acts on nothing.
+ * Memory grows with the vault's secret count (one small record each) and the findings, not with the apps' pages.
+ */
+export async function runScan(deps: ScanDependencies, options: ScanOptions): Promise<ScanReport> {
+  const runId = randomUUID();
+  const started = deps.clock();
+  const usageBefore = deps.meter.read();
+  const lease = options.dryRun ? undefined : await deps.store.acquireLock(runId, started, SCAN_LEASE_MS);
+  if (!options.dryRun && !lease) throw new ScanInProgressError(Math.ceil(SCAN_LEASE_MS / 1000));
+  try {
+    const run = new ScanRun(deps, options, runId, lease);
+    await run.execute();
+    const finished = deps.clock();
+    const report = run.report(started, finished, usageBetween(usageBefore, deps.meter.read()));
+    if (lease) {
+      await lease.renew(finished);
+      await deps.store.saveReport(report);
+    }
+    return report;
+  } finally {
+    await lease?.release().catch(() => deps.warn('The scan lock could not be released; it expires by itself.', {}));
+  }
+}
+
+class ScanRun {
+  private readonly index = new VaultIndex();
+  private readonly counts = emptyCounts();
+  private readonly outcomes: Record<string, number> = {};
+  private readonly findings: Finding[] = [];
+  private readonly events = { published: 0, failed: 0 };
+  private applications = 0;
+  private credentials = 0;
+  private readonly vending: VendingDependencies;
+
+  constructor(
+    private readonly deps: ScanDependencies,
+    private readonly options: ScanOptions,
+    private readonly runId: string,
+    private readonly lease: ScanLease | undefined,
+  ) {
+    this.vending = {
+      directory: deps.directory,
+      secretStore: deps.secretStore,
+      ledger: deps.ledger,
+      lifetimePolicy: deps.lifetimePolicy,
+      expiringWithinDays: deps.settings.expiringWithinDays,
+      clock: deps.clock,
+      warn: (message, details) => deps.warn(message, details),
+    };
+  }
+
+  /** The scan as a request on the ledger's record: its run id is the correlation id of what it writes ahead. */
+  private requestContext(): RequestContext {
+    return {
+      caller: SCAN_CALLER,
+      trace: {
+        caller: { id: SCAN_CALLER.id, roles: SCAN_CALLER.roles },
+        correlationId: this.runId,
+        receivedAt: this.deps.clock(),
+      },
+    };
+  }
+
+  private rules(): AssessmentRules {
+    const { settings } = this.deps;
+    return {
+      thresholds: { maxLifetimeDays: settings.maxLifetimeDays, expiringWithinDays: settings.expiringWithinDays },
+      graceDays: settings.graceDays,
+      rotationOverlapDays: settings.rotationOverlapDays,
+      now: this.deps.clock(),
+    };
+  }
+
+  async execute(): Promise<void> {
+    for await (const page of this.deps.secretStore.secretPages()) for (const secret of page) this.index.add(secret);
+    for await (const page of this.deps.directory.ownedApplicationPages()) {
+      await this.scanPage(page);
+      await this.lease?.renew(this.deps.clock());
+    }
+    await this.scanForeignSlots();
+  }
+
+  /** One page of owned apps: read the version lists the decisions need, judge, act, tell. */
+  private async scanPage(page: OwnedApplication[]): Promise<void> {
+    const rules = this.rules();
+    const apps = page.map((app) => ({
+      app,
+      views: this.index.takeAppSlots(app.appId).map((slot): SlotView => ({ slot })),
+    }));
+    const toList = apps.flatMap(({ app, views }) => {
+      const needed = new Set(
+        slotsNeedingVersions(
+          app,
+          views.map((v) => v.slot),
+          rules,
+        ),
+      );
+      return views.filter((v) => needed.has(v.slot));
+    });
+    await this.readVersions(toList);
+    const pageFindings: { finding: Finding; displayName?: string }[] = [];
+    await forEachBounded(apps, this.deps.settings.writeConcurrency, async ({ app, views }) => {
+      this.applications++;
+      this.credentials += app.passwordCredentials.length;
+      // One app's actions run one after another: Graph changes one application object at a time.
+      for (const assessment of assessApplication(app, views, rules)) {
+        this.counts[assessment.class]++;
+        if (assessment.class === 'healthy' && assessment.action === 'none') continue;
+        pageFindings.push({ finding: await this.act(assessment, rules.now), displayName: app.displayName });
+      }
+    });
+    await this.tell(pageFindings, rules.now);
+  }
+
+  /** Vault secrets of apps the listing did not return (deleted, or no longer owned): stale where their credential is gone. */
+  private async scanForeignSlots(): Promise<void> {
+    const rules = this.rules();
+    const foreign = this.index
+      .remaining()
+      .map(([appId, slots]) => ({
+        appId,
+        views: slots.filter((s) => s.latestEnabled).map((slot): SlotView => ({ slot })),
+      }))
+      .filter((f) => f.views.length > 0);
+    const found: { finding: Finding }[] = [];
+    await forEachBounded(foreign, READ_CONCURRENCY, async ({ appId, views }) => {
+      let credentials;
+      try {
+        credentials = await this.deps.directory.findApplicationCredentials(appId);
+        await this.readVersions(views);
+      } catch (error) {
+        this.deps.warn('The scan could not read a vault slot of an application it does not own.', {
+          appId,
+          code: errorCode(error),
+        });
+        return;
+      }
+      const live = new Set((credentials ?? []).map((c) => c.keyId.toLowerCase()));
+      for (const assessment of assessStaleVersions(appId, live, views, rules)) {
+        this.counts[assessment.class]++;
+        found.push({ finding: await this.act(assessment, rules.now) });
+      }
+    });
+    await this.tell(found, rules.now);
+  }
+
+  private async readVersions(views: SlotView[]): Promise<void> {
+    await forEachBounded(views, READ_CONCURRENCY, async (view) => {
+      view.versions = await this.deps.secretStore.listVersions(view.slot.name);
+    });
+  }
+
+  /** Decides and, when due and allowed, takes the action of one assessment; never throws for a failed action. */
+  private async act(assessment: Assessment, now: Date): Promise<Finding> {
+    const finding = toFinding(assessment);
+    const { settings } = this.deps;
+    const outcome = (value: ActionOutcome, extra: Partial<Finding> = {}): Finding => {
+      this.outcomes[value] = (this.outcomes[value] ?? 0) + 1;
+      const result = { ...finding, outcome: value, ...extra };
+      this.findings.push(result);
+      return result;
+    };
+    if (assessment.action === 'none') return outcome('none');
+    if (assessment.switch && !settings.actions.has(assessment.switch)) return outcome('switchedOff');
+    if (assessment.due && assessment.due.getTime() > now.getTime())
+      return outcome('pending', { dueDateTime: assessment.due.toISOString() });
+    if (this.options.dryRun) return outcome('dryRun');
+    try {
+      switch (assessment.action) {
+        case 'rotate':
+          return await this.rotate(assessment, outcome);
+        case 'removeCredential':
+        case 'removePredecessor':
+          return outcome(await this.removeCredential(assessment));
+        case 'disableVersion':
+          await this.disableVersion(assessment);
+          return outcome('done');
+        default:
+          return outcome('none');
+      }
+    } catch (error) {
+      this.deps.warn('An expiry scan action failed; the next run tries again.', {
+        appId: assessment.appId,
+        keyId: assessment.keyId,
+        action: assessment.action,
+        code: errorCode(error),
+      });
+      return outcome('failed', { error: errorCode(error) });
+    }
+  }
+
+  /**
+   * A successor into the same vault secret, claimed first so no two runs rotate one credential: `addPassword`, then
+   * the new version (the versionless reference now yields it), then the claim is marked done. A failure after
+   * `addPassword` removes the successor again (issueSecret's compensation); a crash leaves it orphaned, and the
+   * stale claim lets a later run take over.
+   */
+  private async rotate(
+    assessment: Assessment,
+    outcome: (value: ActionOutcome, extra?: Partial<Finding>) => Finding,
+  ): Promise<Finding> {
+    const credential = assessment.credential!;
+    const claim = await this.deps.store.claimRotation(
+      assessment.keyId,
+      this.runId,
+      this.deps.clock(),
+      ROTATION_CLAIM_TTL_MS,
+    );
+    if (claim.state === 'busy') return outcome('claimedElsewhere');
+    if (claim.state === 'done') return outcome('alreadyDone', { successorKeyId: claim.successorKeyId });
+    const issued = await issueSecret(
+      this.vending,
+      assessment.appId,
+      {
+        displayName: credential.displayName ?? undefined,
+        lifetimeDays: successorLifetimeDays(credential, this.deps.settings.maxLifetimeDays),
+      },
+      this.requestContext(),
+    );
+    await this.deps.store.completeRotation(assessment.keyId, this.runId, issued.keyId, this.deps.clock());
+    return outcome('done', { successorKeyId: issued.keyId, secretVersion: issued.keyVault.version });
+  }
+
+  /** `removePassword` (already gone counts as done by someone else), then disable the version that held it. */
+  private async removeCredential(assessment: Assessment): Promise<ActionOutcome> {
+    let result: ActionOutcome = 'done';
+    try {
+      await this.deps.directory.removePassword(assessment.appId, assessment.keyId);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      result = 'alreadyDone';
+    }
+    if (assessment.version) await this.disableVersion(assessment);
+    return result;
+  }
+
+  private async disableVersion(assessment: Assessment): Promise<void> {
+    const version = assessment.version!;
+    await this.deps.secretStore.disableVersion(version.name, version.version);
+  }
+
+  /** One event per finding, when events are on and this is no dry run. */
+  private async tell(found: { finding: Finding; displayName?: string }[], now: Date): Promise<void> {
+    if (this.options.dryRun || !this.deps.settings.actions.has('events') || found.length === 0) return;
+    const day = now.toISOString().slice(0, 10);
+    const events: CredentialEvent[] = found.map(({ finding, displayName }) => ({
+      id: [finding.appId, finding.keyId, finding.class, finding.action, finding.outcome, day].join(':'),
+      type: eventTypeOf(finding.class),
+      subject: `applications/${finding.appId}/passwordCredentials/${finding.keyId}`,
+      time: now.toISOString(),
+      data: {
+        ...finding,
+        runId: this.runId,
+        ...(displayName !== undefined ? { applicationDisplayName: displayName } : {}),
+      },
+    }));
+    try {
+      const result = await this.deps.events.publish(events);
+      this.events.published += result.published;
+      this.events.failed += result.failed;
+    } catch (error) {
+      // The queue could not be reached at all: the findings are in the report; the next run tells them again.
+      this.events.failed += events.length;
+      this.deps.warn('The expiry scan could not send its events.', { code: errorCode(error) });
+    }
+  }
+
+  report(started: Date, finished: Date, usage: ScanReport['usage']): ScanReport {
+    const { settings } = this.deps;
+    return {
+      runId: this.runId,
+      trigger: this.options.trigger,
+      dryRun: this.options.dryRun,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      applications: this.applications,
+      credentials: this.credentials,
+      vaultSecrets: this.index.size,
+      counts: this.counts,
+      outcomes: this.outcomes,
+      findings: this.findings,
+      events: this.events,
+      usage,
+      settings: {
+        actions: SCAN_ACTION_SWITCHES.filter((s) => settings.actions.has(s)),
+        graceDays: settings.graceDays,
+        rotationOverlapDays: settings.rotationOverlapDays,
+      },
+    };
+  }
+}
+
+function toFinding(assessment: Assessment): Omit<Finding, 'outcome'> {
+  const { credential, version } = assessment;
+  return {
+    appId: assessment.appId,
+    keyId: assessment.keyId,
+    class: assessment.class,
+    action: assessment.action,
+    ...(credential
+      ? {
+          credentialDisplayName: credential.displayName,
+          startDateTime: credential.startDateTime,
+          endDateTime: credential.endDateTime,
+        }
+      : {}),
+    ...(assessment.secretName ? { secretName: assessment.secretName } : {}),
+    ...(version ? { secretVersion: version.version } : {}),
+  };
+}
