@@ -53,16 +53,12 @@ export function startScanHarness(
   let offsetMs = 0;
   const warnings: Record<string, string>[] = [];
   const host: RecordingHost = createRecordingHost();
-  const { services } = startApp(
-    host,
-    { ...appSettingsFor(endpoints, azurite), ...settings },
-    {
-      overrides: {
-        clock: () => new Date(Date.now() + offsetMs),
-        warn: (message, details) => warnings.push({ message, ...details }),
-      },
-    },
-  );
+  const appSettings = { ...appSettingsFor(endpoints, azurite), ...settings };
+  const overrides = {
+    clock: () => new Date(Date.now() + offsetMs),
+    warn: (message: string, details: Record<string, string>) => warnings.push({ message, ...details }),
+  };
+  const { services } = startApp(host, appSettings, { overrides });
   const logs: string[] = [];
   const admin = graphClientAs(endpoints, 'tenantAdmin');
   const vault = secretClientAs(endpoints, 'tenantAdmin');
@@ -79,6 +75,27 @@ export function startScanHarness(
       offsetMs += ms;
       await control(endpoints.graph.control, 'POST', 'clock', { advanceMs: ms });
       await control(endpoints.keyVault.control, 'POST', 'clock', { advanceMs: ms });
+    },
+    /**
+     * A second instance of the app on the same clock and storage, whose requests stop for good between Graph issuing
+     * a secret and the vault write (after the ledger recorded the progress), as a process that died there would.
+     * `stuck` resolves once a request has reached that point.
+     */
+    crashingInstance() {
+      let reached!: () => void;
+      const stuck = new Promise<void>((done) => (reached = done));
+      const { services: crashing } = startApp(createRecordingHost(), appSettings, {
+        overrides: {
+          ...overrides,
+          testHooks: {
+            beforeVaultWrite: () => {
+              reached();
+              return new Promise<void>(() => undefined);
+            },
+          },
+        },
+      });
+      return { vending: crashing.vending, stuck };
     },
     /** Runs the registered timer function, as the host does on schedule. */
     async runTimer(isPastDue = false): Promise<void> {

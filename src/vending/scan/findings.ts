@@ -39,9 +39,10 @@ export type ActionOutcome =
 
 /** One finding of a scan, as the report and the events carry it. Never a secret value. */
 export interface Finding {
-  appId: string;
-  /** The credential's keyId (for `stale`: the keyId the version was tagged with). */
-  keyId: string;
+  /** The application (absent only for an interrupted create that recorded none). */
+  appId?: string;
+  /** The credential's keyId (for `stale`: the keyId the version was tagged with; for `interrupted`, when known). */
+  keyId?: string;
   class: FindingClass;
   action: ScanAction;
   outcome: ActionOutcome;
@@ -58,6 +59,11 @@ export interface Finding {
   successorKeyId?: string;
   /** Why an action failed: a domain error code, never upstream text. */
   error?: string;
+  /** `interrupted`: the operation the ledger left open, the request it belonged to, and how the scan settled it. */
+  operation?: string;
+  correlationId?: string;
+  resolution?: string;
+  detail?: string;
 }
 
 const GUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -68,10 +74,14 @@ const GUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
  */
 export const FINDING_JSON_SCHEMA = {
   type: 'object',
-  required: ['appId', 'keyId', 'class', 'action', 'outcome'],
+  required: ['class', 'action', 'outcome'],
   additionalProperties: false,
   properties: {
-    appId: { type: 'string', pattern: GUID, description: 'The application (client) id.' },
+    appId: {
+      type: 'string',
+      pattern: GUID,
+      description: 'The application (client) id (absent only for an interrupted create that recorded none).',
+    },
     keyId: {
       type: 'string',
       pattern: GUID,
@@ -110,5 +120,17 @@ export const FINDING_JSON_SCHEMA = {
     secretVersion: { type: 'string', description: 'The Key Vault version involved.' },
     successorKeyId: { type: 'string', pattern: GUID, description: 'The credential a rotation added.' },
     error: { type: 'string', description: 'Why the action failed: an error code, never upstream text.' },
+    operation: {
+      type: 'string',
+      enum: ['createApplication', 'addSecret', 'revokeSecret', 'setApplicationOwners'],
+      description: 'interrupted: the operation the ledger left open.',
+    },
+    correlationId: { type: 'string', description: 'interrupted: the request it belonged to.' },
+    resolution: {
+      type: 'string',
+      enum: ['completed', 'rolledBack', 'notFound', 'notApplied'],
+      description: 'interrupted: how the scan settled it.',
+    },
+    detail: { type: 'string', description: 'interrupted: what the scan found and did, in a sentence.' },
   },
 } as const;

@@ -4,7 +4,16 @@ import { NotFoundError, VendingError } from '../errors';
 import { issueSecret } from '../issueSecret';
 import { LifetimePolicy } from '../lifetimePolicy';
 import { APP_ROLES } from '../ownership';
-import { Caller, Clock, Directory, Ledger, OwnedApplication, RequestContext, SecretStore } from '../ports';
+import {
+  Caller,
+  Clock,
+  Directory,
+  InterruptedOperation,
+  Ledger,
+  OwnedApplication,
+  RequestContext,
+  SecretStore,
+} from '../ports';
 import { DAY_MS } from '../units';
 import {
   Assessment,
@@ -15,6 +24,7 @@ import {
   slotsNeedingVersions,
 } from './assessApplication';
 import { forEachBounded } from './boundedConcurrency';
+import { IN_FLIGHT_MS, madeBy, repairInterrupted } from './interrupted';
 import { ActionOutcome, Finding } from './findings';
 import { ScanInProgressError } from './scanErrors';
 import { CredentialEvent, EventSink, ScanLease, ScanStore, UsageMeter } from './scanPorts';
@@ -115,6 +125,9 @@ class ScanRun {
   private applications = 0;
   private credentials = 0;
   private readonly vending: VendingDependencies;
+  /** Open operation records: those younger than IN_FLIGHT_MS may still be running; older ones were interrupted. */
+  private inFlight: InterruptedOperation[] = [];
+  private interrupted: InterruptedOperation[] = [];
 
   constructor(
     private readonly deps: ScanDependencies,
@@ -156,12 +169,78 @@ class ScanRun {
   }
 
   async execute(): Promise<void> {
+    // Interrupted requests first: what they left behind is settled as theirs, before it is judged as an orphan.
+    await this.readOpenOperations();
+    await this.recoverInterrupted();
     for await (const page of this.deps.secretStore.secretPages()) for (const secret of page) this.index.add(secret);
     for await (const page of this.deps.directory.ownedApplicationPages()) {
       await this.scanPage(page);
       await this.lease?.renew(this.deps.clock());
     }
     await this.scanForeignSlots();
+  }
+
+  /** The ledger's open operation records, read once: few, and needed while judging orphans. */
+  private async readOpenOperations(): Promise<void> {
+    const now = this.deps.clock();
+    const cutoff = now.getTime() - IN_FLIGHT_MS;
+    for await (const op of this.deps.ledger.listInterrupted(now)) {
+      (Date.parse(op.updatedAt) > cutoff ? this.inFlight : this.interrupted).push(op);
+    }
+  }
+
+  /** Every interrupted operation: finished or rolled back from what Graph and the vault hold, then closed. */
+  private async recoverInterrupted(): Promise<void> {
+    const now = this.deps.clock();
+    const found: { finding: Finding }[] = [];
+    for (const op of this.interrupted) {
+      this.counts.interrupted++;
+      const finding: Finding = {
+        ...(op.appId ? { appId: op.appId } : {}),
+        ...(op.keyId ? { keyId: op.keyId } : {}),
+        class: 'interrupted',
+        action: 'recover',
+        outcome: 'none',
+        operation: op.operation,
+        correlationId: op.correlationId,
+        ...(op.credentialDisplayName ? { credentialDisplayName: op.credentialDisplayName } : {}),
+      };
+      found.push({ finding: await this.recover(op, finding) });
+    }
+    await this.tell(found, now);
+  }
+
+  private async recover(op: InterruptedOperation, finding: Finding): Promise<Finding> {
+    const settle = (outcome: ActionOutcome, extra: Partial<Finding> = {}): Finding => {
+      this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1;
+      const result = { ...finding, outcome, ...extra };
+      this.findings.push(result);
+      return result;
+    };
+    if (!this.deps.settings.actions.has('recoverInterrupted')) return settle('switchedOff');
+    if (this.options.dryRun) return settle('dryRun');
+    try {
+      const repair = await repairInterrupted(this.deps, op);
+      await this.deps.ledger.resolveInterrupted(op, {
+        outcome: repair.outcome,
+        resolvedBy: 'expiryScan',
+        ...(op.appId ? { appId: op.appId } : {}),
+        ...(repair.keyId ? { keyId: repair.keyId } : {}),
+        detail: repair.detail,
+      });
+      return settle('done', {
+        resolution: repair.outcome,
+        detail: repair.detail,
+        ...(repair.keyId ? { keyId: repair.keyId } : {}),
+      });
+    } catch (error) {
+      this.deps.warn('An interrupted operation could not be settled; the next run tries again.', {
+        correlationId: op.correlationId,
+        operation: op.operation,
+        code: errorCode(error),
+      });
+      return settle('failed', { error: errorCode(error) });
+    }
   }
 
   /** One page of owned apps: read the version lists the decisions need, judge, act, tell. */
@@ -248,6 +327,11 @@ class ScanRun {
     if (assessment.switch && !settings.actions.has(assessment.switch)) return outcome('switchedOff');
     if (assessment.due && assessment.due.getTime() > now.getTime())
       return outcome('pending', { dueDateTime: assessment.due.toISOString() });
+    if (
+      assessment.class === 'orphaned' &&
+      this.inFlight.some((op) => madeBy(op, assessment.appId, assessment.credential!))
+    )
+      return outcome('inFlight');
     if (this.options.dryRun) return outcome('dryRun');
     try {
       switch (assessment.action) {
@@ -328,9 +412,16 @@ class ScanRun {
     if (this.options.dryRun || !this.deps.settings.actions.has('events') || found.length === 0) return;
     const day = now.toISOString().slice(0, 10);
     const events: CredentialEvent[] = found.map(({ finding, displayName }) => ({
-      id: [finding.appId, finding.keyId, finding.class, finding.action, finding.outcome, day].join(':'),
+      id: [
+        finding.appId,
+        finding.keyId ?? finding.correlationId,
+        finding.class,
+        finding.action,
+        finding.outcome,
+        day,
+      ].join(':'),
       type: eventTypeOf(finding.class),
-      subject: `applications/${finding.appId}/passwordCredentials/${finding.keyId}`,
+      subject: subjectOf(finding),
       time: now.toISOString(),
       data: {
         ...finding,
@@ -373,6 +464,13 @@ class ScanRun {
       },
     };
   }
+}
+
+/** `applications/<appId>/passwordCredentials/<keyId>`, or for an interrupted operation without one, its request. */
+function subjectOf(finding: Finding): string {
+  if (finding.keyId) return `applications/${finding.appId}/passwordCredentials/${finding.keyId}`;
+  const operation = `operations/${finding.correlationId}`;
+  return finding.appId ? `applications/${finding.appId}/${operation}` : operation;
 }
 
 function toFinding(assessment: Assessment): Omit<Finding, 'outcome'> {

@@ -75,6 +75,7 @@ describe('registerFunctions with CORS routes', () => {
       API_IDENTIFIER_URI: 'api://7d0c8a5e-4b1f-4c3e-9a6d-2f5e8b1c0a11/entra-app-vending',
       API_TENANT_ID: '7d0c8a5e-4b1f-4c3e-9a6d-2f5e8b1c0a11',
       STORAGE_TABLE_SERVICE_URI: 'https://stvending.table.core.windows.net/',
+      STORAGE_QUEUE_SERVICE_URI: 'https://stvending.queue.core.windows.net/',
     }),
   );
   const host = createRecordingHost();
