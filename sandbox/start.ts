@@ -70,6 +70,9 @@ async function main(): Promise<void> {
     '',
     '  Read a secret back from the vault as the operator: see README "Try it".',
     '',
+    "  The expiry scan: `npm run scan -- --sandbox --dry-run` from another terminal, POST /api/scans with an Admin's",
+    `  token, or fire its timer: curl -X POST ${new URL(sandbox.apiBaseUrl).origin}/admin/functions/expiryScan`,
+    '',
   ];
   console.log(lines.join('\n'));
   let stopping = false;
