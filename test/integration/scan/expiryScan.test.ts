@@ -3,7 +3,7 @@ import { createApplication } from '../../../src/vending/createApplication';
 import { issueSecret } from '../../../src/vending/issueSecret';
 import { secretNameFor } from '../../../src/vending/secretNaming';
 import { useLedgerStorage } from '../../support/ledger';
-import { useEmulators, useFunctionIdentity } from '../../support/emulators';
+import { control, useEmulators, useFunctionIdentity } from '../../support/emulators';
 import { CALLER, DAY_MS, startScanHarness } from '../../support/scanHarness';
 
 describe('the expiry scan on its timer, against the Graph and Key Vault emulators and Azurite', () => {
@@ -112,5 +112,27 @@ describe('the expiry scan on its timer, against the Graph and Key Vault emulator
     const again = (await harness.services.scan.latest())!;
     expect(again.counts.stale).toBe(0);
     expect(again.outcomes.done ?? 0).toBe(0);
+  });
+
+  it('honours throttling: a 429 on the owned-apps page is waited out (Retry-After) and counted in the report', async () => {
+    const { graph, keyVault } = emulators().endpoints;
+    await control(graph.control, 'POST', 'faults', {
+      method: 'GET',
+      pathPattern: 'ownedObjects',
+      status: 429,
+      retryAfterSeconds: 0,
+      count: 1,
+    });
+    await control(keyVault.control, 'POST', 'faults', {
+      method: 'GET',
+      pathPattern: '^/secrets$',
+      status: 429,
+      retryAfterSeconds: 0,
+      count: 1,
+    });
+    const report = await harness.services.scan.run({ dryRun: true, trigger: 'cli' });
+    expect(report.applications).toBe(1);
+    expect(report.usage.graph).toMatchObject({ calls: 2, throttled: 1, waitMs: 0 });
+    expect(report.usage.keyVault.throttled).toBe(1);
   });
 });
