@@ -1,7 +1,7 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { newRsaKeyPair, signedCertificate } from './x509';
 
 /** PEM material the emulators serve HTTPS with; `caCertPath` is what NODE_EXTRA_CA_CERTS must name. */
 export interface TlsMaterial {
@@ -15,44 +15,14 @@ const CA_FILE = 'ca.pem';
 const CERT_FILE = 'server-cert.pem';
 const KEY_FILE = 'server-key.pem';
 
-function newKeyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.rsa.PrivateKey; privateKeyPem: string } {
-  // Node's native key generation is ~100x faster than forge's pure-JS one; forge only signs.
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return {
-    publicKey: forge.pki.publicKeyFromPem(publicKey),
-    privateKey: forge.pki.privateKeyFromPem(privateKey),
-    privateKeyPem: privateKey,
-  };
-}
-
-function serialNumber(): string {
-  // Positive, non-zero 16-byte serial as RFC 5280 asks.
-  return '01' + randomBytes(15).toString('hex');
-}
-
-/** A certificate valid from 5 minutes ago for 30 days, signed with SHA-256 by `signer`. */
-function signedCertificate(options: {
-  publicKey: forge.pki.PublicKey;
-  subject: forge.pki.CertificateField[];
-  issuer: forge.pki.CertificateField[];
-  extensions: object[];
-  signer: forge.pki.rsa.PrivateKey;
-}): forge.pki.Certificate {
+/** A certificate valid from 5 minutes ago for 30 days. */
+function thirtyDayCertificate(options: Omit<Parameters<typeof signedCertificate>[0], 'notBefore' | 'notAfter'>) {
   const now = Date.now();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = options.publicKey;
-  cert.serialNumber = serialNumber();
-  cert.validity.notBefore = new Date(now - 5 * 60 * 1000);
-  cert.validity.notAfter = new Date(now + 30 * 24 * 3600 * 1000);
-  cert.setSubject(options.subject);
-  cert.setIssuer(options.issuer);
-  cert.setExtensions(options.extensions);
-  cert.sign(options.signer, forge.md.sha256.create());
-  return cert;
+  return signedCertificate({
+    ...options,
+    notBefore: new Date(now - 5 * 60 * 1000),
+    notAfter: new Date(now + 30 * 24 * 3600 * 1000),
+  });
 }
 
 /**
@@ -61,9 +31,9 @@ function signedCertificate(options: {
  */
 export function generateTlsMaterial(dir: string): TlsMaterial {
   mkdirSync(dir, { recursive: true });
-  const ca = newKeyPair();
+  const ca = newRsaKeyPair();
   const caSubject = [{ name: 'commonName', value: 'entra-app-vending local emulator CA' }];
-  const caCert = signedCertificate({
+  const caCert = thirtyDayCertificate({
     publicKey: ca.publicKey,
     subject: caSubject,
     issuer: caSubject,
@@ -75,8 +45,8 @@ export function generateTlsMaterial(dir: string): TlsMaterial {
     signer: ca.privateKey,
   });
 
-  const server = newKeyPair();
-  const serverCert = signedCertificate({
+  const server = newRsaKeyPair();
+  const serverCert = thirtyDayCertificate({
     publicKey: server.publicKey,
     subject: [{ name: 'commonName', value: 'localhost' }],
     issuer: caSubject,

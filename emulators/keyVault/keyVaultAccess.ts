@@ -15,16 +15,68 @@ export const SecretAction = {
   backup: 'Microsoft.KeyVault/vaults/secrets/backup/action',
   restore: 'Microsoft.KeyVault/vaults/secrets/restore/action',
 } as const;
-export type SecretActionName = (typeof SecretAction)[keyof typeof SecretAction];
 
-const ALL_SECRET_ACTIONS: readonly SecretActionName[] = Object.values(SecretAction);
+/** The RBAC data actions of the keys data plane (the ones the emulated operations need). */
+export const KeyAction = {
+  read: 'Microsoft.KeyVault/vaults/keys/read',
+  update: 'Microsoft.KeyVault/vaults/keys/update/action',
+  sign: 'Microsoft.KeyVault/vaults/keys/sign/action',
+  verify: 'Microsoft.KeyVault/vaults/keys/verify/action',
+  encrypt: 'Microsoft.KeyVault/vaults/keys/encrypt/action',
+  decrypt: 'Microsoft.KeyVault/vaults/keys/decrypt/action',
+  wrap: 'Microsoft.KeyVault/vaults/keys/wrap/action',
+  unwrap: 'Microsoft.KeyVault/vaults/keys/unwrap/action',
+  backup: 'Microsoft.KeyVault/vaults/keys/backup/action',
+  create: 'Microsoft.KeyVault/vaults/keys/create/action',
+  delete: 'Microsoft.KeyVault/vaults/keys/delete',
+} as const;
 
-/** Built-in roles and the secret data actions they grant (from the built-in role definitions). */
-const ROLE_ACTIONS: Record<string, readonly SecretActionName[]> = {
-  'Key Vault Administrator': ALL_SECRET_ACTIONS,
-  'Key Vault Secrets Officer': ALL_SECRET_ACTIONS,
+/** The RBAC data actions of the certificates data plane. */
+export const CertificateAction = {
+  read: 'Microsoft.KeyVault/vaults/certificates/read',
+  create: 'Microsoft.KeyVault/vaults/certificates/create/action',
+  update: 'Microsoft.KeyVault/vaults/certificates/update/action',
+  import: 'Microsoft.KeyVault/vaults/certificates/import/action',
+  delete: 'Microsoft.KeyVault/vaults/certificates/delete',
+} as const;
+
+type ValuesOf<T> = T[keyof T];
+/** Any data action a route may need. */
+export type VaultAction =
+  ValuesOf<typeof SecretAction> | ValuesOf<typeof KeyAction> | ValuesOf<typeof CertificateAction>;
+
+const SECRET_ACTIONS: readonly VaultAction[] = Object.values(SecretAction);
+const KEY_ACTIONS: readonly VaultAction[] = Object.values(KeyAction);
+const CERTIFICATE_ACTIONS: readonly VaultAction[] = Object.values(CertificateAction);
+
+/**
+ * Built-in roles and the data actions they grant (from the built-in role definitions). The Certificates Officer
+ * creates certificates without any key or secret action: Key Vault makes the certificate's key and secret itself.
+ */
+const ROLE_ACTIONS: Record<string, readonly VaultAction[]> = {
+  'Key Vault Administrator': [...SECRET_ACTIONS, ...KEY_ACTIONS, ...CERTIFICATE_ACTIONS],
+  'Key Vault Secrets Officer': SECRET_ACTIONS,
   'Key Vault Secrets User': [SecretAction.getSecret, SecretAction.readMetadata],
-  'Key Vault Reader': [SecretAction.readMetadata],
+  'Key Vault Certificates Officer': CERTIFICATE_ACTIONS,
+  'Key Vault Certificate User': [
+    CertificateAction.read,
+    SecretAction.getSecret,
+    SecretAction.readMetadata,
+    KeyAction.read,
+  ],
+  'Key Vault Crypto Officer': KEY_ACTIONS,
+  'Key Vault Crypto User': [
+    KeyAction.read,
+    KeyAction.update,
+    KeyAction.backup,
+    KeyAction.encrypt,
+    KeyAction.decrypt,
+    KeyAction.wrap,
+    KeyAction.unwrap,
+    KeyAction.sign,
+    KeyAction.verify,
+  ],
+  'Key Vault Reader': [SecretAction.readMetadata, KeyAction.read, CertificateAction.read],
 };
 
 /** Resource id the RBAC message names; the emulated vault lives in a fixed fake subscription. */
@@ -70,11 +122,16 @@ function tokenMessage(issuer: TokenIssuer, reason: string, authorization: string
   return 'AKV10011: Token validation failed: the token is malformed or its signature is invalid.';
 }
 
+/** The object collection a data action is about (`secrets`, `keys`, `certificates`), as the RBAC message names it. */
+function collectionOf(action: VaultAction): string {
+  return action.split('/')[2] ?? 'secrets';
+}
+
 /**
  * Challenge auth as Key Vault does it (every 401 carries the challenge) and RBAC from the seed's `keyVaultRoles`,
- * checked against the route's data action at vault scope, or on the secret the route names.
+ * checked against the route's data action at vault scope, or on the object the route names.
  */
-export function keyVaultAccess(issuer: TokenIssuer): ServiceAccess<KeyVaultCaller, SecretActionName> {
+export function keyVaultAccess(issuer: TokenIssuer): ServiceAccess<KeyVaultCaller, VaultAction> {
   return {
     authenticate(request) {
       const authorization = request.headers.authorization;
@@ -97,7 +154,8 @@ export function keyVaultAccess(issuer: TokenIssuer): ServiceAccess<KeyVaultCalle
         oid: caller.claims.oid,
         iss: caller.claims.iss,
         action,
-        resource: params.name === undefined ? VAULT_RESOURCE_ID : `${VAULT_RESOURCE_ID}/secrets/${params.name}`,
+        resource:
+          params.name === undefined ? VAULT_RESOURCE_ID : `${VAULT_RESOURCE_ID}/${collectionOf(action)}/${params.name}`,
         vaultName: VAULT_NAME,
       });
     },

@@ -18,13 +18,40 @@ function keyVaultError(status: number, code: string, message: string, innerCode?
   return new EmulatorError(status, code, message, innerCode ? { inner: { code: innerCode } } : {});
 }
 
-/** 404 for a live secret (or one version of it): `nameOrId` is `name` or `name/version`. */
-export function secretNotFound(nameOrId: string): EmulatorError {
+/** 404 for a live object (or one version of it): `nameOrId` is `name` or `name/version`. */
+function objectNotFound(kind: 'secret' | 'key' | 'certificate', code: string, nameOrId: string): EmulatorError {
   return keyVaultError(
     404,
-    'SecretNotFound',
-    `A secret with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. ${NOT_FOUND_HELP}`,
+    code,
+    `A ${kind} with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this ${kind} you may be able to recover it using the correct recovery command. ${NOT_FOUND_HELP}`,
   );
+}
+
+export function secretNotFound(nameOrId: string): EmulatorError {
+  return objectNotFound('secret', 'SecretNotFound', nameOrId);
+}
+
+export function keyNotFound(nameOrId: string): EmulatorError {
+  return objectNotFound('key', 'KeyNotFound', nameOrId);
+}
+
+export function certificateNotFound(nameOrId: string): EmulatorError {
+  return objectNotFound('certificate', 'CertificateNotFound', nameOrId);
+}
+
+/** 404 for `/certificates/{name}/pending` when the certificate has no creation operation. Wording unverified. */
+export function pendingCertificateNotFound(name: string): EmulatorError {
+  return keyVaultError(404, 'PendingCertificateNotFound', `Pending certificate not found: ${name}`);
+}
+
+/** 403 for a cryptographic operation on a disabled key (as `SecretDisabled` for secrets). */
+export function keyDisabled(operation: string): EmulatorError {
+  return keyVaultError(403, 'Forbidden', `Operation ${operation} is not allowed on a disabled key.`, 'KeyDisabled');
+}
+
+/** 403 for an operation the key's `key_ops` do not allow. Wording unverified. */
+export function keyOperationNotAllowed(operation: string): EmulatorError {
+  return keyVaultError(403, 'Forbidden', `Operation ${operation} is not allowed on this key.`, 'KeyOperationForbidden');
 }
 
 /** 404 for `/deletedsecrets/{name}` (get, recover, purge) when no soft-deleted secret has that name. */

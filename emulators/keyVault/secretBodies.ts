@@ -42,14 +42,14 @@ function readAttributes(attributes: unknown, update: VersionUpdate): void {
   }
 }
 
-function readBody(request: ServiceRequest): Record<string, unknown> {
+export function readBody(request: ServiceRequest): Record<string, unknown> {
   const body = readJsonObject(request.body);
   if (!body) throw bodyInvalid();
   return body;
 }
 
-/** `contentType`, `tags` and `attributes`, within the service's limits. */
-function readProperties({ contentType, tags, attributes }: Record<string, unknown>): VersionUpdate {
+/** `contentType`, `tags` and `attributes`, within the service's limits (certificates send the same `tags` and `attributes`). */
+export function readProperties({ contentType, tags, attributes }: Record<string, unknown>): VersionUpdate {
   const update: VersionUpdate = {};
   if (contentType !== undefined && contentType !== null) {
     if (typeof contentType !== 'string' || contentType.length > LIMITS.contentTypeChars) throw bodyInvalid();
