@@ -4,6 +4,7 @@ import { applicationAt } from './addressing';
 import { GraphCaller, requireChangeRight } from './graphAccess';
 import { badRequest, invalidPropertyValue, readOnlyProperty } from './graphErrors';
 import { applicationDefaults, GraphStore } from './graphStore';
+import { readKeyCredentials } from './keyCredentials';
 import { collectionBody, contextUrl, entityBody, readJsonBody } from './odata';
 import { newPasswordCredential } from './passwords';
 import { APPLICATIONS, applicationJson, passwordCredentialJson } from './representations';
@@ -39,7 +40,7 @@ function writableProperties(body: Record<string, unknown>): Record<string, unkno
   const defaults = applicationDefaults();
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(body)) {
-    if (name === 'displayName' || name === 'passwordCredentials' || name.startsWith('@odata.')) continue;
+    if (['displayName', 'passwordCredentials', 'keyCredentials'].includes(name) || name.startsWith('@odata.')) continue;
     if (READ_ONLY_PROPERTIES.has(name)) throw readOnlyProperty(name);
     if (!(name in defaults)) {
       throw badRequest(
@@ -89,8 +90,10 @@ export function create({ request, caller, state }: GraphCall): ServiceResponse {
       throw invalidPropertyValue('passwordCredentials', 'Application');
     return newPasswordCredential(entry as Record<string, unknown>, state.policy, now);
   });
+  const keys = body.keyCredentials === undefined ? [] : readKeyCredentials(body.keyCredentials, [], now);
   const app = state.addApplication({ displayName, props, owners: new Set([caller.objectId]) });
   app.passwordCredentials.push(...passwords.map((p) => p.record));
+  app.keyCredentials.push(...keys);
   state.issuedSecretTexts.push(...passwords.map((p) => p.secretText));
   return {
     status: 201,
@@ -102,13 +105,20 @@ export function create({ request, caller, state }: GraphCall): ServiceResponse {
   };
 }
 
-/** `GET /applications/{id}` or `(appId='…')`, with `$select`. */
+/**
+ * `GET /applications/{id}` or `(appId='…')`, with `$select`. Key credentials carry their `key` only when `$select`
+ * names `keyCredentials`, as Graph does for a single object.
+ */
 export function get({ request, params, state }: GraphCall): ServiceResponse {
   const app = applicationAt(state, params);
-  return { status: 200, body: entityBody(request, APPLICATIONS, applicationJson(app, state.tenantDomain)) };
+  const withKeys = /(^|,)\s*keyCredentials\s*(,|$)/i.test(request.query.get('$select') ?? '');
+  return { status: 200, body: entityBody(request, APPLICATIONS, applicationJson(app, state.tenantDomain, withKeys)) };
 }
 
-/** `PATCH`: writable properties only; passwords change through addPassword/removePassword. */
+/**
+ * `PATCH`: writable properties; `keyCredentials` replaces the whole collection (the existing credentials the caller
+ * wants to keep must be sent back); passwords change through addPassword/removePassword.
+ */
 export function update({ request, params, caller, state }: GraphCall): ServiceResponse {
   const app = applicationAt(state, params);
   requireChangeRight(caller, app);
@@ -117,7 +127,12 @@ export function update({ request, params, caller, state }: GraphCall): ServiceRe
     throw readOnlyProperty('passwordCredentials', ' Use the addPassword and removePassword actions.');
   }
   const displayName = 'displayName' in body ? readDisplayName(body.displayName) : undefined;
+  const keys =
+    'keyCredentials' in body
+      ? readKeyCredentials(body.keyCredentials, app.keyCredentials, new Date(state.now()))
+      : undefined;
   state.updateApplication(app, displayName, writableProperties(body));
+  if (keys) app.keyCredentials = keys;
   return { status: 204 };
 }
 

@@ -2,13 +2,28 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Seed } from '../seed';
 import { PasswordPolicy } from './passwords';
 
-/** A stored password credential. The secret value itself is never stored. */
+/** A stored password credential. The secret value itself is never stored: only its hash, for sign-in. */
 export interface PasswordCredentialRecord {
   keyId: string;
   displayName: string | null;
   hint: string | null;
   startDateTime: string;
   endDateTime: string;
+  /** SHA-256 of the secret (hex), never rendered; null for credentials planted without a secret. */
+  secretHash?: string | null;
+}
+
+/** A stored key credential: the public certificate (DER, base64) and its window. */
+export interface KeyCredentialRecord {
+  keyId: string;
+  displayName: string | null;
+  /** Base64, as Graph renders Edm.Binary; the certificate's SHA-1 thumbprint (hex) unless the caller set one. */
+  customKeyIdentifier: string;
+  startDateTime: string;
+  endDateTime: string;
+  type: 'AsymmetricX509Cert';
+  usage: 'Verify';
+  key: string;
 }
 
 interface ObjectRecord {
@@ -23,6 +38,7 @@ interface ObjectRecord {
   /** Object ids of owners (service principals or users). */
   owners: Set<string>;
   passwordCredentials: PasswordCredentialRecord[];
+  keyCredentials: KeyCredentialRecord[];
 }
 
 export interface ApplicationRecord extends ObjectRecord {
@@ -83,7 +99,6 @@ export function applicationDefaults(): Record<string, unknown> {
     },
     appRoles: [],
     info: { logoUrl: null, marketingUrl: null, privacyStatementUrl: null, supportUrl: null, termsOfServiceUrl: null },
-    keyCredentials: [],
     parentalControlSettings: { countriesBlockedForMinors: [], legalAgeGroupRule: 'Allow' },
     publicClient: { redirectUris: [] },
     requiredResourceAccess: [],
@@ -265,6 +280,7 @@ export class GraphStore {
       createdDateTime: createdAt === 0 ? SEED_CREATED : new Date(createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       owners: input.owners,
       passwordCredentials: [],
+      keyCredentials: [],
     };
   }
 

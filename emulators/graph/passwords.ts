@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { badRequest, invalidPropertyValue, readOnlyProperty } from './graphErrors';
 import { PasswordCredentialRecord } from './graphStore';
 
@@ -14,6 +14,11 @@ function randomString(length: number, alphabet: string): string {
 /** A client secret shaped like Entra's current ones: 40 characters, `xxx8Q~` then 34 more. */
 export function generateSecretText(): string {
   return `${randomString(3, HEAD_ALPHABET)}8Q~${randomString(34, TAIL_ALPHABET)}`;
+}
+
+/** What the store keeps of a secret so Entra can check it at sign-in: its SHA-256, hex. */
+export function secretHash(secretText: string): string {
+  return createHash('sha256').update(secretText, 'utf8').digest('hex');
 }
 
 /** Graph's DateTimeOffset rendering: 7 fractional digits and `Z`. */
@@ -113,6 +118,7 @@ export function newPasswordCredential(
       hint: secretText.slice(0, 3),
       startDateTime: graphDate(start),
       endDateTime: graphDate(end),
+      secretHash: secretHash(secretText),
     },
     secretText,
   };

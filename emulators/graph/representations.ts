@@ -1,5 +1,6 @@
 import {
   ApplicationRecord,
+  KeyCredentialRecord,
   OwnedObject,
   PasswordCredentialRecord,
   ServicePrincipalRecord,
@@ -165,8 +166,29 @@ export function passwordCredentialJson(
   };
 }
 
-/** The full application resource; `publisherDomain` is the tenant's domain. */
-export function applicationJson(app: ApplicationRecord, publisherDomain: string): Record<ApplicationProperty, unknown> {
+/** A key credential as Graph shows it: `key` (the public certificate) only when asked for with `$select`. */
+export function keyCredentialJson(cred: KeyCredentialRecord, withKey: boolean): Record<string, unknown> {
+  return {
+    customKeyIdentifier: cred.customKeyIdentifier,
+    displayName: cred.displayName,
+    endDateTime: cred.endDateTime,
+    key: withKey ? cred.key : null,
+    keyId: cred.keyId,
+    startDateTime: cred.startDateTime,
+    type: cred.type,
+    usage: cred.usage,
+  };
+}
+
+/**
+ * The full application resource; `publisherDomain` is the tenant's domain. Key credentials carry their `key` only
+ * when `withKeys` (a single application read with `$select=keyCredentials`).
+ */
+export function applicationJson(
+  app: ApplicationRecord,
+  publisherDomain: string,
+  withKeys = false,
+): Record<ApplicationProperty, unknown> {
   const p = app.props;
   return {
     id: app.id,
@@ -199,7 +221,7 @@ export function applicationJson(app: ApplicationRecord, publisherDomain: string)
     api: p.api,
     appRoles: p.appRoles,
     info: p.info,
-    keyCredentials: p.keyCredentials,
+    keyCredentials: app.keyCredentials.map((c) => keyCredentialJson(c, withKeys)),
     parentalControlSettings: p.parentalControlSettings,
     passwordCredentials: app.passwordCredentials.map((c) => passwordCredentialJson(c)),
     publicClient: p.publicClient,
