@@ -70,7 +70,7 @@ describe('Graph emulator: key credentials through @microsoft/microsoft-graph-cli
     await mi.api(appPath).patch({ keyCredentials: [...existing, entry(second.base64)] });
     const both = await keyCredentials(true);
     expect(both.map((c) => c.customKeyIdentifier)).toEqual([existing[0]!.customKeyIdentifier, second.thumbprint]);
-    expect(both[1]).toMatchObject({ displayName: 'CN=orders-2', endDateTime: expect.stringMatching(/Z$/) });
+    expect(both[1]!.displayName).toBe('CN=orders-2');
     expect(Date.parse(both[1]!.endDateTime)).toBe(second.notAfter.getTime());
 
     const changed = { ...existing[0]!, endDateTime: new Date(Date.now() + 86_400_000).toISOString() };
