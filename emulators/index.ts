@@ -99,6 +99,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     });
     started.push(managedIdentity);
     const graphService = createGraphService(issuer);
+    // Apps created through Graph sign in at Entra with their own secrets and certificates.
+    issuer.registeredApps = graphService.registeredApps;
     const graph = await startService(graphService, { tls, port: ports.graph });
     started.push(graph);
     const keyVault = await startService(createKeyVaultService(issuer), { tls, port: ports.keyVault });

@@ -3,6 +3,7 @@ import { ServiceResponse } from '../host/serviceHost';
 import { findPrincipal, findUser, SeedPrincipal, SeedUser } from '../seed';
 import { EntraCall } from './discovery';
 import { aadError, missingParameter } from './entraErrors';
+import { authenticateRegisteredApp } from './registeredApps';
 import { TokenIssuer, TokenResource } from './tokenIssuer';
 
 /** Lifetime of client-credential tokens, as Entra states it (`expires_in: 3599`). */
@@ -23,15 +24,31 @@ const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 /** A grant type: the token request's form in, a token answer out; refusals are thrown as AADSTS errors. */
 type Grant = (form: URLSearchParams, tenant: string, issuer: TokenIssuer) => ServiceResponse;
 
+/** The URLs of this token endpoint a client assertion may name as `aud` (v2.0 and v1, tenant id or domain). */
+function tokenEndpointAudiences(issuer: TokenIssuer): string[] {
+  const { tenantId, tenantDomain } = issuer.seed;
+  return [tenantId, tenantDomain].flatMap((t) => [
+    `${issuer.authorityHost}/${t}/oauth2/v2.0/token`,
+    `${issuer.authorityHost}/${t}/oauth2/token`,
+  ]);
+}
+
 /**
- * The seeded application whose credentials the form carries: `client_id` + `client_secret` (post body), or, where a
- * grant lets a user sign in through a public client, `client_id` alone. Other client authentication
- * (`client_assertion`, vended secrets) belongs here.
+ * The application whose credentials the form carries: a seeded application with `client_id` + `client_secret` (post
+ * body), or, where a grant lets a user sign in through a public client, `client_id` alone; or an app created through
+ * Graph with one of its own secrets or a client assertion (`registeredApps.ts`).
  */
 function authenticateClient(form: URLSearchParams, issuer: TokenIssuer, publicAllowed = false): Client {
   const clientId = form.get('client_id');
   if (!clientId) throw missingParameter('client_id');
   const found = findPrincipal(issuer.seed, { clientId });
+  const registered = found ? undefined : issuer.registeredApps?.application(clientId);
+  if (registered) {
+    const now = issuer.registeredApps!.now();
+    const audiences = tokenEndpointAudiences(issuer);
+    const principal = authenticateRegisteredApp(form, registered, { audiences, now, tenantId: issuer.seed.tenantId });
+    return { name: registered.appId, principal, confidential: true };
+  }
   if (!found || found.principal.kind !== 'application') {
     throw aadError(
       400,

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, generateKeyPairSync, KeyObject, randomUUID, sign, verify } from 'node:crypto';
 import { findPrincipal, groupsOf, Seed, SeedPrincipal, SeedUser, userApiRoles } from '../seed';
+import type { AppDirectory } from './registeredApps';
 
 /** Resources the emulated tenant knows, by the audience their tokens carry. */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -70,6 +71,8 @@ export class TokenIssuer {
   private readonly publicKey: KeyObject;
   /** Set once the Entra listener knows its origin. */
   authorityHost = '';
+  /** Apps created through the Graph emulator, which may sign in with their own credentials; set once Graph runs. */
+  registeredApps: AppDirectory | undefined;
 
   constructor(readonly seed: Seed) {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,3 +1,4 @@
+import type { AppDirectory } from '../entra/registeredApps';
 import { TokenIssuer } from '../entra/tokenIssuer';
 import { defineService } from '../host/routedService';
 import { EmulatedService } from '../host/serviceHost';
@@ -11,6 +12,27 @@ import { GraphStore } from './graphStore';
 export interface GraphEmulator extends EmulatedService {
   /** Every `secretText` this emulator has issued since it started, oldest first. */
   readonly issuedSecretTexts: readonly string[];
+  /** The apps created here, as Entra needs them to let them sign in (in-process). */
+  readonly registeredApps: AppDirectory;
+}
+
+/** The store's applications as Entra's sign-in reads them: visible apps, their service principal and credentials. */
+function registeredApps(store: GraphStore): AppDirectory {
+  return {
+    application(appId) {
+      const app = store.findApplication({ appId });
+      if (!app || !store.isVisible(app)) return undefined;
+      const sp = store.findServicePrincipal({ appId });
+      return {
+        appId: app.appId,
+        displayName: app.displayName,
+        servicePrincipalId: sp && store.isVisible(sp) ? sp.id : undefined,
+        passwordCredentials: app.passwordCredentials,
+        keyCredentials: app.keyCredentials,
+      };
+    },
+    now: () => store.now(),
+  };
 }
 
 /** Microsoft Graph v1.0 (applications, service principals, owners, passwords) over the shared emulator host. */
@@ -34,5 +56,5 @@ export function createGraphService(issuer: TokenIssuer): GraphEmulator {
     controlRoutes: graphControlRoutes(store),
     reset: () => store.reset(),
   });
-  return { ...service, issuedSecretTexts: store.issuedSecretTexts };
+  return { ...service, issuedSecretTexts: store.issuedSecretTexts, registeredApps: registeredApps(store) };
 }
