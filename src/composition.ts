@@ -1,10 +1,12 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { TableClient } from '@azure/data-tables';
 import { ManagedIdentityCredential } from '@azure/identity';
+import { CertificateClient } from '@azure/keyvault-certificates';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { QueueClient } from '@azure/storage-queue';
 import { CallMeter } from './azure/callMeter';
 import { createGraphClient, createGraphDirectory } from './azure/graphDirectory';
+import { createKeyVaultCertificateStore } from './azure/keyVaultCertificateStore';
 import { createKeyVaultSecretStore } from './azure/keyVaultSecretStore';
 import { createQueueEventSink } from './azure/queueEvents';
 import { defaultSleep, RetryOptions } from './azure/retryPolicy';
@@ -31,6 +33,8 @@ export interface CompositionOverrides {
   idempotency?: Partial<Omit<IdempotencySettings, 'retentionMs'>>;
   /** Test-only pause points; only the sandbox sets them, only when asked to. */
   testHooks?: TestHooks;
+  /** Poll interval of certificate creation (the sandbox's vault completes at once). */
+  certificatePollIntervalMs?: number;
 }
 
 /**
@@ -40,7 +44,8 @@ export interface CompositionOverrides {
 const LEDGER_RETRY = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } as const;
 
 /**
- * The composition root: config → credential → Graph client, SecretClient and TableClient → adapters → services, and
+ * The composition root: config → credential → Graph client, SecretClient, CertificateClient and TableClient →
+ * adapters → services, and
  * the caller authenticator for the API's audience and tenant. Builds clients only (no network). The credential is the
  * user-assigned managed identity named by AZURE_CLIENT_ID (App Service managed identity protocol in Azure and in the
  * sandbox); it reaches Graph, Key Vault, the ledger and scan tables and the events queue. The expiry scan gets its own
@@ -56,7 +61,7 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
     managedIdentityClientId: config.managedIdentityClientId,
     ...(overrides.graphRetry ? { retry: overrides.graphRetry } : {}),
   };
-  const secretClientOptions = { disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource };
+  const vaultClientOptions = { disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource };
   const tables =
     overrides.ledger ??
     createTableLedger(
@@ -65,9 +70,10 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
       }),
       { clock },
     );
+  const directory = createGraphDirectory(createGraphClient(credential, config.graph), directoryOptions);
   const vending: VendingDependencies = {
-    directory: createGraphDirectory(createGraphClient(credential, config.graph), directoryOptions),
-    secretStore: createKeyVaultSecretStore(new SecretClient(config.keyVaultUrl, credential, secretClientOptions)),
+    directory,
+    secretStore: createKeyVaultSecretStore(new SecretClient(config.keyVaultUrl, credential, vaultClientOptions)),
     ledger: tables.ledger,
     lifetimePolicy: { maxDays: config.secretLifetime.maxDays, defaultDays: config.secretLifetime.defaultDays },
     expiringWithinDays: config.secretLifetime.expiringWithinDays,
@@ -83,7 +89,7 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
     }),
     secretStore: createKeyVaultSecretStore(
       new SecretClient(config.keyVaultUrl, credential, {
-        ...secretClientOptions,
+        ...vaultClientOptions,
         additionalPolicies: [{ policy: meter.keyVaultPolicy(), position: 'perRetry' }],
       }),
     ),
@@ -107,6 +113,21 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
     config,
     callers: createCallerAuthenticator(config.api, { ...overrides.callers, clock }),
     vending,
+    certificates: {
+      directory,
+      certificateStore: createKeyVaultCertificateStore(
+        new CertificateClient(config.keyVaultUrl, credential, vaultClientOptions),
+        overrides.certificatePollIntervalMs === undefined
+          ? {}
+          : { pollIntervalMs: overrides.certificatePollIntervalMs },
+      ),
+      ledger: tables.ledger,
+      lifetimePolicy: { maxDays: config.certificates.maxDays, defaultDays: config.certificates.defaultDays },
+      allowExportable: config.certificates.allowExportable,
+      expiringWithinDays: config.secretLifetime.expiringWithinDays,
+      clock,
+      warn,
+    },
     scan,
     idempotency: {
       store: tables.idempotency,

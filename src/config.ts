@@ -64,6 +64,27 @@ export const appSettingsSchema = {
       default: 30,
       description: 'A credential ending within this many days is reported as expiring.',
     },
+    CERTIFICATE_MAX_LIFETIME_DAYS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3650,
+      default: 365,
+      description: 'Longest lifetime a certificate credential may be added with.',
+    },
+    CERTIFICATE_DEFAULT_LIFETIME_DAYS: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 3650,
+      default: 180,
+      description:
+        'Lifetime of a certificate credential when the caller asks for none; at most CERTIFICATE_MAX_LIFETIME_DAYS.',
+    },
+    CERTIFICATE_ALLOW_EXPORTABLE: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Whether a caller may ask Key Vault for an exportable certificate key (readable as a secret). Off: keys stay in the vault.',
+    },
     EXPIRY_SCAN_SCHEDULE: {
       type: 'string',
       pattern: '^\\S+( \\S+){5}$',
@@ -192,6 +213,11 @@ export interface Config {
     readonly defaultDays: number;
     readonly expiringWithinDays: number;
   };
+  readonly certificates: {
+    readonly maxDays: number;
+    readonly defaultDays: number;
+    readonly allowExportable: boolean;
+  };
   readonly expiryScanSchedule: string;
   readonly api: ApiAuthenticationConfig;
   readonly ledger: { readonly tableServiceUri: string; readonly tableName: string };
@@ -240,6 +266,9 @@ interface ValidatedSettings {
   SECRET_MAX_LIFETIME_DAYS: number;
   SECRET_DEFAULT_LIFETIME_DAYS: number;
   SECRET_EXPIRING_WITHIN_DAYS: number;
+  CERTIFICATE_MAX_LIFETIME_DAYS: number;
+  CERTIFICATE_DEFAULT_LIFETIME_DAYS: number;
+  CERTIFICATE_ALLOW_EXPORTABLE: boolean;
   EXPIRY_SCAN_SCHEDULE: string;
   API_AUDIENCE: string;
   API_IDENTIFIER_URI?: string;
@@ -328,6 +357,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ) {
     problems.push({ setting: 'SECRET_DEFAULT_LIFETIME_DAYS', problem: 'must not exceed SECRET_MAX_LIFETIME_DAYS' });
   }
+  if (
+    !badKeys.has('CERTIFICATE_DEFAULT_LIFETIME_DAYS') &&
+    !badKeys.has('CERTIFICATE_MAX_LIFETIME_DAYS') &&
+    s.CERTIFICATE_DEFAULT_LIFETIME_DAYS > s.CERTIFICATE_MAX_LIFETIME_DAYS
+  ) {
+    problems.push({
+      setting: 'CERTIFICATE_DEFAULT_LIFETIME_DAYS',
+      problem: 'must not exceed CERTIFICATE_MAX_LIFETIME_DAYS',
+    });
+  }
   for (const key of [
     'KEY_VAULT_URL',
     'GRAPH_BASE_URL',
@@ -365,6 +404,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDays: s.SECRET_MAX_LIFETIME_DAYS,
       defaultDays: s.SECRET_DEFAULT_LIFETIME_DAYS,
       expiringWithinDays: s.SECRET_EXPIRING_WITHIN_DAYS,
+    }),
+    certificates: Object.freeze({
+      maxDays: s.CERTIFICATE_MAX_LIFETIME_DAYS,
+      defaultDays: s.CERTIFICATE_DEFAULT_LIFETIME_DAYS,
+      allowExportable: s.CERTIFICATE_ALLOW_EXPORTABLE,
     }),
     expiryScanSchedule: s.EXPIRY_SCAN_SCHEDULE,
     api: apiAuthentication(s),

@@ -1,4 +1,5 @@
 import { HttpFunctionOptions, InvocationContext, Timer, TimerFunctionOptions } from '@azure/functions';
+import { addCertificate } from './functions/addCertificate';
 import { addSecret } from './functions/addSecret';
 import { getApplicationOwners } from './functions/getApplicationOwners';
 import { createApplication } from './functions/createApplication';
@@ -9,12 +10,14 @@ import { setRotation } from './functions/setRotation';
 import { startScan } from './functions/startScan';
 import { health } from './functions/health';
 import { listApplications } from './functions/listApplications';
+import { listCertificates } from './functions/listCertificates';
 import { setApplicationOwners } from './functions/setApplicationOwners';
 import { listSecrets } from './functions/listSecrets';
 import { connectorDefinition } from './functions/connectorDefinition';
 import { openApi } from './functions/openApi';
 import { purgeIdempotencyRecords } from './functions/purgeIdempotencyRecords';
 import { readAudit } from './functions/readAudit';
+import { revokeCertificate } from './functions/revokeCertificate';
 import { revokeSecret } from './functions/revokeSecret';
 import { withCors } from './http/cors';
 import { HttpFunctionDefinition, toHttpHandler } from './http/httpFunction';
@@ -45,6 +48,9 @@ export const functionList: readonly FunctionDefinition[] = [
   { kind: 'http', route: routes.addSecret, handler: addSecret },
   { kind: 'http', route: routes.listSecrets, handler: listSecrets },
   { kind: 'http', route: routes.revokeSecret, handler: revokeSecret },
+  { kind: 'http', route: routes.addCertificate, handler: addCertificate },
+  { kind: 'http', route: routes.listCertificates, handler: listCertificates },
+  { kind: 'http', route: routes.revokeCertificate, handler: revokeCertificate },
   { kind: 'http', route: routes.getApplicationOwners, handler: getApplicationOwners },
   { kind: 'http', route: routes.setApplicationOwners, handler: setApplicationOwners },
   { kind: 'http', route: routes.getRotation, handler: getRotation },

@@ -1,7 +1,7 @@
 import { Config } from './config';
 import { CallerAuthenticator } from './http/callers';
 import { IdempotencyRuntime } from './http/idempotency';
-import { VendingDependencies } from './vending/dependencies';
+import { CertificateDependencies, VendingDependencies } from './vending/dependencies';
 import { ScanService } from './vending/scan/scanService';
 
 /** Everything a function needs, built once per process by `composition.ts` and passed to every handler. */
@@ -12,6 +12,8 @@ export interface Services {
   vending: VendingDependencies;
   /** Idempotency claims of POSTs, in the ledger table. */
   idempotency: IdempotencyRuntime;
+  /** Certificate credentials: key credentials in Graph, certificates in Key Vault. */
+  certificates: CertificateDependencies;
   /** The expiry scan (timer, `POST /api/scans`, `npm run scan`). */
   scan: ScanService;
 }

@@ -19,6 +19,8 @@ import {
   ApplicationInfo,
   Directory,
   IssuedPassword,
+  KeyCredentialDirectory,
+  KeyCredentialInfo,
   PasswordCredentialInfo,
   PasswordRequest,
   TaggedApplication,
@@ -76,12 +78,35 @@ interface GraphPasswordCredential {
   secretText?: string | null;
 }
 
+/** A key credential on the wire; `key` (the public certificate) only on `$select=keyCredentials`. */
+interface GraphKeyCredential {
+  keyId: string;
+  displayName: string | null;
+  customKeyIdentifier: string | null;
+  startDateTime: string;
+  endDateTime: string;
+  type: string;
+  usage: string;
+  key: string | null;
+}
+
 interface GraphApplication {
   id: string;
   appId: string;
   displayName: string;
   tags?: string[];
   passwordCredentials?: GraphPasswordCredential[];
+  keyCredentials?: GraphKeyCredential[];
+}
+
+function toKeyInfo(credential: GraphKeyCredential): KeyCredentialInfo {
+  return {
+    keyId: credential.keyId,
+    displayName: credential.displayName,
+    thumbprint: credential.customKeyIdentifier ?? '',
+    startDateTime: credential.startDateTime,
+    endDateTime: credential.endDateTime,
+  };
 }
 
 interface GraphCollection<T> {
@@ -250,7 +275,7 @@ function ownedApplicationsPath(clientId: string): string {
 export function createGraphDirectory(
   client: Client,
   options: { managedIdentityClientId: string; retry?: RetryOptions },
-): Directory {
+): Directory & KeyCredentialDirectory {
   async function call<T>(
     subject: string,
     traits: CallTraits,
@@ -261,6 +286,61 @@ export function createGraphDirectory(
     } catch (error) {
       throw toDomainError(error, subject);
     }
+  }
+
+  /** The app with the given properties, only if this identity is among its owners (one read each, in parallel). */
+  async function ownedApplication(appId: string, properties: string[]): Promise<GraphApplication> {
+    const subject = `Application ${appId}`;
+    const [application, owners] = await Promise.all([
+      call<GraphApplication>(
+        subject,
+        { idempotent: true },
+        () =>
+          client
+            .api(appPath(appId))
+            .select([...APPLICATION_FIELDS, ...properties])
+            .get() as Promise<GraphApplication>,
+      ),
+      call<{ value: { id: string; appId?: string }[] }>(
+        subject,
+        { idempotent: true },
+        () =>
+          client
+            .api(`${appPath(appId)}/owners`)
+            .select(['id', 'appId'])
+            .top(999)
+            .get() as Promise<{ value: { id: string; appId?: string }[] }>,
+      ),
+    ]);
+    const ownedByUs = owners.value.some(
+      (o) => o.appId?.toLowerCase() === options.managedIdentityClientId.toLowerCase(),
+    );
+    if (!ownedByUs) throw new NotFoundError(`${subject} was not found, or it is not managed by this API.`);
+    return application;
+  }
+
+  /**
+   * Reads the app's key credentials with their keys (`$select=keyCredentials`) and writes back the whole collection
+   * `change` makes of them: Graph's only way to add a certificate without proving possession of an existing one.
+   * Two writers racing on one app can lose a credential: Graph offers no condition to write it under.
+   */
+  async function writeKeyCredentials(
+    appId: string,
+    change: (existing: GraphKeyCredential[]) => GraphKeyCredential[],
+  ): Promise<void> {
+    const subject = `Application ${appId}`;
+    const current = await call<GraphApplication>(
+      subject,
+      { idempotent: true },
+      () => client.api(appPath(appId)).select(['keyCredentials']).get() as Promise<GraphApplication>,
+    );
+    const keyCredentials = change(current.keyCredentials ?? []);
+    // The same whole collection again is harmless: a retry after a lost answer changes nothing.
+    await call(
+      subject,
+      { idempotent: true },
+      () => client.api(appPath(appId)).patch({ keyCredentials }) as Promise<void>,
+    );
   }
 
   return {
@@ -323,32 +403,7 @@ export function createGraphDirectory(
     },
 
     async getOwnedApplication(appId) {
-      const subject = `Application ${appId}`;
-      const [application, owners] = await Promise.all([
-        call<GraphApplication>(
-          subject,
-          { idempotent: true },
-          () =>
-            client
-              .api(appPath(appId))
-              .select([...APPLICATION_FIELDS, 'passwordCredentials'])
-              .get() as Promise<GraphApplication>,
-        ),
-        call<{ value: { id: string; appId?: string }[] }>(
-          subject,
-          { idempotent: true },
-          () =>
-            client
-              .api(`${appPath(appId)}/owners`)
-              .select(['id', 'appId'])
-              .top(999)
-              .get() as Promise<{ value: { id: string; appId?: string }[] }>,
-        ),
-      ]);
-      const ownedByUs = owners.value.some(
-        (o) => o.appId?.toLowerCase() === options.managedIdentityClientId.toLowerCase(),
-      );
-      if (!ownedByUs) throw new NotFoundError(`${subject} was not found, or it is not managed by this API.`);
+      const application = await ownedApplication(appId, ['passwordCredentials']);
       return {
         ...toTaggedApplication(application),
         passwordCredentials: (application.passwordCredentials ?? []).map(toPasswordInfo),
@@ -423,6 +478,36 @@ export function createGraphDirectory(
         if (error instanceof NotFoundError) return undefined;
         throw error;
       }
+    },
+
+    async getOwnedKeyCredentials(appId) {
+      const application = await ownedApplication(appId, ['keyCredentials']);
+      return {
+        application: toTaggedApplication(application),
+        keyCredentials: (application.keyCredentials ?? []).map(toKeyInfo),
+      };
+    },
+
+    async addKeyCredential(appId, credential) {
+      const added: GraphKeyCredential = {
+        keyId: credential.keyId,
+        displayName: credential.displayName,
+        // Graph's customKeyIdentifier is Edm.Binary: the hex thumbprint reads back as itself.
+        customKeyIdentifier: credential.thumbprint,
+        startDateTime: credential.startDateTime.toISOString(),
+        endDateTime: credential.endDateTime.toISOString(),
+        type: 'AsymmetricX509Cert',
+        usage: 'Verify',
+        key: credential.certificate,
+      };
+      await writeKeyCredentials(appId, (existing) => [...existing, added]);
+      return toKeyInfo(added);
+    },
+
+    async removeKeyCredential(appId, keyId) {
+      await writeKeyCredentials(appId, (existing) =>
+        existing.filter((c) => c.keyId.toLowerCase() !== keyId.toLowerCase()),
+      );
     },
   };
 }

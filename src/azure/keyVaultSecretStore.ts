@@ -30,7 +30,8 @@ function toDomainError(error: unknown): VendingError {
   return new UpstreamFailureError('Key Vault call failed.', 'keyVault', undefined);
 }
 
-async function mapped<T>(operation: () => Promise<T>): Promise<T> {
+/** Runs a Key Vault SDK call, turning its failure into a domain error. */
+export async function mapped<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {

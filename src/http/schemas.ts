@@ -200,6 +200,103 @@ export const applicationPageSchema = {
   },
 } as const;
 
+export const certificateRequestSchema = {
+  type: 'object',
+  description:
+    'A new certificate credential. Key Vault creates it (default), or give certificate to add your own public certificate. Give lifetimeDays or endDateTime (not both), or neither for the default lifetime.',
+  additionalProperties: false,
+  properties: {
+    displayName: {
+      type: 'string',
+      pattern: CREDENTIAL_DISPLAY_NAME_PATTERN,
+      maxLength: 64,
+      description: "The credential's name and Key Vault certificate slot. Default 'default'.",
+    },
+    lifetimeDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'Days the credential is valid.' },
+    startDateTime: { type: 'string', format: 'date-time', description: 'When the credential becomes valid.' },
+    endDateTime: { type: 'string', format: 'date-time', description: 'When the credential stops being valid.' },
+    exportable: {
+      type: 'boolean',
+      description:
+        'Key Vault only: make the private key exportable (readable as a secret). Refused unless the deployment allows it. Default false.',
+    },
+    keySize: { type: 'integer', enum: [2048, 3072, 4096], description: 'Key Vault only: RSA key size. Default 2048.' },
+    certificate: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 16384,
+      description:
+        'Bring your own: the public X.509 certificate, base64 DER or PEM (RSA ≥ 2048 bits or EC P-256+). Never a private key.',
+    },
+  },
+} as const;
+
+const certificateInVaultSchema = {
+  type: 'object',
+  nullable: true,
+  required: ['certificateName', 'version', 'certificateId', 'keyId', 'exportable', 'secret'],
+  properties: {
+    certificateName: { type: 'string' },
+    version: { type: 'string' },
+    certificateId: { type: 'string', format: 'uri' },
+    keyId: {
+      type: 'string',
+      format: 'uri',
+      description: "The certificate's key: sign client assertions with it through Key Vault (Key Vault Crypto User).",
+    },
+    exportable: { type: 'boolean' },
+    secret: { ...keyVaultReferenceSchema, nullable: true, description: 'Only for an exportable certificate.' },
+  },
+} as const;
+
+export const issuedCertificateSchema = {
+  type: 'object',
+  required: ['appId', 'keyId', 'displayName', 'thumbprint', 'startDateTime', 'endDateTime', 'source', 'keyVault'],
+  properties: {
+    appId: { type: 'string', pattern: GUID_PATTERN },
+    keyId: { type: 'string', pattern: GUID_PATTERN },
+    displayName: { type: 'string' },
+    thumbprint: { type: 'string', description: 'SHA-1 thumbprint, upper-case hex (the x5t a client assertion names).' },
+    startDateTime: { type: 'string', format: 'date-time' },
+    endDateTime: { type: 'string', format: 'date-time' },
+    source: { type: 'string', enum: ['keyVault', 'uploaded'] },
+    keyVault: certificateInVaultSchema,
+  },
+} as const;
+
+export const certificateListSchema = {
+  type: 'object',
+  required: ['appId', 'certificates'],
+  properties: {
+    appId: { type: 'string' },
+    certificates: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['keyId', 'thumbprint', 'startDateTime', 'endDateTime', 'status', 'keyVault'],
+        properties: {
+          keyId: { type: 'string' },
+          displayName: { type: 'string', nullable: true },
+          thumbprint: { type: 'string' },
+          startDateTime: { type: 'string', format: 'date-time' },
+          endDateTime: { type: 'string', format: 'date-time' },
+          status: { type: 'string', enum: ['active', 'expiring', 'expired', 'overPolicy'] },
+          keyVault: {
+            type: 'object',
+            nullable: true,
+            properties: {
+              certificateName: { type: 'string' },
+              version: { type: 'string' },
+              certificateId: { type: 'string' },
+              enabled: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 /** `POST /scans`: an empty body runs a real scan. */
 export const scanRequestSchema = {
   type: 'object',

@@ -1,5 +1,5 @@
 import { LifetimePolicy } from './lifetimePolicy';
-import { Clock, Directory, Ledger, SecretStore } from './ports';
+import { CertificateStore, Clock, Directory, KeyCredentialDirectory, Ledger, SecretStore } from './ports';
 
 /**
  * Test-only pause points, set only by the sandbox when asked to (never by the composition root in Azure): a hook that
@@ -23,4 +23,19 @@ export interface VendingDependencies {
   /** Told about compensations that failed, so an operator can clean up; never given a secret. */
   warn(message: string, details: Record<string, string>): void;
   testHooks?: TestHooks;
+}
+
+/** What the certificate services share: key credentials in Graph, certificates in Key Vault, their own policy. */
+export interface CertificateDependencies {
+  directory: KeyCredentialDirectory;
+  certificateStore: CertificateStore;
+  /** The audit ledger: issuing and revoking certificates are written ahead to it, as secrets are. */
+  ledger: Ledger;
+  /** Lifetime rules for certificate credentials (their own maximum and default). */
+  lifetimePolicy: LifetimePolicy;
+  /** Whether a caller may ask for an exportable key (its private key readable as a secret). */
+  allowExportable: boolean;
+  expiringWithinDays: number;
+  clock: Clock;
+  warn: VendingDependencies['warn'];
 }

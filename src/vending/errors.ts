@@ -59,6 +59,18 @@ export class OwnershipRuleError extends VendingError {
   readonly code = 'OwnershipRuleViolation';
 }
 
+/** A certificate that is well-formed but not acceptable: expired, too weak, or not covering the window asked for. */
+export class CertificateRejectedError extends VendingError {
+  readonly status = 422;
+  readonly code = 'CertificateRejected';
+}
+
+/** The certificate asked for is not one this deployment issues (e.g. an exportable key where none is allowed). */
+export class CertificatePolicyError extends VendingError {
+  readonly status = 422;
+  readonly code = 'CertificatePolicyViolation';
+}
+
 /** The application (or credential) does not exist, or it is not one this API manages. */
 export class NotFoundError extends VendingError {
   readonly status = 404;

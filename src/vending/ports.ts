@@ -124,6 +124,85 @@ export interface SecretStore {
   secretPages(): AsyncIterable<StoredSecretSummary[]>;
 }
 
+/** A key credential (certificate) as Graph reports it, without its key. */
+export interface KeyCredentialInfo {
+  keyId: string;
+  displayName: string | null;
+  /** The certificate's SHA-1 thumbprint, upper-case hex (Graph's customKeyIdentifier). */
+  thumbprint: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+/** A key credential to add: the public certificate (base64 DER) and the window it is valid for. */
+export interface KeyCredentialRequest {
+  keyId: string;
+  displayName: string;
+  thumbprint: string;
+  certificate: string;
+  startDateTime: Date;
+  endDateTime: Date;
+}
+
+/**
+ * The Graph calls for key credentials. Without a key to prove possession (`addKey`), Graph writes key credentials
+ * only by updating the application's whole `keyCredentials` collection, so adding or removing one reads the
+ * collection (with its keys) and writes it back.
+ */
+export interface KeyCredentialDirectory {
+  /** The app and its key credentials, only if this identity owns it; otherwise NotFoundError. */
+  getOwnedKeyCredentials(appId: string): Promise<{ application: TaggedApplication; keyCredentials: KeyCredentialInfo[] }>;
+  /** Adds one key credential, keeping the others. */
+  addKeyCredential(appId: string, credential: KeyCredentialRequest): Promise<KeyCredentialInfo>;
+  /** Removes one key credential, keeping the others. */
+  removeKeyCredential(appId: string, keyId: string): Promise<void>;
+}
+
+/** A certificate Key Vault created: where it lives, its key (for signing) and its public part. */
+export interface StoredCertificate {
+  name: string;
+  version: string;
+  /** Versioned certificate id. */
+  id: string;
+  /** Versioned id of its key: what CryptographyClient signs with. */
+  keyId: string;
+  /** Versioned id of its secret (holds the private key only when exportable). */
+  secretId: string;
+  /** The public certificate, base64 DER. */
+  certificate: string;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/** Metadata of one certificate version. */
+export interface StoredCertificateVersionInfo {
+  name: string;
+  version: string;
+  id: string;
+  enabled: boolean;
+  tags: Record<string, string>;
+}
+
+/** What the product does with Key Vault certificates. */
+export interface CertificateStore {
+  readonly vaultUrl: string;
+  /** Creates a new version of `name`, self-issued, RSA, its key made in the vault. */
+  create(
+    name: string,
+    options: {
+      subject: string;
+      exportable: boolean;
+      keySize: number;
+      validityInMonths: number;
+      tags: Record<string, string>;
+    },
+  ): Promise<StoredCertificate>;
+  /** Every version of `name` with its tags; empty when the certificate does not exist. */
+  listVersions(name: string): Promise<StoredCertificateVersionInfo[]>;
+  /** Disables one version: its key no longer signs and its secret no longer reads. */
+  disableVersion(name: string, version: string): Promise<void>;
+}
+
 /** Current time; injected so tests control it. */
 export type Clock = () => Date;
 

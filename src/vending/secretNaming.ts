@@ -21,3 +21,11 @@ export function secretNameFor(appId: string, credentialDisplayName: string): str
   }
   return `app-${appId}-${credentialDisplayName}`.toLowerCase();
 }
+
+/**
+ * The Key Vault certificate name of one certificate slot of one app: `cert-<appId>-<slot>`, lower case. Not `app-…`:
+ * a certificate makes a secret of its own name, which must not land in a client-secret slot.
+ */
+export function certificateNameFor(appId: string, credentialDisplayName: string): string {
+  return `cert-${secretNameFor(appId, credentialDisplayName).slice('app-'.length)}`;
+}

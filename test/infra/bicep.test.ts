@@ -15,6 +15,10 @@ const locator = join(root, 'scripts', 'bicep.mjs');
 /** Settings of appSettingsSchema that Bicep deliberately leaves to their default, with the reason. */
 const SETTINGS_LEFT_AT_DEFAULT: Readonly<Record<string, string>> = {
   KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: 'emulator-only switch; its default (true) is the only right value in Azure',
+  // Certificate policy (issue #13): the defaults are the intended production values until infra exposes parameters.
+  CERTIFICATE_MAX_LIFETIME_DAYS: 'certificate policy; default 365 days until main.bicep takes a parameter for it',
+  CERTIFICATE_DEFAULT_LIFETIME_DAYS: 'certificate policy; default 180 days until main.bicep takes a parameter for it',
+  CERTIFICATE_ALLOW_EXPORTABLE: 'off (keys never leave the vault) unless a deployment deliberately opts in',
 };
 
 /** App settings Flex Consumption rejects or ignores (runtime and package live in functionAppConfig). */

@@ -1,0 +1,85 @@
+import { isRestError } from '@azure/core-rest-pipeline';
+import { CertificateClient } from '@azure/keyvault-certificates';
+import { UpstreamFailureError } from '../vending/errors';
+import { CertificateStore, StoredCertificateVersionInfo } from '../vending/ports';
+import { withoutTrailingSlashes } from '../vending/units';
+import { mapped } from './keyVaultSecretStore';
+
+/** Options of the certificate store; production passes none. */
+export interface CertificateStoreOptions {
+  /** How often to poll a pending creation; default the SDK's (2 s). Self-issued certificates complete in seconds. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The {@link CertificateStore} over the official `CertificateClient`. Certificates are self-issued RSA, their secret
+ * in PEM (what Node's credentials read when a certificate is exportable); their key is made inside the vault.
+ */
+export function createKeyVaultCertificateStore(
+  client: CertificateClient,
+  options: CertificateStoreOptions = {},
+): CertificateStore {
+  const poll = options.pollIntervalMs === undefined ? {} : { intervalInMs: options.pollIntervalMs };
+  return {
+    vaultUrl: withoutTrailingSlashes(client.vaultUrl),
+
+    create: (name, { subject, exportable, keySize, validityInMonths, tags }) =>
+      mapped(async () => {
+        const poller = await client.beginCreateCertificate(
+          name,
+          {
+            issuerName: 'Self',
+            subject,
+            exportable,
+            keyType: 'RSA',
+            keySize,
+            reuseKey: false,
+            contentType: 'application/x-pem-file',
+            validityInMonths,
+          },
+          { tags, ...poll },
+        );
+        const created = await poller.pollUntilDone();
+        const { version, id, notBefore, expiresOn } = created.properties;
+        if (!created.cer || !version || !id || !created.keyId || !created.secretId || !notBefore || !expiresOn) {
+          throw new UpstreamFailureError('Key Vault returned an incomplete certificate.', 'keyVault', undefined);
+        }
+        return {
+          name,
+          version,
+          id,
+          keyId: created.keyId,
+          secretId: created.secretId,
+          certificate: Buffer.from(created.cer).toString('base64'),
+          notBefore,
+          notAfter: expiresOn,
+        };
+      }),
+
+    listVersions: (name) =>
+      mapped(async () => {
+        const versions: StoredCertificateVersionInfo[] = [];
+        try {
+          for await (const properties of client.listPropertiesOfCertificateVersions(name)) {
+            if (!properties.version || !properties.id) continue;
+            versions.push({
+              name,
+              version: properties.version,
+              id: properties.id,
+              enabled: properties.enabled ?? true,
+              tags: properties.tags ?? {},
+            });
+          }
+        } catch (error) {
+          if (isRestError(error) && error.statusCode === 404) return [];
+          throw error;
+        }
+        return versions;
+      }),
+
+    disableVersion: (name, version) =>
+      mapped(async () => {
+        await client.updateCertificateProperties(name, version, { enabled: false });
+      }),
+  };
+}

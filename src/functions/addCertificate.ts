@@ -1,0 +1,20 @@
+import { RouteHandler } from '../http/httpFunction';
+import { guidParameter } from '../http/pathParameters';
+import { compileSchema, readJsonBody } from '../http/requestBody';
+import { certificateRequestSchema } from '../http/schemas';
+import { CertificateRequest, issueCertificate } from '../vending/issueCertificate';
+
+const validateBody = compileSchema<CertificateRequest>(certificateRequestSchema);
+
+/** `POST /api/applications/{appId}/certificates`: a certificate credential, made in Key Vault or brought by the caller. */
+export const addCertificate: RouteHandler = async (request, context, services, call) => {
+  const appId = guidParameter(request, 'appId');
+  call.target.appId = appId;
+  const body = await readJsonBody(request, validateBody, {});
+  const caller = call.context.caller;
+  const issued = await issueCertificate(services.certificates, appId, body, caller);
+  call.target.keyId = issued.keyId;
+  const { keyId, source, thumbprint } = issued;
+  context.log('certificate added', JSON.stringify({ appId, keyId, source, thumbprint, caller: caller.id }));
+  return { status: 201, jsonBody: issued };
+};
