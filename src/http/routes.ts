@@ -244,7 +244,7 @@ export const routes = {
     methods: ['DELETE'],
     route: 'applications/{appId}/certificates/{keyId}',
     tag: 'Certificates',
-    summary: 'Remove a certificate credential from the app and disable its Key Vault certificate',
+    summary: 'Remove a certificate credential and disable its Key Vault certificate',
     description: 'Removes the key credential in Entra, then disables the Key Vault certificate version (and its key).',
     auth: { roles: [secretCreate, admin] },
     responses: {

@@ -79,7 +79,8 @@ describe('certificates and sign-in with vended credentials, end to end (sandbox 
     expect(Date.parse(cert.endDateTime) - Date.parse(cert.startDateTime)).toBeLessThanOrEqual(60 * 86_400_000);
 
     const token = await keyVaultSignedCredential(application.appId, cert).getToken(GRAPH);
-    expect(JSON.parse(Buffer.from(token.token.split('.')[1]!, 'base64url').toString()).appid).toBe(application.appId);
+    const claims = JSON.parse(Buffer.from(token.token.split('.')[1]!, 'base64url').toString()) as { appid: string };
+    expect(claims.appid).toBe(application.appId);
 
     // The vault's most privileged seeded principal reads the secret behind the certificate: no private key in it.
     const behind = await secretClientAs(sandbox().endpoints, 'tenantAdmin').getSecret(cert.keyVault!.certificateName);

@@ -74,6 +74,11 @@ describe('loadConfig', () => {
         defaultDays: p.SECRET_DEFAULT_LIFETIME_DAYS.default,
         expiringWithinDays: p.SECRET_EXPIRING_WITHIN_DAYS.default,
       },
+      certificates: {
+        maxDays: p.CERTIFICATE_MAX_LIFETIME_DAYS.default,
+        defaultDays: p.CERTIFICATE_DEFAULT_LIFETIME_DAYS.default,
+        allowExportable: false,
+      },
       expiryScanSchedule: p.EXPIRY_SCAN_SCHEDULE.default,
       api: {
         clientId: API_APP_ID,
@@ -103,6 +108,19 @@ describe('loadConfig', () => {
     // The defaults are typed values, not strings.
     expect(typeof config.secretLifetime.maxDays).toBe('number');
     expect(config.keyVaultVerifyChallengeResource).toBe(true);
+  });
+
+  it('reads the certificate policy and refuses a default above its maximum', () => {
+    const config = loadConfig({
+      ...BASE,
+      CERTIFICATE_MAX_LIFETIME_DAYS: '90',
+      CERTIFICATE_DEFAULT_LIFETIME_DAYS: '30',
+      CERTIFICATE_ALLOW_EXPORTABLE: 'true',
+    });
+    expect(config.certificates).toEqual({ maxDays: 90, defaultDays: 30, allowExportable: true });
+    expect(() => loadConfig({ ...BASE, CERTIFICATE_MAX_LIFETIME_DAYS: '30' })).toThrow(
+      /CERTIFICATE_DEFAULT_LIFETIME_DAYS must not exceed CERTIFICATE_MAX_LIFETIME_DAYS/,
+    );
   });
 
   it('treats empty strings as unset', () => {
