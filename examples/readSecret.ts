@@ -3,23 +3,13 @@
  * access would: `npm run example:read-secret -- <secretUri>` (the `keyVault.secretUri` of an API answer).
  * Signs in as the seeded `operator` principal (Key Vault Secrets User). Prints the value masked unless --reveal.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { ClientSecretCredential } from '@azure/identity';
 import { parseKeyVaultSecretIdentifier, SecretClient } from '@azure/keyvault-secrets';
-import { EmulatorEndpoints } from '../emulators/index';
+import { sandboxEndpoints, seededCredential } from './sandboxCredentials';
 
 async function main(): Promise<void> {
   const [secretUri, flag] = process.argv.slice(2);
   if (!secretUri) throw new Error('usage: read-secret <secretUri> [--reveal]');
-  const endpoints = JSON.parse(
-    readFileSync(resolve(__dirname, '..', '.sandbox', 'endpoints.json'), 'utf8'),
-  ) as EmulatorEndpoints;
-  const operator = endpoints.principals.operator!;
-  const credential = new ClientSecretCredential(endpoints.tenantId, operator.clientId, operator.clientSecret!, {
-    authorityHost: endpoints.entra.authorityHost,
-    disableInstanceDiscovery: true,
-  });
+  const credential = seededCredential(sandboxEndpoints(), 'operator');
   const { vaultUrl, name, version } = parseKeyVaultSecretIdentifier(secretUri);
   const client = new SecretClient(vaultUrl, credential, { disableChallengeResourceVerification: true });
   const secret = await client.getSecret(name, version ? { version } : {});
