@@ -1,9 +1,8 @@
-import { isRestError } from '@azure/core-rest-pipeline';
 import { CertificateClient } from '@azure/keyvault-certificates';
 import { UpstreamFailureError } from '../vending/errors';
-import { CertificateStore, StoredCertificateVersionInfo } from '../vending/ports';
+import { CertificateStore } from '../vending/ports';
 import { withoutTrailingSlashes } from '../vending/units';
-import { mapped } from './keyVaultSecretStore';
+import { listVersionInfo, mapped } from './keyVaultCalls';
 
 /** Options of the certificate store; production passes none. */
 export interface CertificateStoreOptions {
@@ -56,26 +55,7 @@ export function createKeyVaultCertificateStore(
         };
       }),
 
-    listVersions: (name) =>
-      mapped(async () => {
-        const versions: StoredCertificateVersionInfo[] = [];
-        try {
-          for await (const properties of client.listPropertiesOfCertificateVersions(name)) {
-            if (!properties.version || !properties.id) continue;
-            versions.push({
-              name,
-              version: properties.version,
-              id: properties.id,
-              enabled: properties.enabled ?? true,
-              tags: properties.tags ?? {},
-            });
-          }
-        } catch (error) {
-          if (isRestError(error) && error.statusCode === 404) return [];
-          throw error;
-        }
-        return versions;
-      }),
+    listVersions: (name) => mapped(() => listVersionInfo(name, client.listPropertiesOfCertificateVersions(name))),
 
     disableVersion: (name, version) =>
       mapped(async () => {

@@ -1,43 +1,8 @@
-import { isRestError } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
-import { SecretStore, StoredSecretVersionInfo } from '../vending/ports';
+import { UpstreamFailureError } from '../vending/errors';
+import { SecretStore } from '../vending/ports';
 import { withoutTrailingSlashes } from '../vending/units';
-import { parseRetryAfter, retryAfterSeconds } from './retryPolicy';
-
-/** Turns a Key Vault failure into a domain error; the SDK has already retried 429/503 with Retry-After by then. */
-function toDomainError(error: unknown): VendingError {
-  if (error instanceof VendingError) return error;
-  if (isRestError(error)) {
-    const status = error.statusCode;
-    if (status === 429 || status === 503) {
-      return new UpstreamUnavailableError(
-        'Key Vault is busy or unavailable; retry later.',
-        status,
-        retryAfterSeconds(parseRetryAfter(error.response?.headers.get('retry-after'))),
-        'keyVault',
-      );
-    }
-    if (status === undefined)
-      return new UpstreamUnavailableError(
-        'Key Vault could not be reached; retry later.',
-        503,
-        retryAfterSeconds(undefined),
-        'keyVault',
-      );
-    return new UpstreamFailureError('Key Vault refused the request.', 'keyVault', error.code);
-  }
-  return new UpstreamFailureError('Key Vault call failed.', 'keyVault', undefined);
-}
-
-/** Runs a Key Vault SDK call, turning its failure into a domain error. */
-export async function mapped<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw toDomainError(error);
-  }
-}
+import { listVersionInfo, mapped } from './keyVaultCalls';
 
 /** The {@link SecretStore} over the official `SecretClient`. */
 export function createKeyVaultSecretStore(client: SecretClient): SecretStore {
@@ -57,27 +22,7 @@ export function createKeyVaultSecretStore(client: SecretClient): SecretStore {
         return { name, version, id };
       }),
 
-    listVersions: (name) =>
-      mapped(async () => {
-        const versions: StoredSecretVersionInfo[] = [];
-        try {
-          for await (const properties of client.listPropertiesOfSecretVersions(name)) {
-            if (!properties.version || !properties.id) continue;
-            versions.push({
-              name,
-              version: properties.version,
-              id: properties.id,
-              enabled: properties.enabled ?? true,
-              tags: properties.tags ?? {},
-              createdOn: properties.createdOn,
-            });
-          }
-        } catch (error) {
-          if (isRestError(error) && error.statusCode === 404) return [];
-          throw error;
-        }
-        return versions;
-      }),
+    listVersions: (name) => mapped(() => listVersionInfo(name, client.listPropertiesOfSecretVersions(name))),
 
     disableVersion: (name, version) =>
       mapped(async () => {

@@ -20,30 +20,38 @@ const ownerListSchema = {
   description: 'Object ids of users, groups or service principals.',
 } as const;
 
+/** A credential's name: its slot in Key Vault (`[A-Za-z0-9-]`, 1–64). */
+function slotName(description: string) {
+  return { type: 'string', pattern: CREDENTIAL_DISPLAY_NAME_PATTERN, maxLength: 64, description } as const;
+}
+
+/** When a credential of this `noun` is valid: lifetimeDays or endDateTime, and an optional start. */
+function lifetimeProperties(noun: string) {
+  return {
+    lifetimeDays: {
+      // No schema maximum: the deployment's policy decides, and beyond it is a 422 that names its maximum.
+      type: 'integer',
+      minimum: 1,
+      description: `Days the ${noun} is valid, from its start; at most the deployment's maximum lifetime.`,
+    },
+    startDateTime: {
+      type: 'string',
+      format: 'date-time',
+      description: `When the ${noun} becomes valid (now or later). Default now.`,
+    },
+    endDateTime: { type: 'string', format: 'date-time', description: `When the ${noun} stops being valid.` },
+  } as const;
+}
+
 export const secretRequestSchema = {
   type: 'object',
   description: 'A new client secret. Give lifetimeDays or endDateTime (not both), or neither for the default lifetime.',
   additionalProperties: false,
   properties: {
-    displayName: {
-      type: 'string',
-      pattern: CREDENTIAL_DISPLAY_NAME_PATTERN,
-      maxLength: 64,
-      description:
-        "The credential's name and slot: one Key Vault secret per slot, a new version per secret. Default 'default'.",
-    },
-    lifetimeDays: {
-      // No schema maximum: the deployment's policy decides, and beyond it is a 422 that names its maximum.
-      type: 'integer',
-      minimum: 1,
-      description: "Days the secret is valid, from its start; at most the deployment's maximum lifetime.",
-    },
-    startDateTime: {
-      type: 'string',
-      format: 'date-time',
-      description: 'When the secret becomes valid (now or later). Default now.',
-    },
-    endDateTime: { type: 'string', format: 'date-time', description: 'When the secret stops being valid.' },
+    displayName: slotName(
+      "The credential's name and slot: one Key Vault secret per slot, a new version per secret. Default 'default'.",
+    ),
+    ...lifetimeProperties('secret'),
   },
 } as const;
 
@@ -150,29 +158,44 @@ export const createdApplicationSchema = {
   },
 } as const;
 
-export const secretListSchema = {
-  type: 'object',
-  required: ['appId', 'secrets'],
-  properties: {
-    appId: { type: 'string' },
-    secrets: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['keyId', 'startDateTime', 'endDateTime', 'status', 'keyVault'],
-        properties: {
-          keyId: { type: 'string' },
-          displayName: { type: 'string', nullable: true },
-          hint: { type: 'string', nullable: true },
-          startDateTime: { type: 'string', format: 'date-time' },
-          endDateTime: { type: 'string', format: 'date-time' },
-          status: { type: 'string', enum: ['active', 'expiring', 'expired', 'overPolicy'] },
-          keyVault: { ...keyVaultReferenceSchema, nullable: true },
+/**
+ * The list answer for one kind of an app's credentials, `{appId, <collection>: [...]}`: each item has the shared
+ * members (keyId, displayName, dates, the status of `vending/credentialStatus`, keyVault) and those of its kind.
+ */
+function credentialListSchema(
+  collection: string,
+  kind: { properties: Record<string, object>; required: readonly string[]; keyVault: object },
+) {
+  return {
+    type: 'object',
+    required: ['appId', collection],
+    properties: {
+      appId: { type: 'string' },
+      [collection]: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['keyId', ...kind.required, 'startDateTime', 'endDateTime', 'status', 'keyVault'],
+          properties: {
+            keyId: { type: 'string' },
+            displayName: { type: 'string', nullable: true },
+            ...kind.properties,
+            startDateTime: { type: 'string', format: 'date-time' },
+            endDateTime: { type: 'string', format: 'date-time' },
+            status: { type: 'string', enum: ['active', 'expiring', 'expired', 'overPolicy'] },
+            keyVault: kind.keyVault,
+          },
         },
       },
     },
-  },
-} as const;
+  } as const;
+}
+
+export const secretListSchema = credentialListSchema('secrets', {
+  properties: { hint: { type: 'string', nullable: true } },
+  required: [],
+  keyVault: { ...keyVaultReferenceSchema, nullable: true },
+});
 
 /** An app a caller may manage, with its owners. */
 export const managedApplicationSchema = {
@@ -206,15 +229,8 @@ export const certificateRequestSchema = {
     'A new certificate credential. Key Vault creates it (default), or give certificate to add your own public certificate. Give lifetimeDays or endDateTime (not both), or neither for the default lifetime.',
   additionalProperties: false,
   properties: {
-    displayName: {
-      type: 'string',
-      pattern: CREDENTIAL_DISPLAY_NAME_PATTERN,
-      maxLength: 64,
-      description: "The credential's name and Key Vault certificate slot. Default 'default'.",
-    },
-    lifetimeDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'Days the credential is valid.' },
-    startDateTime: { type: 'string', format: 'date-time', description: 'When the credential becomes valid.' },
-    endDateTime: { type: 'string', format: 'date-time', description: 'When the credential stops being valid.' },
+    displayName: slotName("The credential's name and Key Vault certificate slot. Default 'default'."),
+    ...lifetimeProperties('certificate credential'),
     exportable: {
       type: 'boolean',
       description:
@@ -264,38 +280,20 @@ export const issuedCertificateSchema = {
   },
 } as const;
 
-export const certificateListSchema = {
-  type: 'object',
-  required: ['appId', 'certificates'],
-  properties: {
-    appId: { type: 'string' },
-    certificates: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['keyId', 'thumbprint', 'startDateTime', 'endDateTime', 'status', 'keyVault'],
-        properties: {
-          keyId: { type: 'string' },
-          displayName: { type: 'string', nullable: true },
-          thumbprint: { type: 'string' },
-          startDateTime: { type: 'string', format: 'date-time' },
-          endDateTime: { type: 'string', format: 'date-time' },
-          status: { type: 'string', enum: ['active', 'expiring', 'expired', 'overPolicy'] },
-          keyVault: {
-            type: 'object',
-            nullable: true,
-            properties: {
-              certificateName: { type: 'string' },
-              version: { type: 'string' },
-              certificateId: { type: 'string' },
-              enabled: { type: 'boolean' },
-            },
-          },
-        },
-      },
+export const certificateListSchema = credentialListSchema('certificates', {
+  properties: { thumbprint: { type: 'string' } },
+  required: ['thumbprint'],
+  keyVault: {
+    type: 'object',
+    nullable: true,
+    properties: {
+      certificateName: { type: 'string' },
+      version: { type: 'string' },
+      certificateId: { type: 'string' },
+      enabled: { type: 'boolean' },
     },
   },
-} as const;
+});
 
 /** `POST /scans`: an empty body runs a real scan. */
 export const scanRequestSchema = {

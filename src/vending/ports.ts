@@ -174,14 +174,8 @@ export interface StoredCertificate {
   notAfter: Date;
 }
 
-/** Metadata of one certificate version. */
-export interface StoredCertificateVersionInfo {
-  name: string;
-  version: string;
-  id: string;
-  enabled: boolean;
-  tags: Record<string, string>;
-}
+/** Metadata of one certificate version: the same as a secret version's. */
+export type StoredCertificateVersionInfo = StoredSecretVersionInfo;
 
 /** What the product does with Key Vault certificates. */
 export interface CertificateStore {

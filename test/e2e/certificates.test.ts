@@ -32,21 +32,23 @@ describe('certificates and sign-in with vended credentials, end to end (sandbox 
     return answer.body;
   }
 
+  /** A client assertion for the app, signed by Key Vault with the certificate's key, as the workload. */
+  const signedAssertion = (appId: string, cert: IssuedCertificate): Promise<string> =>
+    keyVaultClientAssertion({
+      keyId: cert.keyVault!.keyId,
+      thumbprint: cert.thumbprint,
+      clientId: appId,
+      tokenEndpoint: tokenEndpoint(),
+      signer: principalCredential(sandbox().endpoints, 'workload'),
+      clientOptions: VAULT,
+    });
+
   /** A token for the app through ClientAssertionCredential, its assertion signed by Key Vault as the workload. */
   function keyVaultSignedCredential(appId: string, cert: IssuedCertificate): ClientAssertionCredential {
-    const signer = principalCredential(sandbox().endpoints, 'workload');
     return new ClientAssertionCredential(
       sandbox().endpoints.tenantId,
       appId,
-      () =>
-        keyVaultClientAssertion({
-          keyId: cert.keyVault!.keyId,
-          thumbprint: cert.thumbprint,
-          clientId: appId,
-          tokenEndpoint: tokenEndpoint(),
-          signer,
-          clientOptions: VAULT,
-        }),
+      () => signedAssertion(appId, cert),
       authority(),
     );
   }
@@ -98,14 +100,7 @@ describe('certificates and sign-in with vended credentials, end to end (sandbox 
     expect(listed.body.certificates[0]!.keyVault).toMatchObject({ version: cert.keyVault!.version, enabled: true });
 
     // An assertion Key Vault signed before the revocation: Entra must refuse it once the key credential is gone.
-    const signedBefore = await keyVaultClientAssertion({
-      keyId: cert.keyVault!.keyId,
-      thumbprint: cert.thumbprint,
-      clientId: application.appId,
-      tokenEndpoint: tokenEndpoint(),
-      signer: principalCredential(sandbox().endpoints, 'workload'),
-      clientOptions: VAULT,
-    });
+    const signedBefore = await signedAssertion(application.appId, cert);
     expect((await api('DELETE', `/applications/${application.appId}/certificates/${cert.keyId}`)).status).toBe(204);
     await expect(
       new ClientAssertionCredential(
@@ -119,16 +114,7 @@ describe('certificates and sign-in with vended credentials, end to end (sandbox 
     await expect(keyVaultSignedCredential(application.appId, cert).getToken(GRAPH)).rejects.toThrow(
       /not allowed on a disabled key/,
     );
-    const sign = await keyVaultFailure(
-      keyVaultClientAssertion({
-        keyId: cert.keyVault!.keyId,
-        thumbprint: cert.thumbprint,
-        clientId: application.appId,
-        tokenEndpoint: tokenEndpoint(),
-        signer: principalCredential(sandbox().endpoints, 'workload'),
-        clientOptions: VAULT,
-      }),
-    );
+    const sign = await keyVaultFailure(signedAssertion(application.appId, cert));
     expect(sign.statusCode).toBe(403);
     expect(
       (await api<{ certificates: unknown[] }>('GET', `/applications/${application.appId}/certificates`)).body

@@ -1,0 +1,75 @@
+import { isRestError } from '@azure/core-rest-pipeline';
+import { UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
+import { StoredSecretVersionInfo } from '../vending/ports';
+import { parseRetryAfter, retryAfterSeconds } from './retryPolicy';
+
+/** Turns a Key Vault failure into a domain error; the SDK has already retried 429/503 with Retry-After by then. */
+function toDomainError(error: unknown): VendingError {
+  if (error instanceof VendingError) return error;
+  if (isRestError(error)) {
+    const status = error.statusCode;
+    if (status === 429 || status === 503) {
+      return new UpstreamUnavailableError(
+        'Key Vault is busy or unavailable; retry later.',
+        status,
+        retryAfterSeconds(parseRetryAfter(error.response?.headers.get('retry-after'))),
+        'keyVault',
+      );
+    }
+    if (status === undefined)
+      return new UpstreamUnavailableError(
+        'Key Vault could not be reached; retry later.',
+        503,
+        retryAfterSeconds(undefined),
+        'keyVault',
+      );
+    return new UpstreamFailureError('Key Vault refused the request.', 'keyVault', error.code);
+  }
+  return new UpstreamFailureError('Key Vault call failed.', 'keyVault', undefined);
+}
+
+/** Runs a Key Vault SDK call, turning its failure into a domain error. */
+export async function mapped<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toDomainError(error);
+  }
+}
+
+/** What every Key Vault listing of versions yields, whatever the object kind. */
+interface VersionProperties {
+  version?: string | undefined;
+  id?: string | undefined;
+  enabled?: boolean | undefined;
+  tags?: Record<string, string> | undefined;
+  createdOn?: Date | undefined;
+}
+
+/**
+ * The versions of object `name` as a listing yields them: id, enabled, tags, creation (never a value). An object that does not
+ * exist lists nothing.
+ */
+export async function listVersionInfo(
+  name: string,
+  listing: AsyncIterable<VersionProperties>,
+): Promise<StoredSecretVersionInfo[]> {
+  const versions: StoredSecretVersionInfo[] = [];
+  try {
+    for await (const properties of listing) {
+      if (!properties.version || !properties.id) continue;
+      versions.push({
+        name,
+        version: properties.version,
+        id: properties.id,
+        enabled: properties.enabled ?? true,
+        tags: properties.tags ?? {},
+        createdOn: properties.createdOn,
+      });
+    }
+  } catch (error) {
+    if (isRestError(error) && error.statusCode === 404) return [];
+    throw error;
+  }
+  return versions;
+}
