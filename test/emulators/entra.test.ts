@@ -1,4 +1,5 @@
 import { ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
+import { loadSeed } from '../../emulators/seed';
 import { userCredential } from '../support/clients';
 import { control, useEmulators, useFunctionIdentity } from '../support/emulators';
 
@@ -19,6 +20,15 @@ describe('Entra emulator through @azure/identity', () => {
       disableInstanceDiscovery: true,
     });
   }
+
+  it('seeds every principal and user under ids of its own (a client is found by its client id, a caller by its oid)', () => {
+    const seed = loadSeed();
+    const principals = Object.values(seed.principals);
+    const clientIds = principals.map((p) => p.clientId.toLowerCase());
+    const objectIds = [...principals.map((p) => p.objectId), ...seed.users.map((u) => u.objectId)];
+    expect(new Set(clientIds).size).toBe(clientIds.length);
+    expect(new Set(objectIds.map((id) => id.toLowerCase())).size).toBe(objectIds.length);
+  });
 
   it("issues a Graph token with the principal's application permissions to ClientSecretCredential", async () => {
     const { endpoints } = emulators();
