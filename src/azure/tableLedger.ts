@@ -135,7 +135,17 @@ function toAuditRecord(entity: TableEntityResult<Record<string, unknown>>): Audi
   if (typeof entity.owners === 'string') record.owners = parseStrings(entity.owners);
   copyStrings(
     entity,
-    ['problemType', 'appId', 'keyId', 'secretName', 'secretVersion', 'idempotencyKey', 'operationState'],
+    [
+      'problemType',
+      'appId',
+      'keyId',
+      'secretName',
+      'secretVersion',
+      'certificateName',
+      'certificateVersion',
+      'idempotencyKey',
+      'operationState',
+    ],
     record,
   );
   if (runId) {
@@ -420,6 +430,8 @@ export function createTableLedger(
         keyId: entry.keyId,
         secretName: entry.secretName,
         secretVersion: entry.secretVersion,
+        certificateName: entry.certificateName,
+        certificateVersion: entry.certificateVersion,
         idempotencyKey: entry.idempotencyKey,
         replayed: entry.replayed,
         logicAppsRunId: entry.logicApps?.runId,

@@ -2,7 +2,7 @@ import { RouteHandler } from '../http/httpFunction';
 import { guidParameter } from '../http/pathParameters';
 import { compileSchema, readJsonBody } from '../http/requestBody';
 import { certificateRequestSchema } from '../http/schemas';
-import { CertificateRequest, issueCertificate } from '../vending/issueCertificate';
+import { CertificateRequest, certificateTarget, issueCertificate } from '../vending/issueCertificate';
 
 const validateBody = compileSchema<CertificateRequest>(certificateRequestSchema);
 
@@ -11,10 +11,12 @@ export const addCertificate: RouteHandler = async (request, context, services, c
   const appId = guidParameter(request, 'appId');
   call.target.appId = appId;
   const body = await readJsonBody(request, validateBody, {});
-  const caller = call.context.caller;
-  const issued = await issueCertificate(services.certificates, appId, body, caller);
-  call.target.keyId = issued.keyId;
+  const issued = await issueCertificate(services.certificates, appId, body, call.context);
+  Object.assign(call.target, certificateTarget(issued));
   const { keyId, source, thumbprint } = issued;
-  context.log('certificate added', JSON.stringify({ appId, keyId, source, thumbprint, caller: caller.id }));
+  context.log(
+    'certificate added',
+    JSON.stringify({ appId, keyId, source, thumbprint, caller: call.context.caller.id }),
+  );
   return { status: 201, jsonBody: issued };
 };

@@ -8,7 +8,8 @@ export const revokeCertificate: RouteHandler = async (request, context, services
   call.target.appId = appId;
   const keyId = guidParameter(request, 'keyId');
   call.target.keyId = keyId;
-  const revoked = await revokeCertificateService(services.certificates, appId, keyId);
+  const revoked = await revokeCertificateService(services.certificates, appId, keyId, call.context);
+  if (revoked.disabledCertificateVersion) call.target.certificateVersion = revoked.disabledCertificateVersion;
   context.log('certificate revoked', JSON.stringify({ ...revoked, caller: call.context.caller.id }));
   return { status: 204 };
 };

@@ -1,6 +1,13 @@
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { Services } from '../services';
-import { AuditFacts, RequestContext, RequestTrace, StoredAnswer, UNIDENTIFIED_CALLER } from '../vending/ports';
+import {
+  AuditFacts,
+  AuditTarget,
+  RequestContext,
+  RequestTrace,
+  StoredAnswer,
+  UNIDENTIFIED_CALLER,
+} from '../vending/ports';
 import { authorize, callerOnRecord } from './callers';
 import {
   answerOnce,
@@ -14,20 +21,13 @@ import { describeErrorForLog, errorToResponse, PROBLEM_CONTENT_TYPE } from './pr
 import { readBodyBytes } from './requestBody';
 import { RouteDefinition } from './routes';
 
-/** What a request concerns, as its audit record names it; handlers fill it in as soon as they know. */
-export interface AuditTarget {
-  appId?: string;
-  keyId?: string;
-  secretName?: string;
-  secretVersion?: string;
-}
-
 /**
  * One request as a handler sees it beyond the HTTP message: the authenticated, authorized caller it acts for and the
  * request's trace (`context`), and what it concerns (`target`, for the audit record).
  */
 export interface Call {
   readonly context: RequestContext;
+  /** What the request concerns, as its audit record names it; handlers fill it in as soon as they know. */
   target: AuditTarget;
 }
 

@@ -420,6 +420,11 @@ const auditRecordSchema = {
     keyId: { type: 'string' },
     secretName: { type: 'string' },
     secretVersion: { type: 'string' },
+    certificateName: {
+      type: 'string',
+      description: 'The Key Vault certificate a certificate operation made or disabled.',
+    },
+    certificateVersion: { type: 'string' },
     idempotencyKey: { type: 'string' },
     replayed: { type: 'boolean', description: 'The answer replayed the first answer given for the key.' },
     logicApps: {

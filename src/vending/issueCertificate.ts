@@ -3,8 +3,10 @@ import { parseUploadedCertificate, requireValidityCovers } from './certificateCh
 import { CertificateDependencies } from './dependencies';
 import { CertificatePolicyError, InvalidRequestError } from './errors';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
-import { decideCredentialWindow, LifetimeRequest } from './lifetimePolicy';
-import { Caller, KeyCredentialRequest, StoredCertificate } from './ports';
+import { CredentialWindow, decideCredentialWindow, LifetimeRequest } from './lifetimePolicy';
+import { certainlyNotApplied, journalGraphFailure, journalStep } from './operationJournal';
+import { requireManageable } from './ownership';
+import { Caller, KeyCredentialRequest, OperationJournal, RequestContext, StoredCertificate } from './ports';
 import { certificateNameFor, DEFAULT_CREDENTIAL_DISPLAY_NAME } from './secretNaming';
 import { DAY_MS } from './units';
 import { MANAGED_BY_TAG } from './issueSecret';
@@ -69,18 +71,46 @@ function answer(
   };
 }
 
+/**
+ * Who may: the app must be one this identity owns (one read, which also loads its key credentials) and one the caller
+ * may manage; otherwise the same NotFoundError. Decided before anything is written ahead.
+ */
+async function requireManageableApp(deps: CertificateDependencies, appId: string, caller: Caller): Promise<void> {
+  const { application } = await deps.directory.getOwnedKeyCredentials(appId);
+  requireManageable(caller, application);
+}
+
+/** Writes the intent of adding key credential `keyId` to `appId`: the slot and window, ahead of any change. */
+function beginAddCertificate(
+  deps: CertificateDependencies,
+  context: RequestContext,
+  appId: string,
+  credential: { keyId: string; displayName: string } & CredentialWindow,
+): Promise<OperationJournal> {
+  return deps.ledger.beginOperation({
+    operation: 'addCertificate',
+    context: context.trace,
+    appId,
+    keyId: credential.keyId,
+    credentialDisplayName: credential.displayName,
+    startDateTime: credential.startDateTime.toISOString(),
+    endDateTime: credential.endDateTime.toISOString(),
+  });
+}
+
 /** The public certificate a caller brought, checked and added as a key credential; Key Vault is not involved. */
 async function addUploadedCertificate(
   deps: CertificateDependencies,
   appId: string,
   request: CertificateRequest & { certificate: string },
   displayName: string,
+  context: RequestContext,
 ): Promise<IssuedCertificate> {
   const now = deps.clock();
   const uploaded = parseUploadedCertificate(request.certificate, now);
   const window = decideCredentialWindow(request, deps.lifetimePolicy, now);
   requireValidityCovers(uploaded, window.startDateTime, window.endDateTime);
-  await deps.directory.getOwnedKeyCredentials(appId);
+  await requireManageableApp(deps, appId, context.caller);
   const credential: KeyCredentialRequest = {
     keyId: randomUUID(),
     displayName,
@@ -88,32 +118,55 @@ async function addUploadedCertificate(
     certificate: uploaded.base64,
     ...window,
   };
-  await deps.directory.addKeyCredential(appId, credential);
+  const target = { appId, keyId: credential.keyId };
+  const journal = await beginAddCertificate(deps, context, appId, credential);
+  try {
+    await deps.directory.addKeyCredential(appId, credential);
+  } catch (error) {
+    await journalGraphFailure(deps, journal, error, target);
+    throw error;
+  }
+  await journalStep(deps, journal, (j) => j.completed(target), target);
   return answer(appId, credential, 'uploaded', null);
 }
 
-/** Disables a certificate whose key credential could not be added, so nothing signs with it. */
-async function compensate(deps: CertificateDependencies, appId: string, stored: StoredCertificate): Promise<void> {
-  await deps.certificateStore.disableVersion(stored.name, stored.version).catch(() => {
+/** Disables a certificate whose key credential could not be added, so nothing signs with it; false if it could not. */
+async function disableUnused(
+  deps: CertificateDependencies,
+  appId: string,
+  stored: StoredCertificate,
+): Promise<boolean> {
+  try {
+    await deps.certificateStore.disableVersion(stored.name, stored.version);
+    return true;
+  } catch {
     deps.warn('A certificate was created but could not be added to its app nor disabled; disable it by hand.', {
       appId,
       certificateId: stored.id,
     });
-  });
+    return false;
+  }
 }
 
 /**
- * Adds a certificate credential to an app this identity owns. By default Key Vault creates the certificate (RSA,
- * self-issued, its key non-exportable unless asked and allowed) valid long enough for the window the lifetime policy
- * decides; its public part becomes a key credential (the app's others kept) whose window lies within the
- * certificate's validity. If Graph refuses, the certificate is disabled before the error goes up. With
- * `certificate`, the caller's own public certificate is checked and added instead.
+ * Adds a certificate credential to an app this identity owns and the caller may manage. By default Key Vault creates
+ * the certificate (RSA, self-issued, its key non-exportable unless asked and allowed) valid long enough for the window
+ * the lifetime policy decides; its public part becomes a key credential (the app's others kept) whose window lies
+ * within the certificate's validity. With `certificate`, the caller's own public certificate is checked and added
+ * instead.
+ *
+ * Policy, certificate checks and who may are decided first; then the operation is written ahead to the ledger (the
+ * intent names the new keyId, slot and window), so a ledger that cannot take it stops everything (503). Key Vault
+ * creates the certificate (progress `issued`, beside the Graph write), Graph adds the key credential, and the record is
+ * completed with the certificate version. If Graph refuses, the certificate is disabled and the record says
+ * `compensated`; if the disable fails too, it stays open as `compensationFailed`; if Graph may have acted (a 5xx), it
+ * stays open for the scan, the certificate disabled.
  */
 export async function issueCertificate(
   deps: CertificateDependencies,
   appId: string,
   request: CertificateRequest,
-  caller: Caller,
+  context: RequestContext,
 ): Promise<IssuedCertificate> {
   const displayName = request.displayName ?? DEFAULT_CREDENTIAL_DISPLAY_NAME;
   if (request.certificate !== undefined) {
@@ -125,7 +178,7 @@ export async function issueCertificate(
         },
       ]);
     }
-    return addUploadedCertificate(deps, appId, { ...request, certificate: request.certificate }, displayName);
+    return addUploadedCertificate(deps, appId, { ...request, certificate: request.certificate }, displayName, context);
   }
   const exportable = request.exportable ?? false;
   if (exportable && !deps.allowExportable) {
@@ -135,16 +188,24 @@ export async function issueCertificate(
   }
   const now = deps.clock();
   const window = decideCredentialWindow(request, deps.lifetimePolicy, now);
-  await deps.directory.getOwnedKeyCredentials(appId);
+  await requireManageableApp(deps, appId, context.caller);
   const keyId = randomUUID();
-  const name = certificateNameFor(appId, displayName);
-  const stored = await deps.certificateStore.create(name, {
-    subject: `CN=${appId}`,
-    exportable,
-    keySize: request.keySize ?? 2048,
-    validityInMonths: monthsCovering(now, window.endDateTime),
-    tags: { ...MANAGED_BY_TAG, appId, keyId, requestedBy: caller.id },
-  });
+  const target = { appId, keyId };
+  const journal = await beginAddCertificate(deps, context, appId, { keyId, displayName, ...window });
+  let stored: StoredCertificate;
+  try {
+    stored = await deps.certificateStore.create(certificateNameFor(appId, displayName), {
+      subject: `CN=${appId}`,
+      exportable,
+      keySize: request.keySize ?? 2048,
+      validityInMonths: monthsCovering(now, window.endDateTime),
+      tags: { ...MANAGED_BY_TAG, appId, keyId, requestedBy: context.caller.id },
+    });
+  } catch (error) {
+    // As for a Graph write: refused, nothing was made; otherwise a certificate may exist for the scan to find.
+    await journalGraphFailure(deps, journal, error, target);
+    throw error;
+  }
   const credential: KeyCredentialRequest = {
     keyId,
     displayName,
@@ -153,6 +214,7 @@ export async function issueCertificate(
     startDateTime: new Date(Math.max(window.startDateTime.getTime(), stored.notBefore.getTime())),
     endDateTime: window.endDateTime,
   };
+  const progress = journalStep(deps, journal, (j) => j.issued(target), target);
   try {
     credential.thumbprint = parseUploadedCertificate(stored.certificate, now).thumbprint;
     requireValidityCovers(
@@ -160,11 +222,18 @@ export async function issueCertificate(
       credential.startDateTime,
       credential.endDateTime,
     );
-    await deps.directory.addKeyCredential(appId, credential);
+    await Promise.all([progress, deps.directory.addKeyCredential(appId, credential)]);
   } catch (error) {
-    await compensate(deps, appId, stored);
+    await progress; // settled either way (journalStep never throws); the record must not be written after closing
+    if (!(await disableUnused(deps, appId, stored))) {
+      await journalStep(deps, journal, (j) => j.compensationFailed({ ...target, step: 'disableCertificate' }), target);
+    } else if (certainlyNotApplied(error)) {
+      await journalStep(deps, journal, (j) => j.compensated(target), target);
+    }
     throw error;
   }
+  const inVault = { certificateName: stored.name, certificateVersion: stored.version };
+  await journalStep(deps, journal, (j) => j.completed({ ...target, ...inVault }), target);
   return answer(appId, credential, 'keyVault', {
     certificateName: stored.name,
     version: stored.version,
@@ -173,4 +242,17 @@ export async function issueCertificate(
     exportable,
     secret: exportable ? keyVaultReferenceFor(deps.certificateStore.vaultUrl, stored) : null,
   });
+}
+
+/** The ledger's view of an added certificate: the key credential and, if Key Vault made it, the certificate version. */
+export function certificateTarget(certificate: IssuedCertificate): {
+  keyId: string;
+  certificateName?: string;
+  certificateVersion?: string;
+} {
+  const { keyVault } = certificate;
+  return {
+    keyId: certificate.keyId,
+    ...(keyVault ? { certificateName: keyVault.certificateName, certificateVersion: keyVault.version } : {}),
+  };
 }

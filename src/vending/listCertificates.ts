@@ -1,7 +1,9 @@
 import { classifyCredential, CredentialStatus } from './credentialStatus';
 import { CertificateDependencies } from './dependencies';
 import { NotFoundError } from './errors';
-import { CertificateStore, KeyCredentialInfo, StoredCertificateVersionInfo } from './ports';
+import { journalGraphFailure, journalStep } from './operationJournal';
+import { requireManageable } from './ownership';
+import { Caller, CertificateStore, KeyCredentialInfo, RequestContext, StoredCertificateVersionInfo } from './ports';
 import { CREDENTIAL_DISPLAY_NAME_PATTERN, certificateNameFor } from './secretNaming';
 
 /** One certificate credential of an app as the list route shows it. */
@@ -24,12 +26,17 @@ async function findCertificateVersion(
   return versions.find((v) => v.tags.keyId === credential.keyId);
 }
 
-/** The key credentials of an app this identity owns, with the same status rules as its secrets. */
+/**
+ * The key credentials of an app this identity owns and the caller may manage, with the same status rules as its
+ * secrets.
+ */
 export async function listCertificates(
   deps: CertificateDependencies,
   appId: string,
+  caller: Caller,
 ): Promise<{ appId: string; certificates: ListedCertificate[] }> {
   const { application, keyCredentials } = await deps.directory.getOwnedKeyCredentials(appId);
+  requireManageable(caller, application);
   const now = deps.clock();
   const thresholds = { maxLifetimeDays: deps.lifetimePolicy.maxDays, expiringWithinDays: deps.expiringWithinDays };
   const certificates = await Promise.all(
@@ -57,19 +64,38 @@ export interface RevokedCertificate {
 }
 
 /**
- * Removes a key credential from an app this identity owns and disables the Key Vault certificate behind it, so
- * Entra no longer accepts assertions signed by its key and Key Vault no longer signs with it.
+ * Removes a key credential from an app this identity owns and the caller may manage, and disables the Key Vault
+ * certificate behind it, so Entra no longer accepts assertions signed by its key and Key Vault no longer signs with
+ * it. Written ahead to the ledger like a secret's revocation: if the vault step fails after the removal, the operation
+ * stays open (state `issued`) for the scan to finish.
  */
 export async function revokeCertificate(
   deps: CertificateDependencies,
   appId: string,
   keyId: string,
+  context: RequestContext,
 ): Promise<RevokedCertificate> {
-  const { keyCredentials } = await deps.directory.getOwnedKeyCredentials(appId);
+  const { application, keyCredentials } = await deps.directory.getOwnedKeyCredentials(appId);
+  requireManageable(context.caller, application);
   const credential = keyCredentials.find((c) => c.keyId.toLowerCase() === keyId.toLowerCase());
   if (!credential) throw new NotFoundError(`Application ${appId} has no certificate credential with keyId ${keyId}.`);
-  await deps.directory.removeKeyCredential(appId, credential.keyId);
+  const target = { appId, keyId: credential.keyId };
+  const journal = await deps.ledger.beginOperation({
+    operation: 'revokeCertificate',
+    context: context.trace,
+    ...target,
+    ...(credential.displayName ? { credentialDisplayName: credential.displayName } : {}),
+  });
+  try {
+    await deps.directory.removeKeyCredential(appId, credential.keyId);
+  } catch (error) {
+    await journalGraphFailure(deps, journal, error, target);
+    throw error;
+  }
+  await journalStep(deps, journal, (j) => j.issued(target), target);
   const stored = await findCertificateVersion(deps.certificateStore, appId, credential);
   if (stored?.enabled) await deps.certificateStore.disableVersion(stored.name, stored.version);
+  const inVault = stored ? { certificateName: stored.name, certificateVersion: stored.version } : {};
+  await journalStep(deps, journal, (j) => j.completed({ ...target, ...inVault }), target);
   return { appId, keyId: credential.keyId, disabledCertificateVersion: stored?.version ?? null };
 }

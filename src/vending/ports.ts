@@ -151,7 +151,9 @@ export interface KeyCredentialRequest {
  */
 export interface KeyCredentialDirectory {
   /** The app and its key credentials, only if this identity owns it; otherwise NotFoundError. */
-  getOwnedKeyCredentials(appId: string): Promise<{ application: TaggedApplication; keyCredentials: KeyCredentialInfo[] }>;
+  getOwnedKeyCredentials(
+    appId: string,
+  ): Promise<{ application: TaggedApplication; keyCredentials: KeyCredentialInfo[] }>;
   /** Adds one key credential, keeping the others. */
   addKeyCredential(appId: string, credential: KeyCredentialRequest): Promise<KeyCredentialInfo>;
   /** Removes one key credential, keeping the others. */
@@ -255,7 +257,8 @@ export interface RequestContext {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The changes to Entra this product makes, each written ahead to the ledger. */
-export type OperationName = 'createApplication' | 'addSecret' | 'revokeSecret' | 'setApplicationOwners';
+export type OperationName =
+  'createApplication' | 'addSecret' | 'revokeSecret' | 'addCertificate' | 'revokeCertificate' | 'setApplicationOwners';
 
 /**
  * What an operation is about to do, recorded before its first Graph write. Everything a repair needs to find what it
@@ -264,11 +267,14 @@ export type OperationName = 'createApplication' | 'addSecret' | 'revokeSecret' |
 export interface OperationIntent {
   operation: OperationName;
   context: RequestTrace;
-  /** Known up front for addSecret and revokeSecret; for createApplication only once Graph made the app. */
+  /** Known up front for the credential operations; for createApplication only once Graph made the app. */
   appId?: string;
   /** The new application's display name (createApplication). */
   applicationDisplayName?: string;
-  /** The credential slot (password displayName) and window being issued, or the keyId being revoked. */
+  /**
+   * The credential slot (credential displayName) and window being issued, and the keyId being revoked, or added when
+   * it is chosen up front (a certificate's key credential).
+   */
   credentialDisplayName?: string;
   startDateTime?: string;
   endDateTime?: string;
@@ -277,7 +283,10 @@ export interface OperationIntent {
   owners?: readonly string[];
 }
 
-/** What exists after Graph acted and before the vault write: what a repair must look for. */
+/**
+ * What exists after the first change and before the last: after Graph acted and before the vault write (secrets), or
+ * after Key Vault made the certificate and before Graph adds it (certificates). What a repair must look for.
+ */
 export interface OperationProgress {
   appId: string;
   /** Application object id (createApplication). */
@@ -291,6 +300,9 @@ export interface OperationResult {
   keyId?: string;
   secretName?: string;
   secretVersion?: string;
+  /** The Key Vault certificate version made or disabled (addCertificate, revokeCertificate). */
+  certificateName?: string;
+  certificateVersion?: string;
   /** The owner list now on the app (setApplicationOwners). */
   owners?: readonly string[];
 }
@@ -364,12 +376,18 @@ export interface InterruptedResolution {
   detail?: string;
 }
 
-/** What a request concerned and how it was asked: the members an audit entry and an audit record share. */
-export interface AuditFacts {
+/** What a request concerned: the app, the credential, and where in Key Vault it lives. */
+export interface AuditTarget {
   appId?: string;
   keyId?: string;
   secretName?: string;
   secretVersion?: string;
+  certificateName?: string;
+  certificateVersion?: string;
+}
+
+/** What a request concerned and how it was asked: the members an audit entry and an audit record share. */
+export interface AuditFacts extends AuditTarget {
   idempotencyKey?: string;
   /** True when the answer was a replay of the first answer given for the idempotency key. */
   replayed?: boolean;
@@ -450,7 +468,7 @@ export interface StoredAnswer {
   headers: Record<string, string>;
   body: string;
   /** What the first request acted on, so a replay's audit record names it too. */
-  target?: { appId?: string; keyId?: string; secretName?: string; secretVersion?: string };
+  target?: AuditTarget;
 }
 
 /** One idempotency record. Times are ISO strings. */

@@ -1,10 +1,16 @@
 import { ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential } from '@azure/identity';
+import { CertificateClient } from '@azure/keyvault-certificates';
 import { keyVaultClientAssertion } from '../../examples/keyVaultAssertion';
+import { RequestLogEntry } from '../../emulators/host/serviceHost';
 import { CreatedApplication } from '../../src/vending/createApplication';
 import { IssuedCertificate } from '../../src/vending/issueCertificate';
 import { ListedCertificate } from '../../src/vending/listCertificates';
+import { AuditRecord } from '../../src/vending/ports';
+import { callerTokens, tokensObtained } from '../support/callerTokens';
 import { principalCredential, secretClientAs } from '../support/clients';
 import { testCertificate } from '../support/certificates';
+import { control } from '../support/emulators';
+import { ledgerRows } from '../support/ledger';
 import { ApiAnswer, callApi, useSandbox } from '../support/sandbox';
 import { keyVaultFailure } from '../support/sdkErrors';
 
@@ -14,14 +20,40 @@ const VAULT = { disableChallengeResourceVerification: true };
 /** Vended credentials proven by signing in: a secret and a Key Vault certificate get tokens, and after revocation do not. */
 describe('certificates and sign-in with vended credentials, end to end (sandbox stack over HTTP)', () => {
   const { sandbox, capture } = useSandbox();
-  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> =>
-    callApi<T>(sandbox(), capture, method, path, body);
+  const tokenFor = callerTokens(() => sandbox().endpoints);
+  /** Calls the API as a seeded caller, with a token got from the emulated Entra as that caller gets it. */
+  const apiAs =
+    (caller: string) =>
+    async <T = Record<string, unknown>>(
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<ApiAnswer<T>> =>
+      callApi<T>(sandbox(), capture, method, path, body, {
+        authorization: `Bearer ${await tokenFor(caller)}`,
+        ...headers,
+      });
+  /** The portal: App.Create and Secret.Create; it owns the apps it creates here. */
+  const api = apiAs('portal');
   const authority = () => ({
     authorityHost: sandbox().endpoints.entra.authorityHost,
     disableInstanceDiscovery: true,
   });
   const tokenEndpoint = () =>
     `${sandbox().endpoints.entra.authorityHost}/${sandbox().endpoints.tenantId}/oauth2/v2.0/token`;
+
+  async function clearLogs(): Promise<void> {
+    await control(sandbox().endpoints.graph.control, 'DELETE', 'requests');
+    await control(sandbox().endpoints.keyVault.control, 'DELETE', 'requests');
+  }
+  /** The calls the function identity made, as `METHOD path`. */
+  async function callsTo(controlUrl: string): Promise<string[]> {
+    const log = await control<RequestLogEntry[]>(controlUrl, 'GET', 'requests');
+    return log.filter((e) => e.principal === 'functionIdentity').map((e) => `${e.method} ${e.path}`);
+  }
+  const graphCalls = () => callsTo(sandbox().endpoints.graph.control);
+  const vaultCalls = () => callsTo(sandbox().endpoints.keyVault.control);
 
   async function createApp(secret: boolean): Promise<CreatedApplication> {
     const answer = await api<CreatedApplication>('POST', '/applications', {
@@ -189,9 +221,160 @@ describe('certificates and sign-in with vended credentials, end to end (sandbox 
     }
   });
 
-  it('never answers or logs a private key or a secret value', () => {
-    const everything = [...capture.responseBodies, ...capture.logLines].join('\n');
+  it('who may: 401 without a valid token, 403 without Secret.Create or Admin, 404 for an app the caller may not manage; Admin everywhere', async () => {
+    const { application } = await createApp(false);
+    const path = `/applications/${application.appId}/certificates`;
+    const mine = (await api<IssuedCertificate>('POST', path, {})).body;
+    const missing = `/applications/${crypto.randomUUID()}/certificates`;
+    const anonymous = <T>(method: string, to: string, body?: unknown) =>
+      callApi<T>(sandbox(), capture, method, to, body);
+    await clearLogs();
+    for (const [method, suffix, body] of [
+      ['POST', '', {}],
+      ['GET', ''],
+      ['DELETE', `/${mine.keyId}`],
+    ] as [string, string, unknown?][]) {
+      const unauthenticated = await anonymous<{ type: string }>(method, `${path}${suffix}`, body);
+      expect({ method, status: unauthenticated.status, type: unauthenticated.body.type }).toEqual({
+        method,
+        status: 401,
+        type: 'urn:entra-app-vending:problem:Unauthenticated',
+      });
+      expect(unauthenticated.headers.get('www-authenticate')).toMatch(/^Bearer authorization_uri="/);
+      const forbidden = await apiAs('noRoles')<{ type: string; detail: string }>(method, `${path}${suffix}`, body);
+      expect({ method, status: forbidden.status, detail: forbidden.body.detail }).toEqual({
+        method,
+        status: 403,
+        detail: 'This operation needs one of the app roles Secret.Create, Admin on this API.',
+      });
+      // Secret.Create, app-only or a user through a group, but no owner: the app is not there for them, exactly as
+      // an app that does not exist is not.
+      for (const stranger of ['logicApp', 'lee']) {
+        for (const to of [path, missing]) {
+          const notFound = await apiAs(stranger)<{ type: string; detail: string }>(method, `${to}${suffix}`, body);
+          expect({ stranger, method, status: notFound.status, type: notFound.body.type }).toEqual({
+            stranger,
+            method,
+            status: 404,
+            type: 'urn:entra-app-vending:problem:NotFound',
+          });
+        }
+      }
+    }
+    // The refusals changed nothing: no vault call, no Graph write, the portal's one certificate still enabled.
+    expect(await vaultCalls()).toEqual([]);
+    expect((await graphCalls()).filter((c) => !c.startsWith('GET '))).toEqual([]);
+    const listed = await api<{ certificates: ListedCertificate[] }>('GET', path);
+    expect(listed.body.certificates.map((c) => [c.keyId, c.keyVault?.enabled])).toEqual([[mine.keyId, true]]);
+
+    // Admin manages every app this identity owns, whoever owns it here.
+    const admin = apiAs('operator');
+    const byAdmin = await admin<IssuedCertificate>('POST', path, { displayName: 'admin' });
+    expect(byAdmin.status).toBe(201);
+    expect((await admin('GET', path)).status).toBe(200);
+    expect((await admin('DELETE', `${path}/${mine.keyId}`)).status).toBe(204);
+    const after = await api<{ certificates: ListedCertificate[] }>('GET', path);
+    expect(after.body.certificates.map((c) => c.keyId)).toEqual([byAdmin.body.keyId]);
+  });
+
+  it('is safe to retry: concurrent and later POSTs with one Idempotency-Key make one certificate and one key credential', async () => {
+    const { application } = await createApp(false);
+    const path = `/applications/${application.appId}/certificates`;
+    const key = crypto.randomUUID();
+    const body = { displayName: 'deploy', lifetimeDays: 30 };
+    await clearLogs();
+    // Upstream latency keeps the first request in flight while the others arrive.
+    await control(sandbox().endpoints.graph.control, 'PUT', 'latency', { ms: 300 });
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => api<IssuedCertificate>('POST', path, body, { 'idempotency-key': key })),
+    ).finally(() => control(sandbox().endpoints.graph.control, 'PUT', 'latency', { ms: 0 }));
+    expect(answers.every((a) => a.status === 201 || a.status === 409)).toBe(true);
+    const issued = answers.filter((a) => a.status === 201);
+    expect(issued.filter((a) => a.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+    expect(new Set(issued.map((a) => a.body.keyId)).size).toBe(1);
+    const first = issued[0]!.body;
+
+    // Later, the same request again: the first answer, byte for byte, without touching Graph or Key Vault.
+    await clearLogs();
+    const replay = await api<IssuedCertificate>('POST', path, body, { 'idempotency-key': key });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(first);
+    expect(await vaultCalls()).toEqual([]);
+    expect(await graphCalls()).toEqual([]);
+    // The same key with another body is refused and makes nothing.
+    const reused = await api('POST', path, { ...body, lifetimeDays: 31 }, { 'idempotency-key': key });
+    expect(reused.status).toBe(422);
+    expect(reused.body).toMatchObject({ type: 'urn:entra-app-vending:problem:IdempotencyKeyReused' });
+    expect(await vaultCalls()).toEqual([]);
+
+    // One key credential on the app, one certificate version in the vault; a key without the header is a new one.
+    const listed = await api<{ certificates: ListedCertificate[] }>('GET', path);
+    expect(listed.body.certificates.map((c) => c.keyId)).toEqual([first.keyId]);
+    const vault = new CertificateClient(
+      sandbox().endpoints.keyVault.url,
+      principalCredential(sandbox().endpoints, 'tenantAdmin'),
+      VAULT,
+    );
+    const versions = [];
+    for await (const version of vault.listPropertiesOfCertificateVersions(first.keyVault!.certificateName)) {
+      versions.push(version.version);
+    }
+    expect(versions).toEqual([first.keyVault!.version]);
+    expect((await api<IssuedCertificate>('POST', path, body)).body.keyId).not.toBe(first.keyId);
+  }, 60_000);
+
+  it('puts certificate operations on the audit record: written ahead and completed, refusals included', async () => {
+    const { application } = await createApp(false);
+    const path = `/applications/${application.appId}/certificates`;
+    const added = await api<IssuedCertificate>('POST', path, { displayName: 'audited' });
+    const own = testCertificate({ toDays: 400 });
+    const brought = await api<IssuedCertificate>('POST', path, { certificate: own.base64, lifetimeDays: 30 });
+    expect((await api('DELETE', `${path}/${added.body.keyId}`)).status).toBe(204);
+    const refused = await apiAs('logicApp')<{ correlationId: string }>('POST', path, {});
+    expect(refused.status).toBe(404);
+
+    const history = await apiAs('operator')<{ records: AuditRecord[] }>('GET', `/audit?appId=${application.appId}`);
+    expect(history.status).toBe(200);
+    const portal = sandbox().endpoints.principals.portal!;
+    const find = (operation: string, status: number, keyId?: string) =>
+      history.body.records.filter((r) => r.operation === operation && r.status === status && r.keyId === keyId);
+    expect(find('addCertificate', 201, added.body.keyId)).toEqual([
+      expect.objectContaining({
+        caller: { id: portal.objectId, appId: portal.clientId, roles: ['Secret.Create'] },
+        certificateName: added.body.keyVault!.certificateName,
+        certificateVersion: added.body.keyVault!.version,
+        operationState: 'completed',
+      }),
+    ]);
+    expect(find('addCertificate', 201, brought.body.keyId)).toEqual([
+      expect.objectContaining({ operationState: 'completed' }),
+    ]);
+    expect(find('addCertificate', 201, brought.body.keyId)[0]!.certificateName).toBeUndefined();
+    expect(find('revokeCertificate', 204, added.body.keyId)).toEqual([
+      expect.objectContaining({
+        certificateName: added.body.keyVault!.certificateName,
+        certificateVersion: added.body.keyVault!.version,
+        operationState: 'completed',
+      }),
+    ]);
+    expect(history.body.records.find((r) => r.correlationId === refused.body.correlationId)).toMatchObject({
+      operation: 'addCertificate',
+      status: 404,
+      problemType: 'NotFound',
+      caller: { id: sandbox().endpoints.principals.logicApp!.objectId, roles: ['Secret.Create'] },
+    });
+    // Nothing left open: every intent of this file's certificate operations was completed or closed.
+    const open = (await ledgerRows(sandbox().azurite!)).filter((r) => r.partitionKey === 'intent');
+    expect(open.filter((r) => r.appId === application.appId)).toEqual([]);
+  });
+
+  it('never answers, logs or records a private key, a secret value or a token', async () => {
+    const rows = (await ledgerRows(sandbox().azurite!)).map((row) => JSON.stringify(row));
+    const everything = [...capture.responseBodies, ...capture.logLines, ...rows].join('\n');
     expect(everything).not.toMatch(/PRIVATE KEY/);
     for (const secret of sandbox().emulators.issuedSecretTexts()) expect(everything).not.toContain(secret);
+    expect(tokensObtained().length).toBeGreaterThanOrEqual(5);
+    for (const token of tokensObtained()) expect(everything).not.toContain(token.split('.')[2]!);
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CertificateDependencies } from '../../../src/vending/dependencies';
 import { NotFoundError } from '../../../src/vending/errors';
+import { ownerTag } from '../../../src/vending/ownership';
 import {
   ApplicationInfo,
   CertificateStore,
@@ -11,6 +12,7 @@ import {
   StoredCertificateVersionInfo,
 } from '../../../src/vending/ports';
 import { testCertificate } from '../../support/certificates';
+import { Call, FakeLedger, OWNER } from './fakes';
 
 /** Runs a fake body as an async call: its throw becomes a rejection. */
 function settle<T>(body: () => T): Promise<T> {
@@ -21,14 +23,52 @@ function settle<T>(body: () => T): Promise<T> {
   }
 }
 
-/** Owned apps and their key credentials in memory; records the credentials added (with their certificates). */
-export class FakeKeyCredentialDirectory implements KeyCredentialDirectory {
-  readonly apps = new Map<string, { info: ApplicationInfo; keys: (KeyCredentialInfo & { certificate: string })[] }>();
-  failAdd: Error | undefined;
+type KeyCredentialMethod = keyof KeyCredentialDirectory;
+type CertificateStoreMethod = 'create' | 'listVersions' | 'disableVersion';
 
-  seedApplication(): ApplicationInfo {
+/** Calls into `timeline` (as `<prefix>.<method>`), failing on demand: what both certificate fakes share. */
+class Recorder<M extends string> {
+  private readonly failures = new Map<M, Error>();
+
+  constructor(
+    private readonly prefix: string,
+    private readonly timeline: Call[],
+  ) {}
+
+  failOn(method: M, error: Error): void {
+    this.failures.set(method, error);
+  }
+
+  enter(method: M, args: unknown[]): void {
+    this.timeline.push({ method: `${this.prefix}.${method}`, args });
+    const failure = this.failures.get(method);
+    if (failure) throw failure;
+  }
+}
+
+/**
+ * Owned apps with owner tags and key credentials in memory; records the credentials added (with their certificates)
+ * and every call in the shared timeline; fails on demand.
+ */
+export class FakeKeyCredentialDirectory implements KeyCredentialDirectory {
+  readonly apps = new Map<
+    string,
+    { info: ApplicationInfo; tags: string[]; keys: (KeyCredentialInfo & { certificate: string })[] }
+  >();
+  private readonly recorder: Recorder<KeyCredentialMethod>;
+
+  constructor(timeline: Call[]) {
+    this.recorder = new Recorder('directory', timeline);
+  }
+
+  failOn(method: KeyCredentialMethod, error: Error): void {
+    this.recorder.failOn(method, error);
+  }
+
+  /** An app this identity owns, with owner tags for `owners` (by default {@link OWNER}). */
+  seedApplication(owners: string[] = [OWNER.id]): ApplicationInfo {
     const info = { id: randomUUID(), appId: randomUUID(), displayName: 'seeded' };
-    this.apps.set(info.appId, { info, keys: [] });
+    this.apps.set(info.appId, { info, tags: owners.map(ownerTag), keys: [] });
     return info;
   }
 
@@ -40,14 +80,18 @@ export class FakeKeyCredentialDirectory implements KeyCredentialDirectory {
 
   getOwnedKeyCredentials(appId: string) {
     return settle(() => {
+      this.recorder.enter('getOwnedKeyCredentials', [appId]);
       const app = this.owned(appId);
-      return { application: app.info, keyCredentials: app.keys.map(({ certificate: _c, ...info }) => info) };
+      return {
+        application: { ...app.info, tags: [...app.tags] },
+        keyCredentials: app.keys.map(({ certificate: _c, ...info }) => info),
+      };
     });
   }
 
   addKeyCredential(appId: string, credential: KeyCredentialRequest) {
     return settle(() => {
-      if (this.failAdd) throw this.failAdd;
+      this.recorder.enter('addKeyCredential', [appId, credential]);
       const info: KeyCredentialInfo = {
         keyId: credential.keyId,
         displayName: credential.displayName,
@@ -62,6 +106,7 @@ export class FakeKeyCredentialDirectory implements KeyCredentialDirectory {
 
   removeKeyCredential(appId: string, keyId: string) {
     return settle(() => {
+      this.recorder.enter('removeKeyCredential', [appId, keyId]);
       const app = this.owned(appId);
       app.keys = app.keys.filter((k) => k.keyId !== keyId);
     });
@@ -73,9 +118,19 @@ export class FakeCertificateStore implements CertificateStore {
   readonly vaultUrl = 'https://kv-test.vault.azure.net';
   readonly versions: (StoredCertificateVersionInfo & { exportable: boolean })[] = [];
   readonly created: StoredCertificate[] = [];
+  private readonly recorder: Recorder<CertificateStoreMethod>;
+
+  constructor(timeline: Call[]) {
+    this.recorder = new Recorder('certificateStore', timeline);
+  }
+
+  failOn(method: CertificateStoreMethod, error: Error): void {
+    this.recorder.failOn(method, error);
+  }
 
   create(name: string, options: Parameters<CertificateStore['create']>[1]) {
     return settle(() => {
+      this.recorder.enter('create', [name, options]);
       const cert = testCertificate({ fromDays: 0, toDays: options.validityInMonths * 30, subject: options.subject });
       const version = randomBytes(16).toString('hex');
       const stored: StoredCertificate = {
@@ -102,30 +157,42 @@ export class FakeCertificateStore implements CertificateStore {
   }
 
   listVersions(name: string) {
-    return settle(() => this.versions.filter((v) => v.name === name));
+    return settle(() => {
+      this.recorder.enter('listVersions', [name]);
+      return this.versions.filter((v) => v.name === name);
+    });
   }
 
   disableVersion(name: string, version: string) {
     return settle(() => {
+      this.recorder.enter('disableVersion', [name, version]);
       const found = this.versions.find((v) => v.name === name && v.version === version);
       if (found) found.enabled = false;
     });
   }
 }
 
-/** Certificate dependencies over the fakes: max 365, default 180 days, expiring within 30, the real clock. */
+/**
+ * Certificate dependencies over the fakes and the in-memory ledger: max 365, default 180 days, expiring within 30,
+ * the real clock (the fake vault makes real certificates, valid from now). `order()` lists every directory, vault and
+ * ledger call in order.
+ */
 export function fakeCertificateDependencies(options: { allowExportable?: boolean } = {}) {
-  const directory = new FakeKeyCredentialDirectory();
-  const certificateStore = new FakeCertificateStore();
+  const timeline: Call[] = [];
+  const directory = new FakeKeyCredentialDirectory(timeline);
+  const certificateStore = new FakeCertificateStore(timeline);
+  const ledger = new FakeLedger(timeline);
   const warn = jest.fn<void, [string, Record<string, string>]>();
   const deps: CertificateDependencies = {
     directory,
     certificateStore,
+    ledger,
     lifetimePolicy: { maxDays: 365, defaultDays: 180 },
     allowExportable: options.allowExportable ?? false,
     expiringWithinDays: 30,
     clock: () => new Date(),
     warn,
   };
-  return { directory, certificateStore, warn, deps };
+  const order = (): string[] => timeline.map((c) => c.method);
+  return { directory, certificateStore, ledger, warn, deps, order };
 }

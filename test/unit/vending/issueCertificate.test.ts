@@ -1,6 +1,6 @@
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
 import { parseUploadedCertificate } from '../../../src/vending/certificateCheck';
 import {
   CertificatePolicyError,
@@ -8,14 +8,19 @@ import {
   InvalidRequestError,
   LifetimePolicyError,
   NotFoundError,
+  TenantPolicyError,
   UpstreamFailureError,
+  UpstreamUnavailableError,
 } from '../../../src/vending/errors';
 import { issueCertificate } from '../../../src/vending/issueCertificate';
 import { listCertificates, revokeCertificate } from '../../../src/vending/listCertificates';
+import { APP_ROLES } from '../../../src/vending/ownership';
+import { OperationIntent } from '../../../src/vending/ports';
 import { testCertificate } from '../../support/certificates';
 import { fakeCertificateDependencies } from './certificateFakes';
+import { OWNER, requestContext, testCaller } from './fakes';
 
-const CALLER = { id: 'caller-oid', roles: [] };
+const CALLER = requestContext(OWNER);
 const DAY_MS = 86_400_000;
 const fixture = (name: string) => readFileSync(join(__dirname, '..', '..', 'fixtures', 'certificates', name), 'utf8');
 
@@ -28,7 +33,7 @@ describe('issueCertificate: Key Vault certificates', () => {
     expect(stored.name).toBe(`cert-${app.appId}-default`);
     expect(certificateStore.versions[0]).toMatchObject({
       exportable: false,
-      tags: { appId: app.appId, keyId: issued.keyId, requestedBy: 'caller-oid', managedBy: 'entra-app-vending' },
+      tags: { appId: app.appId, keyId: issued.keyId, requestedBy: OWNER.id, managedBy: 'entra-app-vending' },
     });
     const x509 = new X509Certificate(Buffer.from(stored.certificate, 'base64'));
     expect(issued.thumbprint).toBe(x509.fingerprint.replace(/:/g, ''));
@@ -84,7 +89,7 @@ describe('issueCertificate: Key Vault certificates', () => {
   it('disables the certificate when Graph refuses the key credential', async () => {
     const { deps, directory, certificateStore } = fakeCertificateDependencies();
     const app = directory.seedApplication();
-    directory.failAdd = new UpstreamFailureError('refused', 'graph', 'Request_BadRequest');
+    directory.failOn('addKeyCredential', new UpstreamFailureError('refused', 'graph', 'Request_BadRequest'));
     await expect(issueCertificate(deps, app.appId, {}, CALLER)).rejects.toBeInstanceOf(UpstreamFailureError);
     expect(certificateStore.versions.map((v) => v.enabled)).toEqual([false]);
   });
@@ -136,19 +141,260 @@ describe('listCertificates and revokeCertificate', () => {
     const app = directory.seedApplication();
     const longer = await issueCertificate(deps, app.appId, { lifetimeDays: 200 }, CALLER);
     const soon = await issueCertificate(deps, app.appId, { lifetimeDays: 20, displayName: 'soon' }, CALLER);
-    const listed = await listCertificates(deps, app.appId);
+    const listed = await listCertificates(deps, app.appId, OWNER);
     expect(listed.certificates.map((c) => [c.keyId, c.status, c.keyVault?.enabled])).toEqual([
       [soon.keyId, 'expiring', true],
       [longer.keyId, 'active', true],
     ]);
-    const revoked = await revokeCertificate(deps, app.appId, soon.keyId.toUpperCase());
+    const revoked = await revokeCertificate(deps, app.appId, soon.keyId.toUpperCase(), CALLER);
     expect(revoked).toEqual({
       appId: app.appId,
       keyId: soon.keyId,
       disabledCertificateVersion: soon.keyVault!.version,
     });
     expect(certificateStore.versions.find((v) => v.version === soon.keyVault!.version)!.enabled).toBe(false);
-    expect((await listCertificates(deps, app.appId)).certificates.map((c) => c.keyId)).toEqual([longer.keyId]);
-    await expect(revokeCertificate(deps, app.appId, soon.keyId)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await listCertificates(deps, app.appId, OWNER)).certificates.map((c) => c.keyId)).toEqual([longer.keyId]);
+    await expect(revokeCertificate(deps, app.appId, soon.keyId, CALLER)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('certificates: who may', () => {
+  const stranger = testCaller({ roles: [APP_ROLES.secretCreate] });
+
+  it('answers not found to a caller that may not manage the app, for every operation, changing nothing', async () => {
+    const { deps, directory, certificateStore, ledger } = fakeCertificateDependencies();
+    const app = directory.seedApplication();
+    const issued = await issueCertificate(deps, app.appId, {}, CALLER);
+    const steps = ledger.steps.length;
+    const asStranger = requestContext(stranger);
+    await expect(issueCertificate(deps, app.appId, {}, asStranger)).rejects.toBeInstanceOf(NotFoundError);
+    const own = testCertificate({ toDays: 400 });
+    await expect(
+      issueCertificate(deps, app.appId, { certificate: own.base64, lifetimeDays: 30 }, asStranger),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(listCertificates(deps, app.appId, stranger)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(revokeCertificate(deps, app.appId, issued.keyId, asStranger)).rejects.toBeInstanceOf(NotFoundError);
+    expect(certificateStore.created).toHaveLength(1);
+    expect(certificateStore.versions.map((v) => v.enabled)).toEqual([true]);
+    expect(directory.apps.get(app.appId)!.keys.map((k) => k.keyId)).toEqual([issued.keyId]);
+    // Who may is decided before anything is written ahead: no record of a refusal's intent.
+    expect(ledger.steps).toHaveLength(steps);
+  });
+
+  it('lets in a member of an owning group, and Admin on any app this identity owns', async () => {
+    const { deps, directory } = fakeCertificateDependencies();
+    const group = randomUUID();
+    const app = directory.seedApplication([group]);
+    const member = testCaller({ roles: [APP_ROLES.secretCreate], groups: [group] });
+    const added = await issueCertificate(deps, app.appId, {}, requestContext(member));
+    const admin = testCaller({ roles: [APP_ROLES.admin] });
+    expect((await listCertificates(deps, app.appId, admin)).certificates.map((c) => c.keyId)).toEqual([added.keyId]);
+    await revokeCertificate(deps, app.appId, added.keyId, requestContext(admin));
+    expect((await listCertificates(deps, app.appId, member)).certificates).toEqual([]);
+  });
+});
+
+describe('certificates: the write-ahead record', () => {
+  const ledgerDown = () => new UpstreamUnavailableError('ledger down', 503, 5, 'ledger');
+  const graphDown = () => new UpstreamUnavailableError('graph down', 503, 5, 'graph');
+  const graphRefuses = () => new TenantPolicyError('the tenant refuses');
+
+  function setup() {
+    const fakes = fakeCertificateDependencies();
+    return { ...fakes, app: fakes.directory.seedApplication() };
+  }
+
+  it('writes the intent before Key Vault creates the certificate, the progress beside the Graph write and the completion after it', async () => {
+    const { deps, ledger, app, order } = setup();
+    const issued = await issueCertificate(deps, app.appId, { displayName: 'ci', lifetimeDays: 30 }, CALLER);
+    expect(order()).toEqual([
+      'directory.getOwnedKeyCredentials', // who may: decided before anything is written ahead
+      'ledger.begin',
+      'certificateStore.create',
+      'ledger.issued',
+      'directory.addKeyCredential',
+      'ledger.completed',
+    ]);
+    const [begin, progress, completed] = ledger.steps;
+    const intent = (begin as { intent: OperationIntent }).intent;
+    expect(intent).toEqual({
+      operation: 'addCertificate',
+      context: CALLER.trace,
+      appId: app.appId,
+      keyId: issued.keyId,
+      credentialDisplayName: 'ci',
+      startDateTime: expect.any(String) as string,
+      endDateTime: issued.endDateTime,
+    });
+    expect(Date.parse(intent.startDateTime!)).toBeLessThanOrEqual(Date.parse(issued.startDateTime));
+    expect(progress).toEqual({ step: 'issued', details: { appId: app.appId, keyId: issued.keyId } });
+    expect(completed).toEqual({
+      step: 'completed',
+      details: {
+        appId: app.appId,
+        keyId: issued.keyId,
+        certificateName: issued.keyVault!.certificateName,
+        certificateVersion: issued.keyVault!.version,
+      },
+    });
+    expect(ledger.open.size).toBe(0);
+  });
+
+  it('writes a brought certificate ahead too: intent, the Graph write, completion; Key Vault untouched', async () => {
+    const { deps, ledger, app, order } = setup();
+    const own = testCertificate({ toDays: 400 });
+    const issued = await issueCertificate(deps, app.appId, { certificate: own.base64, lifetimeDays: 30 }, CALLER);
+    expect(order()).toEqual([
+      'directory.getOwnedKeyCredentials',
+      'ledger.begin',
+      'directory.addKeyCredential',
+      'ledger.completed',
+    ]);
+    expect(ledger.steps.at(-1)).toEqual({ step: 'completed', details: { appId: app.appId, keyId: issued.keyId } });
+    expect(ledger.open.size).toBe(0);
+  });
+
+  it('makes nothing when the ledger cannot take the intent: no certificate, no key credential, the 503 goes up', async () => {
+    const { deps, ledger, directory, certificateStore, app } = setup();
+    const outage = ledgerDown();
+    ledger.failOn('beginOperation', outage);
+    await expect(issueCertificate(deps, app.appId, {}, CALLER)).rejects.toBe(outage);
+    const own = testCertificate({ toDays: 400 });
+    await expect(issueCertificate(deps, app.appId, { certificate: own.base64, lifetimeDays: 30 }, CALLER)).rejects.toBe(
+      outage,
+    );
+    expect(certificateStore.created).toEqual([]);
+    expect(directory.apps.get(app.appId)!.keys).toEqual([]);
+  });
+
+  it('checks the policy and the certificate before writing anything', async () => {
+    const { deps, ledger, app } = setup();
+    await expect(issueCertificate(deps, app.appId, { lifetimeDays: 999 }, CALLER)).rejects.toThrow(/maximum/);
+    await expect(issueCertificate(deps, app.appId, { exportable: true }, CALLER)).rejects.toThrow(/exportable/);
+    const expired = testCertificate({ fromDays: -9, toDays: -1 });
+    await expect(issueCertificate(deps, app.appId, { certificate: expired.base64 }, CALLER)).rejects.toThrow(/expired/);
+    expect(ledger.steps).toEqual([]);
+  });
+
+  it('closes the record when Key Vault refused to create, and keeps it open when a certificate may exist', async () => {
+    const refused = setup();
+    refused.certificateStore.failOn('create', new CertificatePolicyError('the vault refuses'));
+    await expect(issueCertificate(refused.deps, refused.app.appId, {}, CALLER)).rejects.toThrow('the vault refuses');
+    expect(refused.ledger.stepNames()).toEqual(['begin', 'abandoned']);
+    expect(refused.ledger.open.size).toBe(0);
+
+    const unsure = setup();
+    unsure.certificateStore.failOn('create', new UpstreamUnavailableError('vault down', 503, 5, 'keyVault'));
+    await expect(issueCertificate(unsure.deps, unsure.app.appId, {}, CALLER)).rejects.toThrow('vault down');
+    expect(unsure.ledger.stepNames()).toEqual(['begin']);
+    expect(unsure.ledger.open.size).toBe(1);
+  });
+
+  it('disables the certificate when Graph does not add it: compensated if Graph refused, open if Graph may have acted', async () => {
+    const refused = setup();
+    refused.directory.failOn('addKeyCredential', graphRefuses());
+    await expect(issueCertificate(refused.deps, refused.app.appId, {}, CALLER)).rejects.toThrow('the tenant refuses');
+    const keyId = (refused.ledger.steps[0] as { intent: OperationIntent }).intent.keyId!;
+    expect(refused.ledger.steps.slice(1)).toEqual([
+      { step: 'issued', details: { appId: refused.app.appId, keyId } },
+      { step: 'compensated', details: { appId: refused.app.appId, keyId } },
+    ]);
+    expect(refused.certificateStore.versions.map((v) => v.enabled)).toEqual([false]);
+    expect(refused.ledger.open.size).toBe(0);
+
+    // A 503 after the PATCH was sent: the key credential may exist (its key now disabled), so the scan must look.
+    const unsure = setup();
+    unsure.directory.failOn('addKeyCredential', graphDown());
+    await expect(issueCertificate(unsure.deps, unsure.app.appId, {}, CALLER)).rejects.toThrow('graph down');
+    expect(unsure.ledger.stepNames()).toEqual(['begin', 'issued']);
+    expect(unsure.certificateStore.versions.map((v) => v.enabled)).toEqual([false]);
+    expect(unsure.ledger.open.size).toBe(1);
+  });
+
+  it('records a failed compensation: the certificate could not be disabled; the record stays open and the operator is told', async () => {
+    const { deps, ledger, directory, certificateStore, app, warn } = setup();
+    directory.failOn('addKeyCredential', graphRefuses());
+    certificateStore.failOn('disableVersion', graphDown());
+    await expect(issueCertificate(deps, app.appId, {}, CALLER)).rejects.toThrow('the tenant refuses');
+    const keyId = (ledger.steps[0] as { intent: OperationIntent }).intent.keyId!;
+    expect(ledger.steps.at(-1)).toEqual({
+      step: 'compensationFailed',
+      details: { appId: app.appId, keyId, step: 'disableCertificate' },
+    });
+    expect(ledger.open.size).toBe(1);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/disable it by hand/), {
+      appId: app.appId,
+      certificateId: certificateStore.created[0]!.id,
+    });
+  });
+
+  it('answers with the certificate when the ledger fails after the changes, and tells the operator', async () => {
+    const { deps, ledger, app, warn } = setup();
+    ledger.failOn('issued', ledgerDown());
+    ledger.failOn('completed', ledgerDown());
+    const issued = await issueCertificate(deps, app.appId, {}, CALLER);
+    expect(issued.source).toBe('keyVault');
+    expect(warn).toHaveBeenCalledTimes(2);
+    for (const [message, details] of warn.mock.calls) {
+      expect(message).toMatch(/expiry scan will reconcile/);
+      expect(details).toMatchObject({ appId: app.appId, keyId: issued.keyId });
+    }
+    expect(ledger.open.size).toBe(1);
+  });
+
+  it('revokes: reads first, writes the intent before the Graph write and completes after the certificate is disabled', async () => {
+    const { deps, ledger, app, order } = setup();
+    const issued = await issueCertificate(deps, app.appId, { displayName: 'ci' }, CALLER);
+    const before = order().length;
+    const stepsBefore = ledger.steps.length;
+    await revokeCertificate(deps, app.appId, issued.keyId, CALLER);
+    expect(order().slice(before)).toEqual([
+      'directory.getOwnedKeyCredentials',
+      'ledger.begin',
+      'directory.removeKeyCredential',
+      'ledger.issued',
+      'certificateStore.listVersions',
+      'certificateStore.disableVersion',
+      'ledger.completed',
+    ]);
+    const target = { appId: app.appId, keyId: issued.keyId };
+    expect(ledger.steps.slice(stepsBefore)).toEqual([
+      {
+        step: 'begin',
+        intent: { operation: 'revokeCertificate', context: CALLER.trace, ...target, credentialDisplayName: 'ci' },
+      },
+      { step: 'issued', details: target },
+      {
+        step: 'completed',
+        details: {
+          ...target,
+          certificateName: issued.keyVault!.certificateName,
+          certificateVersion: issued.keyVault!.version,
+        },
+      },
+    ]);
+    expect(ledger.open.size).toBe(0);
+  });
+
+  it('leaves a revocation open (state issued) when the vault step fails after the removal, for the scan to finish', async () => {
+    const { deps, ledger, certificateStore, app } = setup();
+    const issued = await issueCertificate(deps, app.appId, {}, CALLER);
+    certificateStore.failOn('disableVersion', graphDown());
+    await expect(revokeCertificate(deps, app.appId, issued.keyId, CALLER)).rejects.toThrow('graph down');
+    expect(ledger.stepNames().slice(-2)).toEqual(['begin', 'issued']);
+    expect(ledger.open.size).toBe(1);
+  });
+
+  it('closes a revocation Graph refused, and changes nothing while the ledger cannot take the intent', async () => {
+    const { deps, ledger, directory, app } = setup();
+    const issued = await issueCertificate(deps, app.appId, {}, CALLER);
+    directory.failOn('removeKeyCredential', graphRefuses());
+    await expect(revokeCertificate(deps, app.appId, issued.keyId, CALLER)).rejects.toThrow('the tenant refuses');
+    expect(ledger.stepNames().slice(-2)).toEqual(['begin', 'abandoned']);
+    expect(ledger.open.size).toBe(0);
+    const outage = ledgerDown();
+    ledger.failOn('beginOperation', outage);
+    await expect(revokeCertificate(deps, app.appId, issued.keyId, CALLER)).rejects.toBe(outage);
+    expect(directory.apps.get(app.appId)!.keys.map((k) => k.keyId)).toEqual([issued.keyId]);
   });
 });
