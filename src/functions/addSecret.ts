@@ -1,5 +1,5 @@
+import { readAppId } from '../http/appRequest';
 import { RouteHandler } from '../http/httpFunction';
-import { guidParameter } from '../http/pathParameters';
 import { compileSchema, readJsonBody } from '../http/requestBody';
 import { secretRequestSchema } from '../http/schemas';
 import { issueSecret, SecretRequest, storedTarget } from '../vending/issueSecret';
@@ -8,8 +8,7 @@ const validateBody = compileSchema<SecretRequest>(secretRequestSchema);
 
 /** `POST /api/applications/{appId}/secrets`: a new secret on an app this API owns, answered with its Key Vault reference. */
 export const addSecret: RouteHandler = async (request, context, services, call) => {
-  const appId = guidParameter(request, 'appId');
-  call.target.appId = appId;
+  const appId = readAppId(request, call);
   const body = await readJsonBody(request, validateBody, {});
   const issued = await issueSecret(services.vending, appId, body, call.context);
   Object.assign(call.target, storedTarget(issued));

@@ -1,10 +1,9 @@
+import { readAppId } from '../http/appRequest';
 import { RouteHandler } from '../http/httpFunction';
-import { guidParameter } from '../http/pathParameters';
 import { getApplicationOwners as getOwners } from '../vending/applications';
 
 /** `GET /api/applications/{appId}/owners`: who may manage the app through this API. */
 export const getApplicationOwners: RouteHandler = async (request, _context, services, call) => {
-  const appId = guidParameter(request, 'appId');
-  call.target.appId = appId;
+  const appId = readAppId(request, call);
   return { status: 200, jsonBody: await getOwners(services.vending, appId, call.context.caller) };
 };

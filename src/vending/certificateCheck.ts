@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { CertificateRejectedError, InvalidRequestError } from './errors';
+import { CertificateRefusedError, InvalidRequestError } from './errors';
 
 /** The smallest keys accepted: RSA 2048 bits, or an EC key on P-256 or a larger NIST curve. */
 export const MIN_RSA_BITS = 2048;
@@ -12,6 +12,10 @@ export interface UploadedCertificate {
   thumbprint: string;
   notBefore: Date;
   notAfter: Date;
+}
+
+function rejected(message: string): CertificateRefusedError {
+  return new CertificateRefusedError('CertificateRejected', message);
 }
 
 function notACertificate(detail: string): InvalidRequestError {
@@ -37,24 +41,24 @@ export function parseUploadedCertificate(text: string, now: Date): UploadedCerti
   const notBefore = new Date(certificate.validFrom);
   const notAfter = new Date(certificate.validTo);
   if (notAfter.getTime() <= now.getTime()) {
-    throw new CertificateRejectedError(`The certificate expired on ${notAfter.toISOString()}.`);
+    throw rejected(`The certificate expired on ${notAfter.toISOString()}.`);
   }
   const key = certificate.publicKey;
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') {
     if ((details.modulusLength ?? 0) < MIN_RSA_BITS) {
-      throw new CertificateRejectedError(
+      throw rejected(
         `The certificate's RSA key has ${details.modulusLength} bits; at least ${MIN_RSA_BITS} are required.`,
       );
     }
   } else if (key.asymmetricKeyType === 'ec') {
     if (!ACCEPTED_CURVES.includes(details.namedCurve ?? '')) {
-      throw new CertificateRejectedError(
+      throw rejected(
         `The certificate's EC key is on ${details.namedCurve ?? 'an unknown curve'}; P-256, P-384 or P-521 is required.`,
       );
     }
   } else {
-    throw new CertificateRejectedError(
+    throw rejected(
       `The certificate's ${key.asymmetricKeyType ?? 'unknown'} key is not accepted; use RSA (≥ ${MIN_RSA_BITS} bits) or EC (P-256 or larger).`,
     );
   }
@@ -69,7 +73,7 @@ export function parseUploadedCertificate(text: string, now: Date): UploadedCerti
 /** The credential's window must lie within the certificate's validity (Graph refuses it otherwise). */
 export function requireValidityCovers(certificate: UploadedCertificate, start: Date, end: Date): void {
   if (start.getTime() < certificate.notBefore.getTime() || end.getTime() > certificate.notAfter.getTime()) {
-    throw new CertificateRejectedError(
+    throw rejected(
       `The certificate is valid from ${certificate.notBefore.toISOString()} to ${certificate.notAfter.toISOString()}, which does not cover the credential's window ${start.toISOString()} – ${end.toISOString()}; ask for a shorter lifetime or bring a certificate valid longer.`,
     );
   }

@@ -59,16 +59,19 @@ export class OwnershipRuleError extends VendingError {
   readonly code = 'OwnershipRuleViolation';
 }
 
-/** A certificate that is well-formed but not acceptable: expired, too weak, or not covering the window asked for. */
-export class CertificateRejectedError extends VendingError {
+/**
+ * A certificate request refused by rule: `CertificateRejected`, a well-formed certificate that is not acceptable
+ * (expired, too weak, not covering the window asked for), or `CertificatePolicyViolation`, a certificate this
+ * deployment does not issue (e.g. an exportable key where none is allowed).
+ */
+export class CertificateRefusedError extends VendingError {
   readonly status = 422;
-  readonly code = 'CertificateRejected';
-}
-
-/** The certificate asked for is not one this deployment issues (e.g. an exportable key where none is allowed). */
-export class CertificatePolicyError extends VendingError {
-  readonly status = 422;
-  readonly code = 'CertificatePolicyViolation';
+  constructor(
+    readonly code: 'CertificateRejected' | 'CertificatePolicyViolation',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The application (or credential) does not exist, or it is not one this API manages. */

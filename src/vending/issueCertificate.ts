@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseUploadedCertificate, requireValidityCovers } from './certificateCheck';
 import { CertificateDependencies } from './dependencies';
-import { CertificatePolicyError, InvalidRequestError } from './errors';
+import { CertificateRefusedError, InvalidRequestError } from './errors';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
 import { CredentialWindow, decideCredentialWindow, LifetimeRequest } from './lifetimePolicy';
 import { certainlyNotApplied, journalGraphFailure, journalStep } from './operationJournal';
@@ -182,7 +182,8 @@ export async function issueCertificate(
   }
   const exportable = request.exportable ?? false;
   if (exportable && !deps.allowExportable) {
-    throw new CertificatePolicyError(
+    throw new CertificateRefusedError(
+      'CertificatePolicyViolation',
       'This deployment does not issue exportable certificates: sign through Key Vault with the non-exportable key instead.',
     );
   }

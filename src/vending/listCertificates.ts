@@ -1,9 +1,8 @@
 import { classifyCredential, CredentialStatus } from './credentialStatus';
 import { CertificateDependencies } from './dependencies';
-import { NotFoundError } from './errors';
-import { journalGraphFailure, journalStep } from './operationJournal';
 import { requireManageable } from './ownership';
 import { Caller, CertificateStore, KeyCredentialInfo, RequestContext, StoredCertificateVersionInfo } from './ports';
+import { revokeCredential, VaultTarget } from './revokeCredential';
 import { CREDENTIAL_DISPLAY_NAME_PATTERN, certificateNameFor } from './secretNaming';
 
 /** One certificate credential of an app as the list route shows it. */
@@ -24,6 +23,17 @@ async function findCertificateVersion(
   if (!credential.displayName || !slotPattern.test(credential.displayName)) return undefined;
   const versions = await store.listVersions(certificateNameFor(appId, credential.displayName));
   return versions.find((v) => v.tags.keyId === credential.keyId);
+}
+
+/** Disables the Key Vault certificate version behind a key credential, if Key Vault made it; says which it was. */
+async function disableCertificateVersion(
+  store: CertificateStore,
+  appId: string,
+  credential: Pick<KeyCredentialInfo, 'keyId' | 'displayName'>,
+): Promise<VaultTarget> {
+  const stored = await findCertificateVersion(store, appId, credential);
+  if (stored?.enabled) await store.disableVersion(stored.name, stored.version);
+  return stored ? { certificateName: stored.name, certificateVersion: stored.version } : {};
 }
 
 /**
@@ -66,8 +76,8 @@ export interface RevokedCertificate {
 /**
  * Removes a key credential from an app this identity owns and the caller may manage, and disables the Key Vault
  * certificate behind it, so Entra no longer accepts assertions signed by its key and Key Vault no longer signs with
- * it. Written ahead to the ledger like a secret's revocation: if the vault step fails after the removal, the operation
- * stays open (state `issued`) for the scan to finish.
+ * it. Written ahead to the ledger like a secret's revocation (`revokeCredential`): if the vault step fails after the
+ * removal, the operation stays open (state `issued`) for the scan to finish.
  */
 export async function revokeCertificate(
   deps: CertificateDependencies,
@@ -76,26 +86,11 @@ export async function revokeCertificate(
   context: RequestContext,
 ): Promise<RevokedCertificate> {
   const { application, keyCredentials } = await deps.directory.getOwnedKeyCredentials(appId);
-  requireManageable(context.caller, application);
-  const credential = keyCredentials.find((c) => c.keyId.toLowerCase() === keyId.toLowerCase());
-  if (!credential) throw new NotFoundError(`Application ${appId} has no certificate credential with keyId ${keyId}.`);
-  const target = { appId, keyId: credential.keyId };
-  const journal = await deps.ledger.beginOperation({
+  const { credential, inVault } = await revokeCredential(deps, context, application, keyId, {
     operation: 'revokeCertificate',
-    context: context.trace,
-    ...target,
-    ...(credential.displayName ? { credentialDisplayName: credential.displayName } : {}),
+    credentials: keyCredentials,
+    removeFromApp: (key) => deps.directory.removeKeyCredential(appId, key.keyId),
+    disableInVault: (key) => disableCertificateVersion(deps.certificateStore, appId, key),
   });
-  try {
-    await deps.directory.removeKeyCredential(appId, credential.keyId);
-  } catch (error) {
-    await journalGraphFailure(deps, journal, error, target);
-    throw error;
-  }
-  await journalStep(deps, journal, (j) => j.issued(target), target);
-  const stored = await findCertificateVersion(deps.certificateStore, appId, credential);
-  if (stored?.enabled) await deps.certificateStore.disableVersion(stored.name, stored.version);
-  const inVault = stored ? { certificateName: stored.name, certificateVersion: stored.version } : {};
-  await journalStep(deps, journal, (j) => j.completed({ ...target, ...inVault }), target);
-  return { appId, keyId: credential.keyId, disabledCertificateVersion: stored?.version ?? null };
+  return { appId, keyId: credential.keyId, disabledCertificateVersion: inVault.certificateVersion ?? null };
 }

@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseUploadedCertificate } from '../../../src/vending/certificateCheck';
 import {
-  CertificatePolicyError,
-  CertificateRejectedError,
+  CertificateRefusedError,
   InvalidRequestError,
   LifetimePolicyError,
   NotFoundError,
@@ -56,9 +55,9 @@ describe('issueCertificate: Key Vault certificates', () => {
   it('answers a Key Vault reference only for an exportable certificate, and only where the deployment allows it', async () => {
     const refused = fakeCertificateDependencies();
     const app = refused.directory.seedApplication();
-    await expect(issueCertificate(refused.deps, app.appId, { exportable: true }, CALLER)).rejects.toBeInstanceOf(
-      CertificatePolicyError,
-    );
+    await expect(issueCertificate(refused.deps, app.appId, { exportable: true }, CALLER)).rejects.toMatchObject({
+      code: 'CertificatePolicyViolation',
+    });
     expect(refused.certificateStore.created).toEqual([]);
 
     const allowed = fakeCertificateDependencies({ allowExportable: true });
@@ -108,7 +107,16 @@ describe('issueCertificate: bring your own certificate', () => {
   it('accepts EC P-256 and refuses a smaller curve, RSA 1024, expired, too short and non-certificates', () => {
     const now = new Date();
     expect(parseUploadedCertificate(fixture('ec-p256.pem'), now).thumbprint).toMatch(/^[0-9A-F]{40}$/);
-    expect(() => parseUploadedCertificate(fixture('ec-p224.pem'), now)).toThrow(CertificateRejectedError);
+    const p224 = (() => {
+      try {
+        return parseUploadedCertificate(fixture('ec-p224.pem'), now);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(p224).toBeInstanceOf(CertificateRefusedError);
+    expect(p224).toMatchObject({ code: 'CertificateRejected', status: 422 });
+    expect((p224 as Error).message).toMatch(/P-256, P-384 or P-521 is required/);
     expect(() => parseUploadedCertificate(testCertificate({ modulusLength: 1024 }).base64, now)).toThrow(
       /RSA key has 1024 bits; at least 2048/,
     );
@@ -278,7 +286,10 @@ describe('certificates: the write-ahead record', () => {
 
   it('closes the record when Key Vault refused to create, and keeps it open when a certificate may exist', async () => {
     const refused = setup();
-    refused.certificateStore.failOn('create', new CertificatePolicyError('the vault refuses'));
+    refused.certificateStore.failOn(
+      'create',
+      new CertificateRefusedError('CertificatePolicyViolation', 'the vault refuses'),
+    );
     await expect(issueCertificate(refused.deps, refused.app.appId, {}, CALLER)).rejects.toThrow('the vault refuses');
     expect(refused.ledger.stepNames()).toEqual(['begin', 'abandoned']);
     expect(refused.ledger.open.size).toBe(0);
