@@ -8,14 +8,12 @@
  *   and groups.
  * Reads `.sandbox/endpoints.json`; use it as `TOKEN=$(npm run --silent example:token -- dana)`.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
-import { ClientSecretCredential, UsernamePasswordCredential } from '@azure/identity';
+import { UsernamePasswordCredential } from '@azure/identity';
 import { EmulatorEndpoints } from '../emulators/index';
+import { authorityOptions, sandboxEndpoints, seededCredential } from './sandboxCredentials';
 
 function credentialFor(endpoints: EmulatorEndpoints, caller: string): { credential: TokenCredential; scope: string } {
-  const options = { authorityHost: endpoints.entra.authorityHost, disableInstanceDiscovery: true };
   const user = endpoints.users[caller];
   const cli = endpoints.principals.cli;
   if (user && cli) {
@@ -25,17 +23,13 @@ function credentialFor(endpoints: EmulatorEndpoints, caller: string): { credenti
         cli.clientId,
         user.userPrincipalName,
         user.password,
-        options,
+        authorityOptions(endpoints),
       ),
       scope: endpoints.api.scope,
     };
   }
-  const app = endpoints.principals[caller];
-  if (app?.clientSecret) {
-    return {
-      credential: new ClientSecretCredential(endpoints.tenantId, app.clientId, app.clientSecret, options),
-      scope: endpoints.api.defaultScope,
-    };
+  if (endpoints.principals[caller]?.clientSecret) {
+    return { credential: seededCredential(endpoints, caller), scope: endpoints.api.defaultScope };
   }
   const callers = [
     ...Object.keys(endpoints.users),
@@ -47,9 +41,7 @@ function credentialFor(endpoints: EmulatorEndpoints, caller: string): { credenti
 }
 
 async function main(): Promise<void> {
-  const endpoints = JSON.parse(
-    readFileSync(resolve(__dirname, '..', '.sandbox', 'endpoints.json'), 'utf8'),
-  ) as EmulatorEndpoints;
+  const endpoints = sandboxEndpoints();
   const { credential, scope } = credentialFor(endpoints, process.argv[2] ?? '');
   const token = await credential.getToken(scope);
   if (!token) throw new Error('no token');

@@ -69,6 +69,8 @@ async function main(): Promise<void> {
     '  ?from=<RFC 3339 time> with an Admin\'s token (operator, ada). See README "Try it".',
     '',
     '  Read a secret back from the vault as the operator: see README "Try it".',
+    '  Sign in as a vended app with its secret or its Key Vault certificate: npm run example:sign-in-secret,',
+    '  example:sign-in-certificate (README "Try it").',
     '',
     "  The expiry scan: `npm run scan -- --sandbox --dry-run` from another terminal, POST /api/scans with an Admin's",
     `  token, or fire its timer: curl -X POST ${new URL(sandbox.apiBaseUrl).origin}/admin/functions/expiryScan`,
