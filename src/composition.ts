@@ -49,7 +49,8 @@ const LEDGER_RETRY = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 10
  * the caller authenticator for the API's audience and tenant. Builds clients only (no network). The credential is the
  * user-assigned managed identity named by AZURE_CLIENT_ID (App Service managed identity protocol in Azure and in the
  * sandbox); it reaches Graph, Key Vault, the ledger and scan tables and the events queue. The expiry scan gets its own
- * Graph client and SecretClient (same credential), metered, so its report counts its calls and nobody else's.
+ * Graph client, SecretClient and CertificateClient (same credential), metered, so its report counts its calls and
+ * nobody else's.
  */
 export function composeServices(config: Config, overrides: CompositionOverrides = {}): Services {
   const credential =
@@ -82,17 +83,21 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
     ...(overrides.testHooks ? { testHooks: overrides.testHooks } : {}),
   };
   const meter = new CallMeter();
+  const scanDirectory = createGraphDirectory(createGraphClient(credential, config.graph, meter.graphMiddleware()), {
+    ...directoryOptions,
+    retry: { ...overrides.graphRetry, sleep: meter.graphSleep(overrides.graphRetry?.sleep ?? defaultSleep) },
+  });
+  const meteredVault = {
+    ...vaultClientOptions,
+    additionalPolicies: [{ policy: meter.keyVaultPolicy(), position: 'perRetry' as const }],
+  };
   const scan = createScanService({
-    directory: createGraphDirectory(createGraphClient(credential, config.graph, meter.graphMiddleware()), {
-      ...directoryOptions,
-      retry: { ...overrides.graphRetry, sleep: meter.graphSleep(overrides.graphRetry?.sleep ?? defaultSleep) },
-    }),
-    secretStore: createKeyVaultSecretStore(
-      new SecretClient(config.keyVaultUrl, credential, {
-        ...vaultClientOptions,
-        additionalPolicies: [{ policy: meter.keyVaultPolicy(), position: 'perRetry' }],
-      }),
-    ),
+    directory: scanDirectory,
+    secretStore: createKeyVaultSecretStore(new SecretClient(config.keyVaultUrl, credential, meteredVault)),
+    certificates: {
+      directory: scanDirectory,
+      store: createKeyVaultCertificateStore(new CertificateClient(config.keyVaultUrl, credential, meteredVault)),
+    },
     ledger: tables.ledger,
     store: createTableScanStore(new TableClient(config.ledger.tableServiceUri, config.scan.tableName, credential)),
     events: createQueueEventSink(

@@ -15,7 +15,7 @@ export interface ListedCertificate extends KeyCredentialInfo {
 const slotPattern = new RegExp(CREDENTIAL_DISPLAY_NAME_PATTERN);
 
 /** The Key Vault certificate version created for key credential `keyId` (found by its `keyId` tag). */
-async function findCertificateVersion(
+export async function findCertificateVersion(
   store: CertificateStore,
   appId: string,
   credential: Pick<KeyCredentialInfo, 'keyId' | 'displayName'>,
@@ -26,7 +26,7 @@ async function findCertificateVersion(
 }
 
 /** Disables the Key Vault certificate version behind a key credential, if Key Vault made it; says which it was. */
-async function disableCertificateVersion(
+export async function disableCertificateVersion(
   store: CertificateStore,
   appId: string,
   credential: Pick<KeyCredentialInfo, 'keyId' | 'displayName'>,

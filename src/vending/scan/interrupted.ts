@@ -1,7 +1,11 @@
 import { NotFoundError } from '../errors';
+import { disableCertificateVersion, findCertificateVersion } from '../listCertificates';
 import {
+  CertificateStore,
   Directory,
   InterruptedOperation,
+  KeyCredentialDirectory,
+  KeyCredentialInfo,
   PasswordCredentialInfo,
   SecretStore,
   StoredSecretVersionInfo,
@@ -47,10 +51,11 @@ export function madeBy(operation: InterruptedOperation, appId: string, credentia
   );
 }
 
-/** Which ports a repair uses: the scan's own directory and vault. */
+/** Which ports a repair uses: the scan's own directory and vault, for secrets and for certificates. */
 export interface RepairPorts {
   directory: Directory;
   secretStore: SecretStore;
+  certificates: { directory: KeyCredentialDirectory; store: CertificateStore };
 }
 
 async function removeIfPresent(directory: Directory, appId: string, keyId: string): Promise<boolean> {
@@ -149,6 +154,55 @@ async function repairRevokeSecret(ports: RepairPorts, op: InterruptedOperation &
   return { outcome: 'completed', detail: 'The credential is removed and its vault version disabled.', keyId };
 }
 
+/** The app's key credentials, or undefined when the app is gone (or no longer this identity's). */
+async function keyCredentialsOf(
+  directory: KeyCredentialDirectory,
+  appId: string,
+): Promise<KeyCredentialInfo[] | undefined> {
+  try {
+    return (await directory.getOwnedKeyCredentials(appId)).keyCredentials;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A certificate being added (its keyId named by the intent): kept if Graph holds the key credential and its certificate
+ * (if Key Vault made one) is enabled; otherwise undone — the key credential removed, the certificate disabled — so
+ * nothing signs in with half of it. A failed compensation is finished the same way.
+ */
+async function repairAddCertificate(ports: RepairPorts, op: InterruptedOperation & { appId: string }): Promise<Repair> {
+  const keyId = op.keyId;
+  if (!keyId) return { outcome: 'notFound', detail: 'No key credential was recorded.' };
+  const { directory, store } = ports.certificates;
+  const credential = { keyId, displayName: op.credentialDisplayName ?? null };
+  const added = (await keyCredentialsOf(directory, op.appId))?.some((k) => sameKey(k.keyId, keyId)) ?? false;
+  const version = await findCertificateVersion(store, op.appId, credential);
+  if (added && (version?.enabled ?? true) && op.state !== 'compensationFailed') {
+    return { outcome: 'completed', detail: 'Graph holds the key credential; only the completion was missing.', keyId };
+  }
+  if (added) await directory.removeKeyCredential(op.appId, keyId);
+  await disableCertificateVersion(store, op.appId, credential);
+  return added || version
+    ? { outcome: 'rolledBack', detail: 'The key credential is removed and its certificate disabled.', keyId }
+    : { outcome: 'notFound', detail: 'Neither Key Vault nor Graph made anything for it.', keyId };
+}
+
+/** A certificate being revoked: its key credential removed (if still there) and its certificate disabled. */
+async function repairRevokeCertificate(
+  ports: RepairPorts,
+  op: InterruptedOperation & { appId: string },
+): Promise<Repair> {
+  const keyId = op.keyId!;
+  const { directory, store } = ports.certificates;
+  if ((await keyCredentialsOf(directory, op.appId))?.some((k) => sameKey(k.keyId, keyId))) {
+    await directory.removeKeyCredential(op.appId, keyId);
+  }
+  await disableCertificateVersion(store, op.appId, { keyId, displayName: op.credentialDisplayName ?? null });
+  return { outcome: 'completed', detail: 'The key credential is removed and its certificate disabled.', keyId };
+}
+
 async function repairSetOwners(ports: RepairPorts, op: InterruptedOperation & { appId: string }): Promise<Repair> {
   const application = await ports.directory.getApplication(op.appId);
   const now = ownersFromTags(application.tags);
@@ -161,7 +215,8 @@ async function repairSetOwners(ports: RepairPorts, op: InterruptedOperation & { 
 /**
  * Finishes or rolls back one interrupted operation from what Graph and the vault hold now: a secret the vault holds is
  * kept (the operation completed), one it does not is removed (its value is lost), a revocation is finished, a
- * half-made app whose first secret is lost is deleted as a failed create is. Idempotent: a rerun finds the same state.
+ * half-made app whose first secret is lost is deleted as a failed create is, a certificate whose key credential and
+ * certificate are both in place is kept and any other half of one undone. Idempotent: a rerun finds the same state.
  */
 export async function repairInterrupted(ports: RepairPorts, op: InterruptedOperation): Promise<Repair> {
   if (op.operation === 'createApplication') return repairCreateApplication(ports, op);
@@ -172,6 +227,10 @@ export async function repairInterrupted(ports: RepairPorts, op: InterruptedOpera
       return repairAddSecret(ports, withApp);
     case 'revokeSecret':
       return repairRevokeSecret(ports, withApp);
+    case 'addCertificate':
+      return repairAddCertificate(ports, withApp);
+    case 'revokeCertificate':
+      return repairRevokeCertificate(ports, withApp);
     case 'setApplicationOwners':
       return repairSetOwners(ports, withApp);
   }

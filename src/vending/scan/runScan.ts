@@ -6,9 +6,11 @@ import { LifetimePolicy } from '../lifetimePolicy';
 import { APP_ROLES } from '../ownership';
 import {
   Caller,
+  CertificateStore,
   Clock,
   Directory,
   InterruptedOperation,
+  KeyCredentialDirectory,
   Ledger,
   OwnedApplication,
   RequestContext,
@@ -36,6 +38,8 @@ import { VaultIndex } from './vaultIndex';
 export interface ScanDependencies {
   directory: Directory;
   secretStore: SecretStore;
+  /** Key credentials and Key Vault certificates: what repairing an interrupted certificate operation reads and undoes. */
+  certificates: { directory: KeyCredentialDirectory; store: CertificateStore };
   /** The audit ledger: rotations are written ahead to it like any addSecret. */
   ledger: Ledger;
   store: ScanStore;

@@ -3,14 +3,22 @@ import { MANAGED_BY_TAG } from '../../../../src/vending/issueSecret';
 import { ownerTag } from '../../../../src/vending/ownership';
 import { InterruptedOperation } from '../../../../src/vending/ports';
 import { madeBy, repairInterrupted } from '../../../../src/vending/scan/interrupted';
+import { issueCertificate } from '../../../../src/vending/issueCertificate';
 import { secretNameFor } from '../../../../src/vending/secretNaming';
-import { fakeVendingDependencies, NOW } from '../fakes';
+import { testCertificate } from '../../../support/certificates';
+import { fakeCertificateDependencies } from '../certificateFakes';
+import { fakeVendingDependencies, NOW, OWNER, requestContext } from '../fakes';
 
 const START = NOW.toISOString();
 const END = new Date(NOW.getTime() + 30 * 24 * 3600 * 1000).toISOString();
 
 function setup() {
   const fakes = fakeVendingDependencies();
+  const certificates = fakeCertificateDependencies();
+  const deps = {
+    ...fakes.deps,
+    certificates: { directory: certificates.directory, store: certificates.certificateStore },
+  };
   const app = fakes.directory.seedApplication('interrupted');
   const plant = (displayName: string) => {
     const keyId = randomUUID();
@@ -45,7 +53,7 @@ function setup() {
     ...fields,
   });
   const keyIds = () => fakes.directory.apps.get(app.appId)!.passwordCredentials.map((c) => c.keyId);
-  return { ...fakes, app, plant, store, op, keyIds };
+  return { ...fakes, deps, certificates, app, plant, store, op, keyIds };
 }
 
 describe('repairInterrupted', () => {
@@ -109,6 +117,83 @@ describe('repairInterrupted', () => {
     expect(await repairInterrupted(t.deps, t.op(change))).toMatchObject({ outcome: 'notApplied' });
     t.directory.apps.get(t.app.appId)!.tags = owners.map(ownerTag);
     expect(await repairInterrupted(t.deps, t.op(change))).toMatchObject({ outcome: 'completed' });
+  });
+});
+
+describe('repairInterrupted: certificates', () => {
+  /** A certificate added through the service (Key Vault made, key credential on the app), and how to see both. */
+  async function withCertificate(options: { brought?: string } = {}) {
+    const t = setup();
+    const { deps, directory, certificateStore } = t.certificates;
+    const app = directory.seedApplication();
+    const issued = await issueCertificate(
+      deps,
+      app.appId,
+      options.brought ? { certificate: options.brought, lifetimeDays: 30 } : { displayName: 'ci' },
+      requestContext(OWNER),
+    );
+    const op = (fields: Partial<InterruptedOperation>) =>
+      t.op({
+        operation: 'addCertificate',
+        state: 'issued',
+        appId: app.appId,
+        keyId: issued.keyId,
+        credentialDisplayName: issued.displayName,
+        ...fields,
+      });
+    const keys = () => directory.apps.get(app.appId)!.keys.map((k) => k.keyId);
+    const enabled = () => certificateStore.versions.map((v) => v.enabled);
+    return { t, app, issued, op, keys, enabled, directory, certificateStore };
+  }
+
+  it('addCertificate: keeps a key credential whose certificate is in place (only the completion was missing)', async () => {
+    const c = await withCertificate();
+    const repair = await repairInterrupted(c.t.deps, c.op({}));
+    expect(repair).toMatchObject({ outcome: 'completed', keyId: c.issued.keyId });
+    expect(c.keys()).toEqual([c.issued.keyId]);
+    expect(c.enabled()).toEqual([true]);
+  });
+
+  it('addCertificate: disables a certificate Graph never got; removes a key credential whose certificate was disabled', async () => {
+    const notAdded = await withCertificate();
+    await notAdded.directory.removeKeyCredential(notAdded.app.appId, notAdded.issued.keyId);
+    expect(await repairInterrupted(notAdded.t.deps, notAdded.op({}))).toMatchObject({ outcome: 'rolledBack' });
+    expect(notAdded.enabled()).toEqual([false]);
+
+    // After a 5xx the compensation disabled the certificate but Graph had added the key credential after all.
+    const halfUndone = await withCertificate();
+    const version = halfUndone.certificateStore.versions[0]!;
+    await halfUndone.certificateStore.disableVersion(version.name, version.version);
+    expect(await repairInterrupted(halfUndone.t.deps, halfUndone.op({}))).toMatchObject({ outcome: 'rolledBack' });
+    expect(halfUndone.keys()).toEqual([]);
+  });
+
+  it('addCertificate: finishes a failed compensation, and finds nothing where nothing was made', async () => {
+    const failed = await withCertificate();
+    await failed.directory.removeKeyCredential(failed.app.appId, failed.issued.keyId);
+    const repair = await repairInterrupted(failed.t.deps, failed.op({ state: 'compensationFailed' }));
+    expect(repair).toMatchObject({ outcome: 'rolledBack', keyId: failed.issued.keyId });
+    expect(failed.enabled()).toEqual([false]);
+
+    const nothing = await withCertificate();
+    const started = nothing.op({ state: 'started', keyId: randomUUID() });
+    expect(await repairInterrupted(nothing.t.deps, started)).toMatchObject({ outcome: 'notFound' });
+    expect(nothing.keys()).toEqual([nothing.issued.keyId]);
+    expect(nothing.enabled()).toEqual([true]);
+  });
+
+  it('addCertificate of a brought certificate: Graph holding the key credential is the whole operation', async () => {
+    const c = await withCertificate({ brought: testCertificate({ toDays: 400 }).base64 });
+    expect(await repairInterrupted(c.t.deps, c.op({ state: 'started' }))).toMatchObject({ outcome: 'completed' });
+    expect(c.keys()).toEqual([c.issued.keyId]);
+  });
+
+  it('revokeCertificate: finishes the removal and disables the certificate', async () => {
+    const c = await withCertificate();
+    const repair = await repairInterrupted(c.t.deps, c.op({ operation: 'revokeCertificate', state: 'started' }));
+    expect(repair).toMatchObject({ outcome: 'completed', keyId: c.issued.keyId });
+    expect(c.keys()).toEqual([]);
+    expect(c.enabled()).toEqual([false]);
   });
 });
 

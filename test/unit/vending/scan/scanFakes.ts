@@ -10,6 +10,7 @@ import {
 import { ScanReport, ScanUsage } from '../../../../src/vending/scan/scanReport';
 import { SCAN_ACTION_SWITCHES, ScanSettings } from '../../../../src/vending/scan/scanSettings';
 import { ScanDependencies } from '../../../../src/vending/scan/runScan';
+import { fakeCertificateDependencies } from '../certificateFakes';
 import { fakeVendingDependencies } from '../fakes';
 
 interface Claim {
@@ -107,6 +108,7 @@ export function scanSettings(overrides: Partial<ScanSettings> = {}): ScanSetting
 /** A scan over fresh vending fakes, with its own fake storage, events and meter. */
 export function fakeScan(settings: Partial<ScanSettings> = {}) {
   const vending = fakeVendingDependencies();
+  const certificates = fakeCertificateDependencies();
   const store = new FakeScanStore();
   const events = new FakeEventSink();
   const meter = new FakeMeter(() => ({
@@ -116,6 +118,7 @@ export function fakeScan(settings: Partial<ScanSettings> = {}) {
   const deps: ScanDependencies = {
     directory: vending.directory,
     secretStore: vending.secretStore,
+    certificates: { directory: certificates.directory, store: certificates.certificateStore },
     ledger: vending.ledger,
     store,
     events,
