@@ -28,6 +28,19 @@ param secretMaxLifetimeDays int = 180
 @maxValue(730)
 param secretDefaultLifetimeDays int = 90
 
+@description('Optional. Longest lifetime a certificate credential may have, in days (CERTIFICATE_MAX_LIFETIME_DAYS).')
+@minValue(1)
+@maxValue(3650)
+param certificateMaxLifetimeDays int = 365
+
+@description('Optional. Certificate lifetime when the caller asks none, in days; at most certificateMaxLifetimeDays (CERTIFICATE_DEFAULT_LIFETIME_DAYS).')
+@minValue(1)
+@maxValue(3650)
+param certificateDefaultLifetimeDays int = 180
+
+@description('Optional. Whether callers may ask for an exportable certificate key, readable as a secret (CERTIFICATE_ALLOW_EXPORTABLE). Off: keys never leave the vault.')
+param certificateAllowExportable bool = false
+
 @description('Optional. A credential ending within this many days is reported as expiring (SECRET_EXPIRING_WITHIN_DAYS).')
 @minValue(1)
 @maxValue(365)
@@ -185,6 +198,9 @@ module api 'app/api.bicep' = {
     secretMaxLifetimeDays: secretMaxLifetimeDays
     secretDefaultLifetimeDays: min(secretDefaultLifetimeDays, secretMaxLifetimeDays)
     secretExpiringWithinDays: secretExpiringWithinDays
+    certificateMaxLifetimeDays: certificateMaxLifetimeDays
+    certificateDefaultLifetimeDays: min(certificateDefaultLifetimeDays, certificateMaxLifetimeDays)
+    certificateAllowExportable: certificateAllowExportable
     expiryScanSchedule: expiryScanSchedule
     idempotencyRetentionHours: idempotencyRetentionHours
     idempotencyPurgeSchedule: idempotencyPurgeSchedule

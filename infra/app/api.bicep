@@ -60,6 +60,19 @@ param secretMaxLifetimeDays int
 @maxValue(730)
 param secretDefaultLifetimeDays int
 
+@description('Required. Longest lifetime of a certificate credential, in days (CERTIFICATE_MAX_LIFETIME_DAYS).')
+@minValue(1)
+@maxValue(3650)
+param certificateMaxLifetimeDays int
+
+@description('Required. Lifetime of a certificate credential when the caller asks none, in days (CERTIFICATE_DEFAULT_LIFETIME_DAYS).')
+@minValue(1)
+@maxValue(3650)
+param certificateDefaultLifetimeDays int
+
+@description('Required. Whether callers may ask for an exportable certificate key (CERTIFICATE_ALLOW_EXPORTABLE).')
+param certificateAllowExportable bool
+
 @description('Required. A credential ending within this many days is reported as expiring (SECRET_EXPIRING_WITHIN_DAYS).')
 @minValue(1)
 @maxValue(365)
@@ -178,6 +191,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'SECRET_MAX_LIFETIME_DAYS', value: string(secretMaxLifetimeDays) }
         { name: 'SECRET_DEFAULT_LIFETIME_DAYS', value: string(secretDefaultLifetimeDays) }
         { name: 'SECRET_EXPIRING_WITHIN_DAYS', value: string(secretExpiringWithinDays) }
+        { name: 'CERTIFICATE_MAX_LIFETIME_DAYS', value: string(certificateMaxLifetimeDays) }
+        { name: 'CERTIFICATE_DEFAULT_LIFETIME_DAYS', value: string(certificateDefaultLifetimeDays) }
+        // Off by default: a certificate's key is created non-exportable and signing goes through Key Vault.
+        { name: 'CERTIFICATE_ALLOW_EXPORTABLE', value: certificateAllowExportable ? 'true' : 'false' }
         { name: 'EXPIRY_SCAN_SCHEDULE', value: expiryScanSchedule }
         { name: 'API_IDENTIFIER_URI', value: apiIdentifierUri }
         // The cloud's sign-in host (public, US Gov, China…): the code reads OpenID discovery and signing keys from it.

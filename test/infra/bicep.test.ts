@@ -15,10 +15,6 @@ const locator = join(root, 'scripts', 'bicep.mjs');
 /** Settings of appSettingsSchema that Bicep deliberately leaves to their default, with the reason. */
 const SETTINGS_LEFT_AT_DEFAULT: Readonly<Record<string, string>> = {
   KEY_VAULT_VERIFY_CHALLENGE_RESOURCE: 'emulator-only switch; its default (true) is the only right value in Azure',
-  // Certificate policy (issue #13): the defaults are the intended production values until infra exposes parameters.
-  CERTIFICATE_MAX_LIFETIME_DAYS: 'certificate policy; default 365 days until main.bicep takes a parameter for it',
-  CERTIFICATE_DEFAULT_LIFETIME_DAYS: 'certificate policy; default 180 days until main.bicep takes a parameter for it',
-  CERTIFICATE_ALLOW_EXPORTABLE: 'off (keys never leave the vault) unless a deployment deliberately opts in',
 };
 
 /** App settings Flex Consumption rejects or ignores (runtime and package live in functionAppConfig). */
@@ -287,7 +283,18 @@ if (!cli.available) {
           checked++;
         }
       }
-      expect(checked).toBeGreaterThanOrEqual(6); // the three lifetimes, the two schedules, the idempotency retention
+      // The five lifetimes (secret and certificate), the expiring window, the two schedules, the idempotency retention.
+      expect(checked).toBeGreaterThanOrEqual(8);
+    });
+
+    test('exportable certificate keys stay off unless a deployment opts in, and the setting is a bool the code parses', () => {
+      expect(main.arm.parameters?.certificateAllowExportable).toMatchObject({ type: 'bool', defaultValue: false });
+      expect(appSettings.get('CERTIFICATE_ALLOW_EXPORTABLE')).toBe(
+        "[if(parameters('certificateAllowExportable'), 'true', 'false')]",
+      );
+      expect(main.module('api').params.certificateAllowExportable).toBe(
+        '"[parameters(\'certificateAllowExportable\')]"',
+      );
     });
 
     test('settings use identity: no keys, no key-based connection strings', () => {
