@@ -13,6 +13,7 @@ export function unrecordedLedger(): { ledger: Ledger; idempotency: IdempotencySt
     abandoned: done,
     compensated: done,
     compensationFailed: done,
+    unfinished: done,
   };
   return {
     ledger: {
@@ -23,6 +24,8 @@ export function unrecordedLedger(): { ledger: Ledger; idempotency: IdempotencySt
         return Promise.resolve();
       },
       resolveInterrupted: done,
+      findOpenOperations: () => Promise.resolve([]),
+      findIssuedCredential: () => Promise.resolve(undefined),
       queryRequests: () => Promise.resolve({ records: [] }),
     },
     idempotency: {

@@ -78,6 +78,16 @@ param scanRotationOverlapDays int = 3
 @maxValue(32)
 param scanWriteConcurrency int = 4
 
+@description('Optional. Milliseconds a request may work before it rolls back and answers 503 with Retry-After (REQUEST_DEADLINE_MS).')
+@minValue(100)
+@maxValue(100000)
+param requestDeadlineMs int = 60000
+
+@description('Optional. Milliseconds a rollback may keep going past the deadline (COMPENSATION_BUDGET_MS); with the deadline at most 110000, below the 2-minute functionTimeout and Logic Apps\' 120 s.')
+@minValue(100)
+@maxValue(100000)
+param compensationBudgetMs int = 45000
+
 @description('Optional. uniqueName of the vending API\'s app registration (graph/graph.bicep). Defaults to entra-app-vending-<token>.')
 @maxLength(80)
 param apiAppUniqueName string = ''
@@ -208,6 +218,9 @@ module api 'app/api.bicep' = {
     scanGraceDays: scanGraceDays
     scanRotationOverlapDays: scanRotationOverlapDays
     scanWriteConcurrency: scanWriteConcurrency
+    requestDeadlineMs: requestDeadlineMs
+    // Deadline and rollback together stay under the host's and Logic Apps' timeouts (the code refuses more).
+    compensationBudgetMs: min(compensationBudgetMs, 110000 - requestDeadlineMs)
     apiAppClientId: apiAppId
     apiIdentifierUri: apiIdentifierUri
     apiTenantId: tenant().tenantId

@@ -8,14 +8,16 @@ import { CallMeter } from './azure/callMeter';
 import { createGraphClient, createGraphDirectory } from './azure/graphDirectory';
 import { createKeyVaultCertificateStore } from './azure/keyVaultCertificateStore';
 import { createKeyVaultSecretStore } from './azure/keyVaultSecretStore';
+import { classifiedCredential } from './azure/managedIdentity';
 import { createQueueEventSink } from './azure/queueEvents';
-import { defaultSleep, RetryOptions } from './azure/retryPolicy';
+import { abortableSleep, RetryOptions } from './azure/retryPolicy';
 import { createTableLedger } from './azure/tableLedger';
 import { createTableScanStore } from './azure/tableScanStore';
 import { Config } from './config';
 import { CallerAuthenticatorOptions, createCallerAuthenticator } from './http/callers';
 import { DEFAULT_IDEMPOTENCY_SETTINGS, IdempotencySettings } from './http/idempotency';
 import { Services } from './services';
+import { startDeadline } from './vending/deadline';
 import { TestHooks, VendingDependencies } from './vending/dependencies';
 import { IdempotencyStore, Ledger } from './vending/ports';
 import { createScanService } from './vending/scan/scanService';
@@ -35,6 +37,8 @@ export interface CompositionOverrides {
   testHooks?: TestHooks;
   /** Poll interval of certificate creation (the sandbox's vault completes at once). */
   certificatePollIntervalMs?: number;
+  /** The pauses of a rollback looking for a lost write (tests drive them without waiting). */
+  sleep?: VendingDependencies['sleep'];
 }
 
 /**
@@ -53,15 +57,21 @@ const LEDGER_RETRY = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 10
  * nobody else's.
  */
 export function composeServices(config: Config, overrides: CompositionOverrides = {}): Services {
-  const credential =
-    overrides.credential ?? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId });
+  // Every client gets the identity's failures classified (blamed on the identity) and its token requests cut off at
+  // the caller's deadline.
+  const credential = classifiedCredential(
+    overrides.credential ?? new ManagedIdentityCredential({ clientId: config.managedIdentityClientId }),
+  );
   const clock = overrides.clock ?? (() => new Date());
   const warn: VendingDependencies['warn'] =
     overrides.warn ?? ((message, details) => console.warn(JSON.stringify({ level: 'warning', message, ...details })));
   const directoryOptions = {
     managedIdentityClientId: config.managedIdentityClientId,
     ...(overrides.graphRetry ? { retry: overrides.graphRetry } : {}),
+    warn,
   };
+  const sleep: VendingDependencies['sleep'] =
+    overrides.sleep ?? ((ms, signal) => abortableSleep(ms, signal).catch(() => undefined));
   const vaultClientOptions = { disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource };
   const tables =
     overrides.ledger ??
@@ -79,13 +89,14 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
     lifetimePolicy: { maxDays: config.secretLifetime.maxDays, defaultDays: config.secretLifetime.defaultDays },
     expiringWithinDays: config.secretLifetime.expiringWithinDays,
     clock,
+    sleep,
     warn,
     ...(overrides.testHooks ? { testHooks: overrides.testHooks } : {}),
   };
   const meter = new CallMeter();
   const scanDirectory = createGraphDirectory(createGraphClient(credential, config.graph, meter.graphMiddleware()), {
     ...directoryOptions,
-    retry: { ...overrides.graphRetry, sleep: meter.graphSleep(overrides.graphRetry?.sleep ?? defaultSleep) },
+    retry: { ...overrides.graphRetry, sleep: meter.graphSleep(overrides.graphRetry?.sleep ?? abortableSleep) },
   });
   const meteredVault = {
     ...vaultClientOptions,
@@ -112,6 +123,7 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
     },
     lifetimePolicy: vending.lifetimePolicy,
     clock,
+    sleep,
     warn,
   });
   return {
@@ -131,9 +143,11 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
       allowExportable: config.certificates.allowExportable,
       expiringWithinDays: config.secretLifetime.expiringWithinDays,
       clock,
+      sleep,
       warn,
     },
     scan,
+    startDeadline: () => startDeadline(clock, config.deadlines),
     idempotency: {
       store: tables.idempotency,
       clock,

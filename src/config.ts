@@ -191,6 +191,22 @@ export const appSettingsSchema = {
       default: 4,
       description: 'Most Graph and Key Vault writes the expiry scan has in flight at once.',
     },
+    REQUEST_DEADLINE_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 100_000,
+      default: 60_000,
+      description:
+        "How long a request may work before it stops, rolls back and answers 503 with Retry-After: every Graph, Key Vault and identity call gets it as an AbortSignal. With COMPENSATION_BUDGET_MS at most 110 000, below the host's 2-minute functionTimeout and Logic Apps' 120 s action timeout.",
+    },
+    COMPENSATION_BUDGET_MS: {
+      type: 'integer',
+      minimum: 100,
+      maximum: 100_000,
+      default: 45_000,
+      description:
+        "How long a rollback (or the end of a revocation) may keep going, past the request's deadline if need be: it retries through Entra's replication lag and looks for writes whose answer was lost; what it cannot finish stays open in the ledger.",
+    },
   },
   required: [
     'KEY_VAULT_URL',
@@ -233,7 +249,15 @@ export interface Config {
     readonly queueServiceUri: string;
     readonly eventsQueue: string;
   };
+  /** Per request: forward work until `deadlineMs`, then up to `compensationMs` for a rollback. */
+  readonly deadlines: { readonly deadlineMs: number; readonly compensationMs: number };
 }
+
+/**
+ * What a request may take in all, deadline and rollback: below the Functions host's `functionTimeout` (2 minutes in
+ * host.json) and Logic Apps' 120 s action timeout, with room for the ledger's writes and the answer.
+ */
+export const MAX_REQUEST_TIME_MS = 110_000;
 
 /** The delegated scope the API exposes (graph.bicep's oauth2PermissionScopes): a user token must carry it in scp. */
 export const API_DELEGATED_SCOPE = 'access_as_user';
@@ -285,6 +309,8 @@ interface ValidatedSettings {
   SCAN_GRACE_DAYS: number;
   SCAN_ROTATION_OVERLAP_DAYS: number;
   SCAN_WRITE_CONCURRENCY: number;
+  REQUEST_DEADLINE_MS: number;
+  COMPENSATION_BUDGET_MS: number;
 }
 
 /** The switches a valid `SCAN_ACTIONS` names. */
@@ -367,6 +393,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problem: 'must not exceed CERTIFICATE_MAX_LIFETIME_DAYS',
     });
   }
+  if (
+    !badKeys.has('REQUEST_DEADLINE_MS') &&
+    !badKeys.has('COMPENSATION_BUDGET_MS') &&
+    s.REQUEST_DEADLINE_MS + s.COMPENSATION_BUDGET_MS > MAX_REQUEST_TIME_MS
+  ) {
+    problems.push({
+      setting: 'COMPENSATION_BUDGET_MS',
+      problem: `with REQUEST_DEADLINE_MS must not exceed ${MAX_REQUEST_TIME_MS} ms (the host's and Logic Apps' timeouts)`,
+    });
+  }
   for (const key of [
     'KEY_VAULT_URL',
     'GRAPH_BASE_URL',
@@ -429,6 +465,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       queueServiceUri: withoutTrailingSlashes(s.STORAGE_QUEUE_SERVICE_URI),
       eventsQueue: s.CREDENTIAL_EVENTS_QUEUE,
     }),
+    deadlines: Object.freeze({ deadlineMs: s.REQUEST_DEADLINE_MS, compensationMs: s.COMPENSATION_BUDGET_MS }),
   });
 }
 

@@ -1,6 +1,7 @@
 import { Config } from './config';
 import { CallerAuthenticator } from './http/callers';
 import { IdempotencyRuntime } from './http/idempotency';
+import { RequestDeadline } from './vending/deadline';
 import { CertificateDependencies, VendingDependencies } from './vending/dependencies';
 import { ScanService } from './vending/scan/scanService';
 
@@ -16,4 +17,6 @@ export interface Services {
   certificates: CertificateDependencies;
   /** The expiry scan (timer, `POST /api/scans`, `npm run scan`). */
   scan: ScanService;
+  /** Starts a request's deadline (REQUEST_DEADLINE_MS, then COMPENSATION_BUDGET_MS for a rollback). */
+  startDeadline(): RequestDeadline;
 }

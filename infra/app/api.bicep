@@ -110,6 +110,16 @@ param scanRotationOverlapDays int
 @maxValue(32)
 param scanWriteConcurrency int
 
+@description('Required. Milliseconds a request may work before it rolls back and answers 503 (REQUEST_DEADLINE_MS).')
+@minValue(100)
+@maxValue(100000)
+param requestDeadlineMs int
+
+@description('Required. Milliseconds a rollback may keep going past the deadline (COMPENSATION_BUDGET_MS).')
+@minValue(100)
+@maxValue(100000)
+param compensationBudgetMs int
+
 @description('Required. Client id of the vending API\'s app registration: the aud of its v2 tokens (API_AUDIENCE). Empty means not created yet: the API and the platform then refuse every caller.')
 @maxLength(36)
 param apiAppClientId string
@@ -201,6 +211,9 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'ENTRA_AUTHORITY_HOST', value: environment().authentication.loginEndpoint }
         { name: 'IDEMPOTENCY_RETENTION_HOURS', value: string(idempotencyRetentionHours) }
         { name: 'IDEMPOTENCY_PURGE_SCHEDULE', value: idempotencyPurgeSchedule }
+        // Below functionTimeout (host.json) and Logic Apps' 120 s: a request answers before either gives up on it.
+        { name: 'REQUEST_DEADLINE_MS', value: string(requestDeadlineMs) }
+        { name: 'COMPENSATION_BUDGET_MS', value: string(compensationBudgetMs) }
         // Always set; the code refuses to serve while API_AUDIENCE is empty (fail closed, never anonymous).
         { name: 'API_AUDIENCE', value: apiAppClientId }
         { name: 'API_TENANT_ID', value: apiTenantId }

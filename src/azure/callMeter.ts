@@ -37,10 +37,12 @@ export class CallMeter implements UsageMeter {
   }
 
   /** Wraps the Graph retry policy's sleep: each wait before a retry is added up. */
-  graphSleep(sleep: (ms: number) => Promise<void>): (ms: number) => Promise<void> {
-    return (ms) => {
+  graphSleep(
+    sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  ): (ms: number, signal?: AbortSignal) => Promise<void> {
+    return (ms, signal) => {
       this.graph.waitMs += ms;
-      return sleep(ms);
+      return sleep(ms, signal);
     };
   }
 

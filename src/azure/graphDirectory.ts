@@ -1,14 +1,20 @@
 import {
   AuthenticationHandler,
+  AuthenticationHandlerOptions,
+  AuthenticationProvider,
+  AuthenticationProviderOptions,
   Client,
+  GraphClientError,
   GraphError,
+  GraphRequest,
   HTTPMessageHandler,
   Middleware,
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import type { TokenCredential } from '@azure/core-auth';
+import { CallBudget } from '../vending/deadline';
 import {
+  DeadlineExceededError,
   NotFoundError,
   TenantPolicyError,
   UpstreamFailureError,
@@ -34,6 +40,48 @@ import {
   withRetries,
 } from './retryPolicy';
 
+/** Per-request options of {@link CredentialAuthentication}: the request's abort signal reaches the token request. */
+interface SignalledAuthenticationOptions extends AuthenticationProviderOptions {
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * A failure of the credential while the Graph client asked it for a token. A `GraphClientError`, so the client passes
+ * it on as it is instead of dressing it as a network failure of Graph (status -1): it is the identity that failed.
+ */
+export class TokenRequestError extends GraphClientError {
+  constructor(readonly failure: unknown) {
+    super('the credential could not get a token for Microsoft Graph');
+    this.name = 'TokenRequestError';
+  }
+}
+
+/**
+ * The Graph client's authentication provider over a `TokenCredential` (what `TokenCredentialAuthenticationProvider`
+ * does), plus what it lacks: the request's abort signal is handed to `getToken`, so a slow identity endpoint is cut off
+ * at the request's deadline too, and a token failure is told apart from Graph's own (see {@link TokenRequestError}).
+ */
+class CredentialAuthentication implements AuthenticationProvider {
+  constructor(
+    private readonly credential: TokenCredential,
+    private readonly scopes: string[],
+  ) {}
+
+  async getAccessToken(options?: SignalledAuthenticationOptions): Promise<string> {
+    let token;
+    try {
+      token = await this.credential.getToken(
+        this.scopes,
+        options?.abortSignal ? { abortSignal: options.abortSignal } : {},
+      );
+    } catch (error) {
+      throw new TokenRequestError(error);
+    }
+    if (!token) throw new TokenRequestError(new Error('the credential returned no token'));
+    return token.token;
+  }
+}
+
 /**
  * Builds the Graph client: the official client with its own RetryHandler left out, because calls here retry with a
  * budget. `meter` (optional) is a middleware placed just before the HTTP handler, so it sees every request sent.
@@ -43,9 +91,7 @@ export function createGraphClient(
   options: { baseUrl: string; tokenScope: string; customHosts: readonly string[] },
   meter?: Middleware,
 ): Client {
-  const authentication = new AuthenticationHandler(
-    new TokenCredentialAuthenticationProvider(credential, { scopes: [options.tokenScope] }),
-  );
+  const authentication = new AuthenticationHandler(new CredentialAuthentication(credential, [options.tokenScope]));
   const telemetry = new TelemetryHandler();
   authentication.setNext(telemetry);
   if (meter?.setNext) {
@@ -65,9 +111,20 @@ export function createGraphClient(
 /** How a call may be retried: writes that create things retry throttling only; reads and removals also 503/504. */
 interface CallTraits {
   idempotent: boolean;
-  /** The object was created moments ago: 404 / NoBackingApplicationObject mean "not replicated yet". */
+  /**
+   * The object was created moments ago: 404 / NoBackingApplicationObject mean "not replicated yet", retried for as long
+   * as the call's budget lasts (not a fixed number of attempts: lag is measured in seconds, not tries).
+   */
   replicationLag?: boolean;
+  /**
+   * What a 403 `Authorization_RequestDenied` means: on an app, that this identity does not own it (`notFound`, the
+   * default); on a create, that the identity lacks a Graph permission (`permission`: 502 and an operator log line).
+   */
+  denied?: 'notFound' | 'permission';
 }
+
+/** How long replication lag is retried when a call has no budget of its own (outside a request). */
+const REPLICATION_LAG_BUDGET_MS = 120_000;
 
 interface GraphPasswordCredential {
   keyId: string;
@@ -187,9 +244,28 @@ function decideRetry(traits: CallTraits): (error: unknown) => RetryDecision {
   };
 }
 
+/** The answer for a call cut off at the deadline (its signal aborted). */
+function deadlineError(): DeadlineExceededError {
+  return new DeadlineExceededError(
+    "Microsoft Graph did not answer within the request's deadline; nothing was left half-done. Retry later.",
+    retryAfterSeconds(undefined),
+    'graph',
+  );
+}
+
 /** Turns what Graph said into a domain error with an honest status; Graph's own text never reaches the caller. */
-function toDomainError(error: unknown, subject: string): VendingError {
+function toDomainError(error: unknown, subject: string, traits: CallTraits): VendingError {
   if (error instanceof VendingError) return error;
+  if (error instanceof TokenRequestError) {
+    // The identity's own failure, already classified by the credential (composition wraps it), else unavailable.
+    if (error.failure instanceof VendingError) return error.failure;
+    return new UpstreamUnavailableError(
+      "The function's managed identity could not get a token; retry later.",
+      503,
+      retryAfterSeconds(undefined),
+      'identity',
+    );
+  }
   if (error instanceof RetryBudgetExhaustedError) {
     const last = error.lastError;
     const status = isGraphError(last) && last.statusCode === 429 ? 429 : 503;
@@ -208,6 +284,13 @@ function toDomainError(error: unknown, subject: string): VendingError {
       'graph',
     );
   if (!isGraphError(error)) return new UpstreamFailureError('Microsoft Graph call failed.', 'graph', undefined);
+  if (error.code === 'Authorization_RequestDenied' && traits.denied === 'permission') {
+    return new UpstreamFailureError(
+      "Microsoft Graph refused this API's identity the permission to do this; an operator must grant it (Application.ReadWrite.OwnedBy).",
+      'graph',
+      error.code,
+    );
+  }
   switch (error.code) {
     case 'Request_ResourceNotFound':
     case 'Authorization_RequestDenied':
@@ -268,45 +351,93 @@ function ownedApplicationsPath(clientId: string): string {
   return `/servicePrincipals(appId='${clientId}')/ownedObjects/microsoft.graph.application`;
 }
 
+/** Options of {@link createGraphDirectory}. */
+export interface GraphDirectoryOptions {
+  /** Client id of this identity, to recognise it among an app's owners. */
+  managedIdentityClientId: string;
+  retry?: RetryOptions;
+  /** Told when Graph refuses this identity a permission it needs: an operator must act. */
+  warn?: (message: string, details: Record<string, string>) => void;
+}
+
 /**
- * The {@link Directory} over Microsoft Graph v1.0, for an identity holding `Application.ReadWrite.OwnedBy`.
- * `managedIdentityClientId` identifies this identity among an app's owners.
+ * The {@link Directory} over Microsoft Graph v1.0, for an identity holding `Application.ReadWrite.OwnedBy`. Each call
+ * takes the request's {@link CallBudget}: its signal goes to the fetch and to the token request, and retries stop at
+ * its end.
  */
 export function createGraphDirectory(
   client: Client,
-  options: { managedIdentityClientId: string; retry?: RetryOptions },
+  options: GraphDirectoryOptions,
 ): Directory & KeyCredentialDirectory {
+  const warn = options.warn ?? (() => undefined);
+
+  /** A request to `path` carrying the budget's signal, for the HTTP call and for the token it needs. */
+  function requestTo(path: string, budget: CallBudget | undefined): GraphRequest {
+    const request = client.api(path);
+    if (!budget) return request;
+    const authentication: SignalledAuthenticationOptions = { abortSignal: budget.signal };
+    return request
+      .option('signal', budget.signal)
+      .middlewareOptions([new AuthenticationHandlerOptions(undefined, authentication)]);
+  }
+
   async function call<T>(
     subject: string,
     traits: CallTraits,
-    request: (attemptNumber: number) => Promise<T>,
+    budget: CallBudget | undefined,
+    send: (api: (path: string) => GraphRequest, attemptNumber: number) => Promise<T>,
   ): Promise<T> {
+    const retry: RetryOptions = {
+      ...options.retry,
+      ...(budget ? { signal: budget.signal, endsAt: budget.endsAt } : {}),
+    };
+    if (traits.replicationLag) {
+      // Lag lasts seconds, not tries: retried until the budget ends (the request's, or a rollback's past it).
+      retry.maxAttempts = Number.POSITIVE_INFINITY;
+      retry.budgetMs =
+        budget && Number.isFinite(budget.endsAt)
+          ? Number.POSITIVE_INFINITY
+          : (options.retry?.budgetMs ?? REPLICATION_LAG_BUDGET_MS);
+    }
     try {
-      return await withRetries(request, decideRetry(traits), options.retry);
+      return await withRetries((n) => send((path) => requestTo(path, budget), n), decideRetry(traits), retry);
     } catch (error) {
-      throw toDomainError(error, subject);
+      if (budget?.signal.aborted) throw deadlineError();
+      const domainError = toDomainError(error, subject, traits);
+      if (domainError instanceof UpstreamFailureError && domainError.upstreamCode === 'Authorization_RequestDenied') {
+        warn("Microsoft Graph refused this API's identity a permission it needs; grant it.", {
+          operation: subject,
+          graphCode: 'Authorization_RequestDenied',
+          needs: 'Application.ReadWrite.OwnedBy',
+        });
+      }
+      throw domainError;
     }
   }
 
   /** The app with the given properties, only if this identity is among its owners (one read each, in parallel). */
-  async function ownedApplication(appId: string, properties: string[]): Promise<GraphApplication> {
+  async function ownedApplication(
+    appId: string,
+    properties: string[],
+    budget: CallBudget | undefined,
+  ): Promise<GraphApplication> {
     const subject = `Application ${appId}`;
     const [application, owners] = await Promise.all([
       call<GraphApplication>(
         subject,
         { idempotent: true },
-        () =>
-          client
-            .api(appPath(appId))
+        budget,
+        (api) =>
+          api(appPath(appId))
             .select([...APPLICATION_FIELDS, ...properties])
             .get() as Promise<GraphApplication>,
       ),
       call<{ value: { id: string; appId?: string }[] }>(
         subject,
         { idempotent: true },
-        () =>
-          client
-            .api(`${appPath(appId)}/owners`)
+        budget,
+        (api) =>
+          api(`${appPath(appId)}/owners`)
             .select(['id', 'appId'])
             .top(999)
             .get() as Promise<{ value: { id: string; appId?: string }[] }>,
@@ -327,29 +458,33 @@ export function createGraphDirectory(
   async function writeKeyCredentials(
     appId: string,
     change: (existing: GraphKeyCredential[]) => GraphKeyCredential[],
+    budget: CallBudget | undefined,
   ): Promise<void> {
     const subject = `Application ${appId}`;
     const current = await call<GraphApplication>(
       subject,
       { idempotent: true },
-      () => client.api(appPath(appId)).select(['keyCredentials']).get() as Promise<GraphApplication>,
+      budget,
+      (api) => api(appPath(appId)).select(['keyCredentials']).get() as Promise<GraphApplication>,
     );
     const keyCredentials = change(current.keyCredentials ?? []);
     // The same whole collection again is harmless: a retry after a lost answer changes nothing.
     await call(
       subject,
       { idempotent: true },
-      () => client.api(appPath(appId)).patch({ keyCredentials }) as Promise<void>,
+      budget,
+      (api) => api(appPath(appId)).patch({ keyCredentials }) as Promise<void>,
     );
   }
 
   return {
-    async createApplication({ displayName, description, tags, password }) {
+    async createApplication({ displayName, description, tags, password }, budget) {
       const created = await call<GraphApplication>(
         'The application',
-        { idempotent: false },
-        () =>
-          client.api('/applications').post({
+        { idempotent: false, denied: 'permission' },
+        budget,
+        (api) =>
+          api('/applications').post({
             displayName,
             ...(description !== undefined ? { description } : {}),
             signInAudience: 'AzureADMyOrg',
@@ -361,39 +496,62 @@ export function createGraphDirectory(
       return password ? { application, password: toIssuedPassword(created.passwordCredentials?.[0]) } : { application };
     },
 
-    async createServicePrincipal(appId) {
+    async createServicePrincipal(appId, budget) {
       const sp = await call<{ id: string }>(
         `Application ${appId}`,
-        { idempotent: false, replicationLag: true },
-        () => client.api('/servicePrincipals').post({ appId }) as Promise<{ id: string }>,
+        { idempotent: false, replicationLag: true, denied: 'permission' },
+        budget,
+        (api) => api('/servicePrincipals').post({ appId }) as Promise<{ id: string }>,
       );
       return { id: sp.id };
     },
 
-    async deleteApplication(objectId) {
-      await call(
-        `Application object ${objectId}`,
-        { idempotent: true, replicationLag: true },
-        () => client.api(`/applications/${objectId}`).delete() as Promise<void>,
-      );
+    async deleteApplication(objectId, budget) {
+      let uncertain = false;
+      await call(`Application object ${objectId}`, { idempotent: true, replicationLag: true }, budget, async (api) => {
+        try {
+          await (api(`/applications/${objectId}`).delete() as Promise<void>);
+        } catch (error) {
+          // After an attempt whose answer was lost, a 404 means that attempt deleted it; before, replication lag.
+          if (uncertain && isGraphError(error) && error.statusCode === 404) return;
+          uncertain = isNetworkFailure(error) || (isGraphError(error) && error.statusCode >= 500);
+          throw error;
+        }
+      });
     },
 
-    async addPassword(appId, password) {
+    async findOwnedApplicationsTagged(tag, budget) {
+      const page = await call<GraphCollection<GraphApplication>>(
+        'Applications by tag',
+        { idempotent: true },
+        budget,
+        (api) =>
+          api('/applications')
+            .filter(`tags/any(t:t eq '${tag.replace(/'/g, "''")}')`)
+            .select(APPLICATION_FIELDS)
+            .top(999)
+            .get() as Promise<GraphCollection<GraphApplication>>,
+      );
+      return page.value.map((a) => ({ id: a.id, appId: a.appId, displayName: a.displayName }));
+    },
+
+    async addPassword(appId, password, budget) {
       const credential = await call<GraphPasswordCredential>(
         `Application ${appId}`,
         { idempotent: false },
-        () =>
-          client
-            .api(`${appPath(appId)}/addPassword`)
-            .post({ passwordCredential: toGraphPassword(password) }) as Promise<GraphPasswordCredential>,
+        budget,
+        (api) =>
+          api(`${appPath(appId)}/addPassword`).post({
+            passwordCredential: toGraphPassword(password),
+          }) as Promise<GraphPasswordCredential>,
       );
       return toIssuedPassword(credential);
     },
 
-    async removePassword(appId, keyId) {
-      await call(`Application ${appId}`, { idempotent: true }, async (attemptNumber) => {
+    async removePassword(appId, keyId, budget) {
+      await call(`Application ${appId}`, { idempotent: true }, budget, async (api, attemptNumber) => {
         try {
-          await (client.api(`${appPath(appId)}/removePassword`).post({ keyId }) as Promise<void>);
+          await (api(`${appPath(appId)}/removePassword`).post({ keyId }) as Promise<void>);
         } catch (error) {
           // A retry after a lost answer finds the credential gone: the first attempt did the work.
           if (attemptNumber > 1 && isGraphError(error) && error.statusCode === 404) return;
@@ -402,42 +560,49 @@ export function createGraphDirectory(
       });
     },
 
-    async getOwnedApplication(appId) {
-      const application = await ownedApplication(appId, ['passwordCredentials']);
+    async getOwnedApplication(appId, budget) {
+      const application = await ownedApplication(appId, ['passwordCredentials'], budget);
       return {
         ...toTaggedApplication(application),
         passwordCredentials: (application.passwordCredentials ?? []).map(toPasswordInfo),
       };
     },
 
-    async getApplication(appId) {
+    async getApplication(appId, budget) {
       const application = await call<GraphApplication>(
         `Application ${appId}`,
         { idempotent: true },
-        () => client.api(appPath(appId)).select(APPLICATION_FIELDS).get() as Promise<GraphApplication>,
+        budget,
+        (api) => api(appPath(appId)).select(APPLICATION_FIELDS).get() as Promise<GraphApplication>,
       );
       return toTaggedApplication(application);
     },
 
-    async listOwnedApplications({ top, skipToken }) {
+    async listOwnedApplications({ top, skipToken }, budget) {
       // This identity's own service principal, by its appId: the apps it owns are exactly the ones it may manage.
       const path = ownedApplicationsPath(options.managedIdentityClientId);
-      const page = await call<GraphCollection<GraphApplication>>('The owned applications', { idempotent: true }, () => {
-        const request = client.api(path).select(APPLICATION_FIELDS).top(top);
-        // `.skipToken()` would send `$skipToken`; Graph's own links say `$skiptoken`, and the value is sent as given.
-        if (skipToken !== undefined) request.query({ $skiptoken: skipToken });
-        return request.get() as Promise<GraphCollection<GraphApplication>>;
-      });
+      const page = await call<GraphCollection<GraphApplication>>(
+        'The owned applications',
+        { idempotent: true },
+        budget,
+        (api) => {
+          const request = api(path).select(APPLICATION_FIELDS).top(top);
+          // `.skipToken()` would send `$skipToken`; Graph's own links say `$skiptoken`, and the value is sent as given.
+          if (skipToken !== undefined) request.query({ $skiptoken: skipToken });
+          return request.get() as Promise<GraphCollection<GraphApplication>>;
+        },
+      );
       const next = skipTokenOf(page['@odata.nextLink']);
       const applications = page.value.map(toTaggedApplication);
       return next === undefined ? { applications } : { applications, skipToken: next };
     },
 
-    async setApplicationTags(appId, tags) {
+    async setApplicationTags(appId, tags, budget) {
       await call(
         `Application ${appId}`,
         { idempotent: true },
-        () => client.api(appPath(appId)).patch({ tags }) as Promise<void>,
+        budget,
+        (api) => api(appPath(appId)).patch({ tags }) as Promise<void>,
       );
     },
 
@@ -449,13 +614,11 @@ export function createGraphDirectory(
         const page = await call<GraphCollection<GraphApplication>>(
           'The owned applications',
           { idempotent: true },
-          () =>
+          undefined,
+          (api) =>
             (link !== undefined
-              ? client.api(link)
-              : client
-                  .api(ownedApplicationsPath(options.managedIdentityClientId))
-                  .select(SCAN_FIELDS)
-                  .top(GRAPH_MAX_PAGE_SIZE)
+              ? api(link)
+              : api(ownedApplicationsPath(options.managedIdentityClientId)).select(SCAN_FIELDS).top(GRAPH_MAX_PAGE_SIZE)
             ).get() as Promise<GraphCollection<GraphApplication>>,
         );
         next = page['@odata.nextLink'];
@@ -466,12 +629,13 @@ export function createGraphDirectory(
       } while (next !== undefined);
     },
 
-    async findApplicationCredentials(appId) {
+    async findApplicationCredentials(appId, budget) {
       try {
         const application = await call<GraphApplication>(
           `Application ${appId}`,
           { idempotent: true },
-          () => client.api(appPath(appId)).select(['id', 'passwordCredentials']).get() as Promise<GraphApplication>,
+          budget,
+          (api) => api(appPath(appId)).select(['id', 'passwordCredentials']).get() as Promise<GraphApplication>,
         );
         return (application.passwordCredentials ?? []).map(toPasswordInfo);
       } catch (error) {
@@ -480,15 +644,15 @@ export function createGraphDirectory(
       }
     },
 
-    async getOwnedKeyCredentials(appId) {
-      const application = await ownedApplication(appId, ['keyCredentials']);
+    async getOwnedKeyCredentials(appId, budget) {
+      const application = await ownedApplication(appId, ['keyCredentials'], budget);
       return {
         application: toTaggedApplication(application),
         keyCredentials: (application.keyCredentials ?? []).map(toKeyInfo),
       };
     },
 
-    async addKeyCredential(appId, credential) {
+    async addKeyCredential(appId, credential, budget) {
       const added: GraphKeyCredential = {
         keyId: credential.keyId,
         displayName: credential.displayName,
@@ -500,13 +664,15 @@ export function createGraphDirectory(
         usage: 'Verify',
         key: credential.certificate,
       };
-      await writeKeyCredentials(appId, (existing) => [...existing, added]);
+      await writeKeyCredentials(appId, (existing) => [...existing, added], budget);
       return toKeyInfo(added);
     },
 
-    async removeKeyCredential(appId, keyId) {
-      await writeKeyCredentials(appId, (existing) =>
-        existing.filter((c) => c.keyId.toLowerCase() !== keyId.toLowerCase()),
+    async removeKeyCredential(appId, keyId, budget) {
+      await writeKeyCredentials(
+        appId,
+        (existing) => existing.filter((c) => c.keyId.toLowerCase() !== keyId.toLowerCase()),
+        budget,
       );
     },
   };

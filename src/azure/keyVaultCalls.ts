@@ -1,5 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
-import { UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
+import { CallBudget } from '../vending/deadline';
+import { DeadlineExceededError, UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
 import { StoredSecretVersionInfo } from '../vending/ports';
 import { parseRetryAfter, retryAfterSeconds } from './retryPolicy';
 
@@ -28,11 +29,24 @@ function toDomainError(error: unknown): VendingError {
   return new UpstreamFailureError('Key Vault call failed.', 'keyVault', undefined);
 }
 
-/** Runs a Key Vault SDK call, turning its failure into a domain error. */
-export async function mapped<T>(operation: () => Promise<T>): Promise<T> {
+/**
+ * Runs a Key Vault SDK call with the budget's signal, turning its failure into a domain error; a call cut off by the
+ * signal is the request's deadline.
+ */
+export async function mapped<T>(
+  budget: CallBudget | undefined,
+  operation: (abortSignal?: AbortSignal) => Promise<T>,
+): Promise<T> {
   try {
-    return await operation();
+    return await operation(budget?.signal);
   } catch (error) {
+    if (budget?.signal.aborted) {
+      throw new DeadlineExceededError(
+        "Key Vault did not answer within the request's deadline; nothing was left half-done. Retry later.",
+        retryAfterSeconds(undefined),
+        'keyVault',
+      );
+    }
     throw toDomainError(error);
   }
 }

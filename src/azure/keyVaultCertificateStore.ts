@@ -22,8 +22,8 @@ export function createKeyVaultCertificateStore(
   return {
     vaultUrl: withoutTrailingSlashes(client.vaultUrl),
 
-    create: (name, { subject, exportable, keySize, validityInMonths, tags }) =>
-      mapped(async () => {
+    create: (name, { subject, exportable, keySize, validityInMonths, tags }, budget) =>
+      mapped(budget, async (abortSignal) => {
         const poller = await client.beginCreateCertificate(
           name,
           {
@@ -36,8 +36,9 @@ export function createKeyVaultCertificateStore(
             contentType: 'application/x-pem-file',
             validityInMonths,
           },
-          { tags, ...poll },
+          { tags, ...poll, abortSignal },
         );
+        // The begin options' abortSignal also reaches every poll of the operation.
         const created = await poller.pollUntilDone();
         const { version, id, notBefore, expiresOn } = created.properties;
         if (!created.cer || !version || !id || !created.keyId || !created.secretId || !notBefore || !expiresOn) {
@@ -55,11 +56,14 @@ export function createKeyVaultCertificateStore(
         };
       }),
 
-    listVersions: (name) => mapped(() => listVersionInfo(name, client.listPropertiesOfCertificateVersions(name))),
+    listVersions: (name, budget) =>
+      mapped(budget, (abortSignal) =>
+        listVersionInfo(name, client.listPropertiesOfCertificateVersions(name, { abortSignal })),
+      ),
 
-    disableVersion: (name, version) =>
-      mapped(async () => {
-        await client.updateCertificateProperties(name, version, { enabled: false });
+    disableVersion: (name, version, budget) =>
+      mapped(budget, async (abortSignal) => {
+        await client.updateCertificateProperties(name, version, { enabled: false, abortSignal });
       }),
   };
 }

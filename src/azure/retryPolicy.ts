@@ -12,9 +12,14 @@ export interface RetryOptions {
   baseDelayMs?: number;
   /** Cap of one backoff delay. Default 8 000. */
   maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between attempts; `signal` (when given) ends the wait early, rejecting. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   random?: () => number;
+  /** Aborts the retries: no attempt starts after it fired, and a wait in progress ends. */
+  signal?: AbortSignal;
+  /** No retry starts if it would end after this instant (ms, by `now`): the caller's deadline. */
+  endsAt?: number;
 }
 
 /** What to do after a failed attempt: give up, or retry after the service's wait or our own backoff. */
@@ -31,8 +36,21 @@ export class RetryBudgetExhaustedError extends Error {
   }
 }
 
-/** Waits `ms` on the real clock: the sleep retries use unless a test injects its own. */
-export const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /**
  * Runs `attempt` until it succeeds, `decide` says not to retry (its error is rethrown), or the attempts or time
@@ -47,9 +65,10 @@ export async function withRetries<T>(
   const budgetMs = options.budgetMs ?? 30_000;
   const baseDelayMs = options.baseDelayMs ?? 250;
   const maxDelayMs = options.maxDelayMs ?? 8_000;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  const endsAt = options.endsAt ?? Number.POSITIVE_INFINITY;
   const startedAt = now();
 
   for (let attemptNumber = 1; ; attemptNumber++) {
@@ -57,16 +76,21 @@ export async function withRetries<T>(
       return await attempt(attemptNumber);
     } catch (error) {
       const decision = decide(error);
-      if (!decision.retry) throw error;
+      if (!decision.retry || options.signal?.aborted) throw error;
       // Equal jitter: half the exponential step plus a random share of the other half, so callers that failed
       // together do not retry together, yet none retries at once.
       const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attemptNumber - 1)) * (0.5 + random() / 2);
       const delay = decision.retryAfterMs ?? backoff;
       const elapsed = now() - startedAt;
-      if (attemptNumber >= maxAttempts || elapsed + delay > budgetMs) {
+      if (attemptNumber >= maxAttempts || elapsed + delay > budgetMs || now() + delay > endsAt) {
         throw new RetryBudgetExhaustedError(error, decision.retryAfterMs);
       }
-      await sleep(delay);
+      try {
+        await sleep(delay, options.signal);
+      } catch {
+        throw error; // aborted while waiting: the last failure stands (the caller sees its signal aborted)
+      }
+      if (options.signal?.aborted) throw error;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { odata, TableClient, TableEntity, TableEntityResult, TableEntityResultPage } from '@azure/data-tables';
-import { InvalidRequestError, UpstreamUnavailableError } from '../vending/errors';
+import { InvalidRequestError, UpstreamUnavailableError, VendingError } from '../vending/errors';
 import {
   AuditEntry,
   AuditPage,
@@ -12,6 +12,7 @@ import {
   IdempotencyRecord,
   IdempotencyStore,
   InterruptedOperation,
+  IssuedCredentialRecord,
   Ledger,
   OperationIntent,
   OperationJournal,
@@ -62,13 +63,17 @@ function statusOf(error: unknown): number | undefined {
   return isRestError(error) ? error.statusCode : undefined;
 }
 
-/** Runs a table call; a status in `expected` is returned for the caller to decide on, anything else is an outage. */
+/**
+ * Runs a table call; a status in `expected` is returned for the caller to decide on, anything else is an outage — but
+ * a failure of the managed identity itself stays the identity's (it is what an operator must look at).
+ */
 async function tableCall<T>(call: () => Promise<T>, expected: readonly number[] = []): Promise<T | number> {
   try {
     return await call();
   } catch (error) {
     const status = statusOf(error);
     if (status !== undefined && expected.includes(status)) return status;
+    if (error instanceof VendingError && (error as { upstream?: unknown }).upstream === 'identity') throw error;
     throw unavailable();
   }
 }
@@ -179,9 +184,13 @@ function toInterrupted(entity: TableEntityResult<Record<string, unknown>>): Inte
       'startDateTime',
       'endDateTime',
       'compensationStep',
+      'secretName',
+      'certificateName',
     ],
     operation,
   );
+  const pending = asString(entity.pendingStep);
+  if (pending === 'disableVersion' || pending === 'restoreSlot') operation.pendingStep = pending;
   if (typeof entity.owners === 'string') operation.owners = parseStrings(entity.owners);
   return operation;
 }
@@ -403,6 +412,19 @@ export function createTableLedger(
             deleteIntent(id),
           ]);
         },
+        unfinished: async (pending) => {
+          const { step, ...target } = pending;
+          await mergeIntent(id, { state: 'unfinished' satisfies OperationState, pendingStep: step, ...target });
+          await upsertRequest(context, {
+            operation,
+            appId: target.appId,
+            keyId: target.keyId,
+            secretName: target.secretName,
+            certificateName: target.certificateName,
+            operationState: 'unfinished',
+            pendingStep: step,
+          });
+        },
         compensationFailed: async (failure) => {
           const { step, ...target } = failure;
           await mergeIntent(id, {
@@ -468,6 +490,50 @@ export function createTableLedger(
         resolutionDetail: resolution.detail,
       });
       await deleteIntent(operation.id);
+    },
+
+    async findOpenOperations(filter): Promise<InterruptedOperation[]> {
+      const clauses = [
+        odata`PartitionKey eq ${LEDGER_PARTITIONS.intent}`,
+        odata`operation eq ${filter.operation}`,
+        odata`appId eq ${filter.appId}`,
+        ...(filter.keyId ? [odata`keyId eq ${filter.keyId}`] : []),
+      ];
+      const found: InterruptedOperation[] = [];
+      try {
+        for await (const entity of client.listEntities<Record<string, unknown>>({
+          queryOptions: { filter: clauses.join(' and ') },
+        })) {
+          found.push(toInterrupted(entity));
+        }
+      } catch (error) {
+        if (error instanceof VendingError) throw error;
+        throw unavailable();
+      }
+      return found;
+    },
+
+    async findIssuedCredential(appId, keyId): Promise<IssuedCredentialRecord | undefined> {
+      // A completed record of the credential (its issue, or an earlier revocation) names its secret or certificate.
+      const entities = client.listEntities<Record<string, unknown>>({
+        queryOptions: {
+          filter: odata`PartitionKey eq ${LEDGER_PARTITIONS.app(appId)} and keyId eq ${keyId.toLowerCase()}`,
+        },
+      });
+      try {
+        for await (const entity of entities) {
+          const found: IssuedCredentialRecord = { appId, keyId: keyId.toLowerCase() };
+          for (const field of ['secretName', 'secretVersion', 'certificateName', 'certificateVersion'] as const) {
+            const value = asString(entity[field]);
+            if (value) found[field] = value;
+          }
+          if (found.secretName || found.certificateName) return found;
+        }
+      } catch (error) {
+        if (error instanceof VendingError) throw error;
+        throw unavailable();
+      }
+      return undefined;
     },
 
     async queryRequests(query: AuditQuery): Promise<AuditPage> {

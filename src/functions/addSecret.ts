@@ -13,5 +13,6 @@ export const addSecret: RouteHandler = async (request, context, services, call) 
   const issued = await issueSecret(services.vending, appId, body, call.context);
   Object.assign(call.target, storedTarget(issued));
   context.log('secret issued', JSON.stringify({ appId, keyId: issued.keyId, caller: call.context.caller.id }));
-  return { status: 201, jsonBody: issued };
+  // The new credential's own address: where it is revoked (DELETE).
+  return { status: 201, jsonBody: issued, headers: { location: `/api/applications/${appId}/secrets/${issued.keyId}` } };
 };

@@ -7,6 +7,11 @@ export const listCertificates: RouteHandler = async (request, _context, services
   const appId = readAppId(request, call);
   return {
     status: 200,
-    jsonBody: await listCertificatesService(services.certificates, appId, call.context.caller),
+    jsonBody: await listCertificatesService(
+      services.certificates,
+      appId,
+      call.context.caller,
+      call.context.deadline.forward,
+    ),
   };
 };

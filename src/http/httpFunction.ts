@@ -156,11 +156,13 @@ export function toHttpHandler(fn: HttpFunctionDefinition, services: Services): H
     const audit: AuditFacts = {};
     let keeping: Promise<void> = Promise.resolve();
     let response: HttpResponseInit;
+    // From now on the request has its deadline: every Graph, Key Vault and identity call it makes gets its signal.
+    const deadline = services.startDeadline();
     try {
       const identified = await services.callers.identify(request);
       trace.caller = callerOnRecord(identified, route.auth.roles);
       authorize(identified.caller, route.auth.roles);
-      const call: Call = { context: { caller: identified.caller, trace }, target: {} };
+      const call: Call = { context: { caller: identified.caller, trace, deadline }, target: {} };
       let forHandler = request;
       let body = '';
       if (acceptsIdempotencyKey(route)) {
@@ -200,6 +202,7 @@ export function toHttpHandler(fn: HttpFunctionDefinition, services: Services): H
     } catch (error) {
       response = problemFor(error, context);
     }
+    deadline.dispose();
     await Promise.all([keeping, recordAudit(services, route, trace, audit, response, request, context)]);
     return response;
   };

@@ -1,3 +1,4 @@
+import { CallBudget } from './deadline';
 import { VendingDependencies } from './dependencies';
 import { checkOwners, mayManage, ownersFromTags, requireManageable, tagsWithOwners } from './ownership';
 import { journalGraphFailure, journalStep } from './operationJournal';
@@ -32,8 +33,9 @@ export async function listManagedApplications(
   deps: Pick<VendingDependencies, 'directory'>,
   caller: Caller,
   page: { top: number; skipToken?: string },
+  budget?: CallBudget,
 ): Promise<ManagedApplicationPage> {
-  const owned = await deps.directory.listOwnedApplications(page);
+  const owned = await deps.directory.listOwnedApplications(page, budget);
   const value = owned.applications.map(managed).filter((app) => mayManage(caller, app.owners));
   return owned.skipToken === undefined ? { value } : { value, skipToken: owned.skipToken };
 }
@@ -43,8 +45,9 @@ export async function getApplicationOwners(
   deps: Pick<VendingDependencies, 'directory'>,
   appId: string,
   caller: Caller,
+  budget?: CallBudget,
 ): Promise<ManagedApplication> {
-  const application = await deps.directory.getOwnedApplication(appId);
+  const application = await deps.directory.getOwnedApplication(appId, budget);
   requireManageable(caller, application);
   return managed(application);
 }
@@ -61,7 +64,8 @@ export async function setApplicationOwners(
   context: RequestContext,
 ): Promise<ManagedApplication> {
   const wanted = checkOwners(owners);
-  const application = await deps.directory.getOwnedApplication(appId);
+  const forward = context.deadline.forward;
+  const application = await deps.directory.getOwnedApplication(appId, forward);
   requireManageable(context.caller, application);
   const target = { appId: application.appId };
   const journal = await deps.ledger.beginOperation({
@@ -72,7 +76,7 @@ export async function setApplicationOwners(
   });
   const tags = tagsWithOwners(application.tags, wanted);
   try {
-    await deps.directory.setApplicationTags(application.appId, tags);
+    await deps.directory.setApplicationTags(application.appId, tags, forward);
   } catch (error) {
     await journalGraphFailure(deps, journal, error, target);
     throw error;

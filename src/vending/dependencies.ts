@@ -20,6 +20,11 @@ export interface VendingDependencies {
   /** A credential ending within this many days is reported as `expiring`. */
   expiringWithinDays: number;
   clock: Clock;
+  /**
+   * Waits `ms` (ends early, resolving, when `signal` aborts): the pauses between looks for a write whose answer was
+   * lost. Injected so tests drive it without waiting.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Told about compensations that failed, so an operator can clean up; never given a secret. */
   warn(message: string, details: Record<string, string>): void;
   testHooks?: TestHooks;
@@ -37,5 +42,6 @@ export interface CertificateDependencies {
   allowExportable: boolean;
   expiringWithinDays: number;
   clock: Clock;
+  sleep: VendingDependencies['sleep'];
   warn: VendingDependencies['warn'];
 }

@@ -112,8 +112,11 @@ export class ForbiddenError extends VendingError {
   readonly code = 'Forbidden';
 }
 
-/** A service this API depends on, as problems name it. */
-export type Upstream = 'graph' | 'keyVault' | 'entra' | 'ledger';
+/**
+ * A service this API depends on, as problems name it: `identity` is the function's managed identity (its token
+ * endpoint), blamed for its own failures rather than the service the token was for.
+ */
+export type Upstream = 'graph' | 'keyVault' | 'entra' | 'ledger' | 'identity';
 
 /** Graph, Key Vault, Entra or the ledger kept throttling or being unavailable after our retries. */
 export class UpstreamUnavailableError extends VendingError {
@@ -136,6 +139,39 @@ export class UpstreamFailureError extends VendingError {
     message: string,
     readonly upstream: Upstream,
     readonly upstreamCode: string | undefined,
+  ) {
+    super(message, { upstream });
+  }
+}
+
+/**
+ * The request ran out of time: a service it called (`upstream`) did not answer before the request's deadline (set below
+ * the Functions host's timeout and Logic Apps' action timeout). Whatever the request had changed was undone, or is on
+ * the ledger for the expiry scan; a retry (with the same Idempotency-Key) is safe.
+ */
+export class DeadlineExceededError extends VendingError {
+  readonly status = 503;
+  readonly code = 'DeadlineExceeded';
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds: number,
+    readonly upstream: Upstream,
+  ) {
+    super(message, { upstream });
+  }
+}
+
+/**
+ * An operation made its change in Entra but could not finish a later step now (a revocation whose stored secret is
+ * still enabled): 503 with Retry-After, since a retry finishes it; the ledger keeps the step for the expiry scan too.
+ */
+export class OperationUnfinishedError extends VendingError {
+  readonly status = 503;
+  readonly code = 'OperationUnfinished';
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds: number,
+    readonly upstream: Upstream,
   ) {
     super(message, { upstream });
   }

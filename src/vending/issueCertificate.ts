@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseUploadedCertificate, requireValidityCovers } from './certificateCheck';
+import { CallBudget } from './deadline';
 import { CertificateDependencies } from './dependencies';
 import { CertificateRefusedError, InvalidRequestError } from './errors';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
@@ -75,8 +76,13 @@ function answer(
  * Who may: the app must be one this identity owns (one read, which also loads its key credentials) and one the caller
  * may manage; otherwise the same NotFoundError. Decided before anything is written ahead.
  */
-async function requireManageableApp(deps: CertificateDependencies, appId: string, caller: Caller): Promise<void> {
-  const { application } = await deps.directory.getOwnedKeyCredentials(appId);
+async function requireManageableApp(
+  deps: CertificateDependencies,
+  appId: string,
+  caller: Caller,
+  budget: CallBudget,
+): Promise<void> {
+  const { application } = await deps.directory.getOwnedKeyCredentials(appId, budget);
   requireManageable(caller, application);
 }
 
@@ -110,7 +116,7 @@ async function addUploadedCertificate(
   const uploaded = parseUploadedCertificate(request.certificate, now);
   const window = decideCredentialWindow(request, deps.lifetimePolicy, now);
   requireValidityCovers(uploaded, window.startDateTime, window.endDateTime);
-  await requireManageableApp(deps, appId, context.caller);
+  await requireManageableApp(deps, appId, context.caller, context.deadline.forward);
   const credential: KeyCredentialRequest = {
     keyId: randomUUID(),
     displayName,
@@ -121,7 +127,7 @@ async function addUploadedCertificate(
   const target = { appId, keyId: credential.keyId };
   const journal = await beginAddCertificate(deps, context, appId, credential);
   try {
-    await deps.directory.addKeyCredential(appId, credential);
+    await deps.directory.addKeyCredential(appId, credential, context.deadline.forward);
   } catch (error) {
     await journalGraphFailure(deps, journal, error, target);
     throw error;
@@ -135,9 +141,10 @@ async function disableUnused(
   deps: CertificateDependencies,
   appId: string,
   stored: StoredCertificate,
+  budget: CallBudget,
 ): Promise<boolean> {
   try {
-    await deps.certificateStore.disableVersion(stored.name, stored.version);
+    await deps.certificateStore.disableVersion(stored.name, stored.version, budget);
     return true;
   } catch {
     deps.warn('A certificate was created but could not be added to its app nor disabled; disable it by hand.', {
@@ -189,19 +196,23 @@ export async function issueCertificate(
   }
   const now = deps.clock();
   const window = decideCredentialWindow(request, deps.lifetimePolicy, now);
-  await requireManageableApp(deps, appId, context.caller);
+  await requireManageableApp(deps, appId, context.caller, context.deadline.forward);
   const keyId = randomUUID();
   const target = { appId, keyId };
   const journal = await beginAddCertificate(deps, context, appId, { keyId, displayName, ...window });
   let stored: StoredCertificate;
   try {
-    stored = await deps.certificateStore.create(certificateNameFor(appId, displayName), {
-      subject: `CN=${appId}`,
-      exportable,
-      keySize: request.keySize ?? 2048,
-      validityInMonths: monthsCovering(now, window.endDateTime),
-      tags: { ...MANAGED_BY_TAG, appId, keyId, requestedBy: context.caller.id },
-    });
+    stored = await deps.certificateStore.create(
+      certificateNameFor(appId, displayName),
+      {
+        subject: `CN=${appId}`,
+        exportable,
+        keySize: request.keySize ?? 2048,
+        validityInMonths: monthsCovering(now, window.endDateTime),
+        tags: { ...MANAGED_BY_TAG, appId, keyId, requestedBy: context.caller.id },
+      },
+      context.deadline.forward,
+    );
   } catch (error) {
     // As for a Graph write: refused, nothing was made; otherwise a certificate may exist for the scan to find.
     await journalGraphFailure(deps, journal, error, target);
@@ -223,10 +234,11 @@ export async function issueCertificate(
       credential.startDateTime,
       credential.endDateTime,
     );
-    await Promise.all([progress, deps.directory.addKeyCredential(appId, credential)]);
+    await Promise.all([progress, deps.directory.addKeyCredential(appId, credential, context.deadline.forward)]);
   } catch (error) {
     await progress; // settled either way (journalStep never throws); the record must not be written after closing
-    if (!(await disableUnused(deps, appId, stored))) {
+    // The undo runs on the compensation budget: past the deadline that may have cut the Graph write short.
+    if (!(await disableUnused(deps, appId, stored, context.deadline.compensation()))) {
       await journalStep(deps, journal, (j) => j.compensationFailed({ ...target, step: 'disableCertificate' }), target);
     } else if (certainlyNotApplied(error)) {
       await journalStep(deps, journal, (j) => j.compensated(target), target);

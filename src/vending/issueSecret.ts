@@ -1,7 +1,9 @@
 import { decideCredentialWindow, LifetimeRequest } from './lifetimePolicy';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
 import { VendingDependencies } from './dependencies';
-import { journalGraphFailure, journalStep } from './operationJournal';
+import { CallBudget } from './deadline';
+import { rollBackPassword } from './compensation';
+import { certainlyNotApplied, journalGraphFailure, journalStep } from './operationJournal';
 import { isAdmin, requireManageable } from './ownership';
 import { ApplicationInfo, Caller, IssuedPassword, PasswordRequest, RequestContext } from './ports';
 import { DEFAULT_CREDENTIAL_DISPLAY_NAME, secretNameFor } from './secretNaming';
@@ -27,12 +29,16 @@ export interface IssuedSecret {
   keyVault: KeyVaultReference;
 }
 
-/** Turns a secret request into the password to ask Graph for (policy applied; throws on violation). */
+/**
+ * Turns a secret request into the password to ask Graph for (policy applied; throws on violation). `pointerBase` is
+ * where the request sits in the body (`/secret` in a create), for the problems' JSON pointers.
+ */
 export function planPassword(
   deps: Pick<VendingDependencies, 'lifetimePolicy' | 'clock'>,
   request: SecretRequest,
+  pointerBase = '',
 ): PasswordRequest {
-  const window = decideCredentialWindow(request, deps.lifetimePolicy, deps.clock());
+  const window = decideCredentialWindow(request, deps.lifetimePolicy, deps.clock(), pointerBase);
   return { displayName: request.displayName ?? DEFAULT_CREDENTIAL_DISPLAY_NAME, ...window };
 }
 
@@ -45,15 +51,21 @@ export async function storeIssuedPassword(
   application: Pick<ApplicationInfo, 'appId'>,
   password: IssuedPassword,
   caller: Caller,
+  budget?: CallBudget,
 ): Promise<IssuedSecret> {
   const displayName = password.displayName ?? DEFAULT_CREDENTIAL_DISPLAY_NAME;
   const name = secretNameFor(application.appId, displayName);
-  const stored = await deps.secretStore.put(name, password.secretText, {
-    contentType: CLIENT_SECRET_CONTENT_TYPE,
-    notBefore: new Date(password.startDateTime),
-    expiresOn: new Date(password.endDateTime),
-    tags: { ...MANAGED_BY_TAG, appId: application.appId, keyId: password.keyId, requestedBy: caller.id },
-  });
+  const stored = await deps.secretStore.put(
+    name,
+    password.secretText,
+    {
+      contentType: CLIENT_SECRET_CONTENT_TYPE,
+      notBefore: new Date(password.startDateTime),
+      expiresOn: new Date(password.endDateTime),
+      tags: { ...MANAGED_BY_TAG, appId: application.appId, keyId: password.keyId, requestedBy: caller.id },
+    },
+    budget,
+  );
   return {
     appId: application.appId,
     keyId: password.keyId,
@@ -84,10 +96,13 @@ export function storedTarget(secret: IssuedSecret): { keyId: string; secretName:
 /**
  * Adds a secret to an app this identity owns and the caller may manage: one Graph read of the app's owner tags
  * (none for Admin, who may manage every app this identity owns), one Graph call (addPassword by appId) and one Key
- * Vault write, written ahead to the ledger (intent → issued → completed). If the ledger cannot take the intent,
- * nothing is done (503). If the vault write fails the credential is removed again before the error goes up, so no
- * credential is left without its stored secret; if that removal fails too, the ledger keeps the operation open,
- * marked for repair.
+ * Vault write, written ahead to the ledger (intent → issued → completed), within the request's deadline. If the ledger
+ * cannot take the intent, nothing is done (503). If anything fails after Graph may have issued the credential — the
+ * vault write failed, or addPassword's answer was lost (5xx, dropped connection, the deadline) — it is rolled back on
+ * the compensation budget (`compensation.ts`): the credential removed (found by its slot and window when its keyId
+ * never came back), any vault version a lost write stored disabled, the slot pointed back at its newest live
+ * credential. So no credential is left without its stored secret and no enabled version without its credential; what
+ * the rollback cannot finish stays open in the ledger, marked for repair.
  */
 export async function issueSecret(
   deps: VendingDependencies,
@@ -97,8 +112,9 @@ export async function issueSecret(
 ): Promise<IssuedSecret> {
   const plan = planPassword(deps, request);
   const { caller } = context;
+  const forward = context.deadline.forward;
   // Who may is decided before anything is written ahead: a refusal changes nothing and leaves no open record.
-  if (!isAdmin(caller)) requireManageable(caller, await deps.directory.getApplication(appId));
+  if (!isAdmin(caller)) requireManageable(caller, await deps.directory.getApplication(appId, forward));
   const journal = await deps.ledger.beginOperation({
     operation: 'addSecret',
     context: context.trace,
@@ -109,9 +125,11 @@ export async function issueSecret(
   });
   let password: IssuedPassword;
   try {
-    password = await deps.directory.addPassword(appId, plan);
+    password = await deps.directory.addPassword(appId, plan, forward);
   } catch (error) {
-    await journalGraphFailure(deps, journal, error, { appId });
+    if (certainlyNotApplied(error)) await journalGraphFailure(deps, journal, error, { appId });
+    else
+      await rollBackPassword(deps, journal, { appId, plan, addPasswordError: error }, context.deadline.compensation());
     throw error;
   }
   const issued = { appId, keyId: password.keyId };
@@ -120,19 +138,20 @@ export async function issueSecret(
   const progress = journalStep(deps, journal, (j) => j.issued(issued), issued);
   try {
     await pauseBeforeVaultWrite(deps, progress);
-    const [, secret] = await Promise.all([progress, storeIssuedPassword(deps, { appId }, password, context.caller)]);
+    const [, secret] = await Promise.all([
+      progress,
+      storeIssuedPassword(deps, { appId }, password, context.caller, forward),
+    ]);
     await journalStep(deps, journal, (j) => j.completed({ appId, ...storedTarget(secret) }), issued);
     return secret;
   } catch (storeError) {
     await progress; // settled either way (journalStep never throws); the record must not be written after closing
-    try {
-      await deps.directory.removePassword(appId, password.keyId);
-    } catch {
-      deps.warn('A credential was issued but could not be stored or removed; remove it by hand.', issued);
-      await journalStep(deps, journal, (j) => j.compensationFailed({ ...issued, step: 'removePassword' }), issued);
-      throw storeError;
-    }
-    await journalStep(deps, journal, (j) => j.compensated(issued), issued);
+    await rollBackPassword(
+      deps,
+      journal,
+      { appId, keyId: password.keyId, plan, storeError },
+      context.deadline.compensation(),
+    );
     throw storeError;
   }
 }

@@ -3,7 +3,8 @@ import { VendingDependencies } from './dependencies';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
 import { requireManageable } from './ownership';
 import { Caller, PasswordCredentialInfo, SecretStore, StoredSecretVersionInfo } from './ports';
-import { CREDENTIAL_DISPLAY_NAME_PATTERN, secretNameFor } from './secretNaming';
+import { CallBudget } from './deadline';
+import { slotSecretName, storedVersionOf } from './secretSlots';
 
 /** One credential of an app as the list route shows it: metadata, status and where its secret is stored. */
 export interface ListedSecret extends PasswordCredentialInfo {
@@ -12,23 +13,22 @@ export interface ListedSecret extends PasswordCredentialInfo {
   keyVault: KeyVaultReference | null;
 }
 
-const slotPattern = new RegExp(CREDENTIAL_DISPLAY_NAME_PATTERN);
-
 /** Finds the stored version holding the secret of credential `keyId` among the versions of its slot. */
 export async function findStoredVersion(
   secretStore: SecretStore,
   appId: string,
   credential: Pick<PasswordCredentialInfo, 'keyId' | 'displayName'>,
   cache = new Map<string, Promise<StoredSecretVersionInfo[]>>(),
+  budget?: CallBudget,
 ): Promise<StoredSecretVersionInfo | undefined> {
-  if (!credential.displayName || !slotPattern.test(credential.displayName)) return undefined;
-  const name = secretNameFor(appId, credential.displayName);
+  const name = slotSecretName(appId, credential.displayName);
+  if (!name) return undefined;
   let versions = cache.get(name);
   if (!versions) {
-    versions = secretStore.listVersions(name);
+    versions = secretStore.listVersions(name, budget);
     cache.set(name, versions);
   }
-  return (await versions).find((v) => v.tags.keyId === credential.keyId);
+  return storedVersionOf(await versions, credential);
 }
 
 /**
@@ -39,15 +39,16 @@ export async function listSecrets(
   deps: VendingDependencies,
   appId: string,
   caller: Caller,
+  budget?: CallBudget,
 ): Promise<{ appId: string; secrets: ListedSecret[] }> {
-  const application = await deps.directory.getOwnedApplication(appId);
+  const application = await deps.directory.getOwnedApplication(appId, budget);
   requireManageable(caller, application);
   const now = deps.clock();
   const versionsBySlot = new Map<string, Promise<StoredSecretVersionInfo[]>>();
   const thresholds = { maxLifetimeDays: deps.lifetimePolicy.maxDays, expiringWithinDays: deps.expiringWithinDays };
   const secrets = await Promise.all(
     application.passwordCredentials.map(async (credential): Promise<ListedSecret> => {
-      const stored = await findStoredVersion(deps.secretStore, appId, credential, versionsBySlot);
+      const stored = await findStoredVersion(deps.secretStore, appId, credential, versionsBySlot, budget);
       return {
         ...credential,
         status: classifyCredential(credential, thresholds, now),

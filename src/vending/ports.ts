@@ -1,6 +1,10 @@
+import { CallBudget, RequestDeadline } from './deadline';
+
 /**
  * What the vending domain needs from the outside world. Adapters in `src/azure/` implement these over Graph,
- * Key Vault and Table Storage; unit tests implement them in memory.
+ * Key Vault and Table Storage; unit tests implement them in memory. Every call that reaches a service takes an optional
+ * {@link CallBudget} last: its signal aborts the call (and its retries) at the request's deadline, or at the end of a
+ * compensation's own budget; without one a call is bounded only by its adapter's retry budget.
  */
 
 /** A password credential as Graph reports it, without its value. */
@@ -50,36 +54,42 @@ export interface PasswordRequest {
 
 /** The Graph calls this product makes, under `Application.ReadWrite.OwnedBy`. */
 export interface Directory {
-  /** `POST /applications` with its tags and the first password inline when given (one call). This identity becomes owner. */
-  createApplication(input: {
-    displayName: string;
-    description?: string;
-    tags: string[];
-    password?: PasswordRequest;
-  }): Promise<{ application: ApplicationInfo; password?: IssuedPassword }>;
-  /** `POST /servicePrincipals`; retried through replication lag. Returns the service principal's object id. */
-  createServicePrincipal(appId: string): Promise<{ id: string }>;
-  /** `DELETE /applications/{id}` (compensation only). */
-  deleteApplication(objectId: string): Promise<void>;
-  /** `POST /applications(appId='…')/addPassword`. */
-  addPassword(appId: string, password: PasswordRequest): Promise<IssuedPassword>;
-  /** `POST /applications(appId='…')/removePassword`. */
-  removePassword(appId: string, keyId: string): Promise<void>;
+  /**
+   * `POST /applications` with its tags and the first password inline when given (one call). This identity becomes
+   * owner. Not retried on 5xx or a dropped connection (a retry could make a second app).
+   */
+  createApplication(
+    input: { displayName: string; description?: string; tags: string[]; password?: PasswordRequest },
+    budget?: CallBudget,
+  ): Promise<{ application: ApplicationInfo; password?: IssuedPassword }>;
+  /** `POST /servicePrincipals`; retried through replication lag until the budget ends. Returns its object id. */
+  createServicePrincipal(appId: string, budget?: CallBudget): Promise<{ id: string }>;
+  /** `DELETE /applications/{id}` (compensation only); retried through replication lag; already gone is done. */
+  deleteApplication(objectId: string, budget?: CallBudget): Promise<void>;
+  /** The applications this identity owns that carry `tag` (to find a create whose answer was lost). */
+  findOwnedApplicationsTagged(tag: string, budget?: CallBudget): Promise<ApplicationInfo[]>;
+  /** `POST /applications(appId='…')/addPassword`. Not retried on 5xx or a dropped connection. */
+  addPassword(appId: string, password: PasswordRequest, budget?: CallBudget): Promise<IssuedPassword>;
+  /** `POST /applications(appId='…')/removePassword`; a credential already gone is NotFoundError. */
+  removePassword(appId: string, keyId: string, budget?: CallBudget): Promise<void>;
   /** The app with its tags and password credentials, only if this identity owns it; otherwise NotFoundError. */
-  getOwnedApplication(appId: string): Promise<TaggedApplication & { passwordCredentials: PasswordCredentialInfo[] }>;
+  getOwnedApplication(
+    appId: string,
+    budget?: CallBudget,
+  ): Promise<TaggedApplication & { passwordCredentials: PasswordCredentialInfo[] }>;
   /** The app with its tags, in one read; NotFoundError if there is none. Does not check that this identity owns it. */
-  getApplication(appId: string): Promise<TaggedApplication>;
+  getApplication(appId: string, budget?: CallBudget): Promise<TaggedApplication>;
   /** One page (at most `top`) of the applications this identity owns, with their tags. */
-  listOwnedApplications(page: { top: number; skipToken?: string }): Promise<ApplicationPage>;
+  listOwnedApplications(page: { top: number; skipToken?: string }, budget?: CallBudget): Promise<ApplicationPage>;
   /** Replaces the app's tags (`PATCH /applications`); the app must be owned by this identity. */
-  setApplicationTags(appId: string, tags: string[]): Promise<void>;
+  setApplicationTags(appId: string, tags: string[], budget?: CallBudget): Promise<void>;
   /**
    * Every application this identity owns, one Graph page at a time (`ownedObjects/microsoft.graph.application` with
    * the largest page Graph allows and `$select` of only what the scan reads): one call per page, no per-app read.
    */
   ownedApplicationPages(): AsyncIterable<OwnedApplication[]>;
   /** The password credentials of any application (owned or not), or `undefined` if no such application exists. */
-  findApplicationCredentials(appId: string): Promise<PasswordCredentialInfo[] | undefined>;
+  findApplicationCredentials(appId: string, budget?: CallBudget): Promise<PasswordCredentialInfo[] | undefined>;
 }
 
 /** Where a stored secret version lives. */
@@ -94,7 +104,7 @@ export interface StoredSecretVersion {
 export interface StoredSecretVersionInfo extends StoredSecretVersion {
   enabled: boolean;
   tags: Record<string, string>;
-  /** When the version was written, if the vault said. */
+  /** When the version was written, if the vault said (Key Vault: whole seconds). */
   createdOn?: Date | undefined;
 }
 
@@ -106,6 +116,12 @@ export interface StoredSecretSummary {
   createdOn: Date | undefined;
 }
 
+/**
+ * The version a secret's versionless URI serves now: whether it is enabled, and its id (a disabled one is refused, and
+ * Key Vault's refusal does not name it).
+ */
+export type CurrentSecretVersion = { enabled: true; version: string } | { enabled: false; version?: undefined };
+
 /** What the product does with Key Vault. */
 export interface SecretStore {
   /** The vault's URL, e.g. `https://kv.vault.azure.net`. */
@@ -115,11 +131,28 @@ export interface SecretStore {
     name: string,
     value: string,
     options: { contentType: string; notBefore: Date; expiresOn: Date; tags: Record<string, string> },
+    budget?: CallBudget,
   ): Promise<StoredSecretVersion>;
-  /** Every version of `name` with its tags; empty when the secret does not exist. */
-  listVersions(name: string): Promise<StoredSecretVersionInfo[]>;
+  /** Every version of `name` with its tags, in the order the vault lists them; empty when the secret does not exist. */
+  listVersions(name: string, budget?: CallBudget): Promise<StoredSecretVersionInfo[]>;
   /** Disables one version so it can no longer be read. */
-  disableVersion(name: string, version: string): Promise<void>;
+  disableVersion(name: string, version: string, budget?: CallBudget): Promise<void>;
+  /**
+   * The version the versionless URI of `name` resolves to (the latest written), or undefined when there is no such
+   * secret. Key Vault tells it only by serving it, so the adapter reads it and drops the value at once.
+   */
+  currentVersion(name: string, budget?: CallBudget): Promise<CurrentSecretVersion | undefined>;
+  /**
+   * Writes the value of version `from` again as the newest version of `name`, with its attributes and `tags`: the only
+   * way to make the versionless URI serve an older secret. The value goes from the vault back to the vault inside the
+   * adapter; it never reaches the domain.
+   */
+  restoreVersion(
+    name: string,
+    from: string,
+    tags: Record<string, string>,
+    budget?: CallBudget,
+  ): Promise<StoredSecretVersion>;
   /** Every secret of the vault, one page of the vault's list at a time (the largest page it serves). */
   secretPages(): AsyncIterable<StoredSecretSummary[]>;
 }
@@ -147,17 +180,19 @@ export interface KeyCredentialRequest {
 /**
  * The Graph calls for key credentials. Without a key to prove possession (`addKey`), Graph writes key credentials
  * only by updating the application's whole `keyCredentials` collection, so adding or removing one reads the
- * collection (with its keys) and writes it back.
+ * collection (with its keys) and writes it back. Each call takes the request's {@link CallBudget}, as the
+ * {@link Directory}'s do.
  */
 export interface KeyCredentialDirectory {
   /** The app and its key credentials, only if this identity owns it; otherwise NotFoundError. */
   getOwnedKeyCredentials(
     appId: string,
+    budget?: CallBudget,
   ): Promise<{ application: TaggedApplication; keyCredentials: KeyCredentialInfo[] }>;
   /** Adds one key credential, keeping the others. */
-  addKeyCredential(appId: string, credential: KeyCredentialRequest): Promise<KeyCredentialInfo>;
-  /** Removes one key credential, keeping the others. */
-  removeKeyCredential(appId: string, keyId: string): Promise<void>;
+  addKeyCredential(appId: string, credential: KeyCredentialRequest, budget?: CallBudget): Promise<KeyCredentialInfo>;
+  /** Removes one key credential, keeping the others (already gone is done). */
+  removeKeyCredential(appId: string, keyId: string, budget?: CallBudget): Promise<void>;
 }
 
 /** A certificate Key Vault created: where it lives, its key (for signing) and its public part. */
@@ -179,7 +214,10 @@ export interface StoredCertificate {
 /** Metadata of one certificate version: the same as a secret version's. */
 export type StoredCertificateVersionInfo = StoredSecretVersionInfo;
 
-/** What the product does with Key Vault certificates. */
+/**
+ * What the product does with Key Vault certificates. Each call takes the request's {@link CallBudget}: its signal goes
+ * to the vault client.
+ */
 export interface CertificateStore {
   readonly vaultUrl: string;
   /** Creates a new version of `name`, self-issued, RSA, its key made in the vault. */
@@ -192,11 +230,12 @@ export interface CertificateStore {
       validityInMonths: number;
       tags: Record<string, string>;
     },
+    budget?: CallBudget,
   ): Promise<StoredCertificate>;
   /** Every version of `name` with its tags; empty when the certificate does not exist. */
-  listVersions(name: string): Promise<StoredCertificateVersionInfo[]>;
+  listVersions(name: string, budget?: CallBudget): Promise<StoredCertificateVersionInfo[]>;
   /** Disables one version: its key no longer signs and its secret no longer reads. */
-  disableVersion(name: string, version: string): Promise<void>;
+  disableVersion(name: string, version: string, budget?: CallBudget): Promise<void>;
 }
 
 /** Current time; injected so tests control it. */
@@ -246,10 +285,14 @@ export interface RequestTrace {
   receivedAt: Date;
 }
 
-/** One request as an operation sees it: the authenticated caller it acts for, and its trace for the ledger. */
+/**
+ * One request as an operation sees it: the authenticated caller it acts for, its trace for the ledger, and its
+ * deadline (forward steps stop at it; a rollback gets its own budget beyond it).
+ */
 export interface RequestContext {
   caller: Caller;
   trace: RequestTrace;
+  deadline: RequestDeadline;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -333,10 +376,31 @@ export interface OperationJournal {
   compensated(undone: OperationProgress): Promise<void>;
   /** The operation failed and its compensation failed too: the record stays open, marked for repair. */
   compensationFailed(failure: CompensationFailure): Promise<void>;
+  /**
+   * The change was made in Entra but a later step could not be finished now (a revocation whose vault version is still
+   * enabled): the record stays open in state `unfinished`, naming the step, for a retry or the expiry scan to finish.
+   */
+  unfinished(pending: PendingStep): Promise<void>;
 }
 
-/** Where an open (unfinished) operation record stands. */
-export type OperationState = 'started' | 'issued' | 'compensationFailed';
+/** A step of an operation still to be done after the request gave up on it (state `unfinished`). */
+export interface PendingStep {
+  appId: string;
+  keyId?: string;
+  /** The vault secret (slot) the step concerns. */
+  secretName?: string;
+  /** The Key Vault certificate the step concerns (revokeCertificate). */
+  certificateName?: string;
+  /** `disableVersion` (the revoked credential's vault versions are still enabled) or `restoreSlot` (the slot's latest
+   * version is disabled while a live credential's version exists). */
+  step: 'disableVersion' | 'restoreSlot';
+}
+
+/**
+ * Where an open (unfinished) operation record stands: `started` (intent written), `issued` (Graph acted),
+ * `compensationFailed` (a rollback failed), `unfinished` (a change made, a later step pending: see {@link PendingStep}).
+ */
+export type OperationState = 'started' | 'issued' | 'compensationFailed' | 'unfinished';
 
 /**
  * An operation record still open after its request should long have ended: the process died between Graph and the
@@ -363,6 +427,30 @@ export interface InterruptedOperation {
   owners?: string[];
   /** The failed undo step, when state is `compensationFailed`. */
   compensationStep?: string;
+  /** The step still to do and its vault secret or certificate, when state is `unfinished`. */
+  pendingStep?: PendingStep['step'];
+  secretName?: string;
+  certificateName?: string;
+}
+
+/** Open operation records about one credential (or one app), to find a request a retry now finishes. */
+export interface OpenOperationFilter {
+  operation: OperationName;
+  appId: string;
+  keyId?: string;
+}
+
+/**
+ * Where this product stored a credential in Key Vault, as the ledger recorded it: the secret of a password credential
+ * or the certificate of a key credential (one of the two names is set).
+ */
+export interface IssuedCredentialRecord {
+  appId: string;
+  keyId: string;
+  secretName?: string;
+  secretVersion?: string;
+  certificateName?: string;
+  certificateVersion?: string;
 }
 
 /** How the scan settled an interrupted operation: recorded on the audit trail when the open record is closed. */
@@ -454,6 +542,13 @@ export interface Ledger {
   listInterrupted(olderThan: Date): AsyncIterable<InterruptedOperation>;
   /** Closes an open operation record, putting how it was settled on the audit trail. */
   resolveInterrupted(operation: InterruptedOperation, resolution: InterruptedResolution): Promise<void>;
+  /** Open operation records of `filter.operation` about one app (and credential), whatever their age. */
+  findOpenOperations(filter: OpenOperationFilter): Promise<InterruptedOperation[]>;
+  /**
+   * Where the secret or certificate of credential `keyId` of `appId` was stored, if this product issued and stored it
+   * (any completed record of the credential that names one).
+   */
+  findIssuedCredential(appId: string, keyId: string): Promise<IssuedCredentialRecord | undefined>;
   /** Reads audit records. Throws InvalidRequestError for a continuation token it did not make. */
   queryRequests(query: AuditQuery): Promise<AuditPage>;
 }

@@ -235,7 +235,8 @@ describe('safe retries and the audit ledger, end to end (sandbox stack over HTTP
       [api, 'GET', `/applications/${appId}/secrets`],
       [api, 'GET', `/applications/${notOurs}/secrets`],
       [api, 'DELETE', `/applications/${appId}/secrets/${made.body.keyId}`],
-      [api, 'DELETE', `/applications/${appId}/secrets/${made.body.keyId}`],
+      [api, 'DELETE', `/applications/${appId}/secrets/${made.body.keyId}`], // again: revocation is idempotent
+      [api, 'DELETE', `/applications/${appId}/secrets/${crypto.randomUUID()}`], // never issued here
       [api, 'GET', '/applications'],
       [api, 'GET', `/applications/${appId}/owners`],
       [api, 'PUT', `/applications/${appId}/owners`, { owners: [portal.objectId, logicAppSp.objectId] }],
@@ -248,7 +249,7 @@ describe('safe retries and the audit ledger, end to end (sandbox stack over HTTP
     const answers: ApiAnswer[] = [];
     for (const [as, method, path, body] of calls) answers.push(await as(method, path, body));
     expect(answers.map((a) => a.status)).toEqual([
-      201, 400, 422, 404, 200, 404, 204, 404, 200, 200, 200, 403, 403, 404, 401, 401,
+      201, 400, 422, 404, 200, 404, 204, 204, 404, 200, 200, 200, 403, 403, 404, 401, 401,
     ]);
 
     const rows = (await ledgerRows(sandbox().azurite!)).filter((r) => String(r.partitionKey).startsWith('day|'));
@@ -376,17 +377,17 @@ describe('safe retries and the audit ledger, end to end (sandbox stack over HTTP
         caller: { id: 'unidentified', roles: [] },
       });
     }
-    expect(recordOf(answers[12]!)).toMatchObject({
+    expect(recordOf(answers[13]!)).toMatchObject({
       operation: 'createApplication',
       status: 403,
       caller: { id: logicAppSp.objectId, appId: logicAppSp.clientId, roles: [] },
     });
-    expect(recordOf(answers[11]!)).toMatchObject({
+    expect(recordOf(answers[12]!)).toMatchObject({
       operation: 'readAudit',
       status: 403,
       caller: { id: portal.objectId, roles: [] },
     });
-    expect(recordOf(answers[11]!)!.appId).toBeUndefined();
+    expect(recordOf(answers[12]!)!.appId).toBeUndefined();
     // The Admin's own reads are on record too, as the Admin's.
     const reads = (await ledgerRows(sandbox().azurite!)).filter(
       (r) => r.operation === 'readAudit' && r.status === 200 && r.partitionKey === `app|${appId}`,

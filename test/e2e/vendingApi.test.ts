@@ -222,9 +222,13 @@ describe('vending API end to end (sandbox stack over HTTP)', () => {
     // The other version of the slot still reads.
     expect(await readBack(keep.body.keyVault)).toBeDefined();
 
+    // Revocation is idempotent: the same DELETE again finds nothing left to do and answers the same.
     const again = await api('DELETE', `/applications/${appId}/secrets/${created.secret!.keyId}`);
-    expect(again.status).toBe(404);
-    expect(again.contentType).toBe('application/problem+json');
+    expect(again.status).toBe(204);
+    // A keyId this API never issued on this app is still not found.
+    const unknown = await api('DELETE', `/applications/${appId}/secrets/${crypto.randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.contentType).toBe('application/problem+json');
   });
 
   it('refuses lifetimes beyond the policy with 422 stating the maximum, and leaves nothing behind', async () => {

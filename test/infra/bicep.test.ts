@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { appSettingsSchema } from '../../src/config';
+import { appSettingsSchema, MAX_REQUEST_TIME_MS } from '../../src/config';
 
 const root = resolve(__dirname, '..', '..');
 const locator = join(root, 'scripts', 'bicep.mjs');
@@ -295,6 +295,14 @@ if (!cli.available) {
       expect(main.module('api').params.certificateAllowExportable).toBe(
         '"[parameters(\'certificateAllowExportable\')]"',
       );
+    });
+
+    test("a request and its rollback stay under the host's and Logic Apps' timeouts (issue #12)", () => {
+      expect(appSettings.get('REQUEST_DEADLINE_MS')).toContain("parameters('requestDeadlineMs')");
+      expect(appSettings.get('COMPENSATION_BUDGET_MS')).toContain("parameters('compensationBudgetMs')");
+      // main.bicep caps the rollback so that both together never pass MAX_REQUEST_TIME_MS, as the code requires.
+      expect(api.params.compensationBudgetMs).toContain(`sub(${MAX_REQUEST_TIME_MS}, parameters('requestDeadlineMs'))`);
+      expect(api.params.compensationBudgetMs).toContain("[min(parameters('compensationBudgetMs'), ");
     });
 
     test('settings use identity: no keys, no key-based connection strings', () => {

@@ -6,6 +6,7 @@ import { createRecordingHost, RecordingHost } from '../../sandbox/recordingHost'
 import { appSettingsFor } from '../../sandbox/sandbox';
 import { RunningAzurite } from '../../sandbox/azurite';
 import { startApp } from '../../src/app';
+import { NO_DEADLINE } from '../../src/vending/deadline';
 import { MANAGED_BY_TAG } from '../../src/vending/issueSecret';
 import { Caller, RequestContext } from '../../src/vending/ports';
 import { secretNameFor } from '../../src/vending/secretNaming';
@@ -27,6 +28,7 @@ const TEST_CALLER: Caller = {
 export const CALLER: RequestContext = {
   caller: TEST_CALLER,
   trace: { caller: { id: TEST_CALLER.id, roles: [] }, correlationId: 'scan-tests', receivedAt: new Date() },
+  deadline: NO_DEADLINE,
 };
 
 /** A CloudEvent as read back from the queue. */

@@ -1,4 +1,4 @@
-import { appSettingsSchema, ConfigError, loadConfig } from '../../src/config';
+import { appSettingsSchema, ConfigError, loadConfig, MAX_REQUEST_TIME_MS } from '../../src/config';
 import { SCAN_ACTION_SWITCHES } from '../../src/vending/scan/scanSettings';
 
 const CLIENT_ID = '5b1f0c3e-8a2d-4c6b-9e7f-0a1b2c3d4e5f';
@@ -55,6 +55,7 @@ describe('loadConfig: the expiry scan settings', () => {
     ]);
   });
 });
+const p = () => appSettingsSchema.properties;
 
 describe('loadConfig', () => {
   it('applies the documented defaults to every optional setting', () => {
@@ -104,6 +105,7 @@ describe('loadConfig', () => {
         queueServiceUri: 'https://stvending.queue.core.windows.net',
         eventsQueue: 'credential-events',
       },
+      deadlines: { deadlineMs: p.REQUEST_DEADLINE_MS.default, compensationMs: p.COMPENSATION_BUDGET_MS.default },
     });
     // The defaults are typed values, not strings.
     expect(typeof config.secretLifetime.maxDays).toBe('number');
@@ -121,6 +123,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...BASE, CERTIFICATE_MAX_LIFETIME_DAYS: '30' })).toThrow(
       /CERTIFICATE_DEFAULT_LIFETIME_DAYS must not exceed CERTIFICATE_MAX_LIFETIME_DAYS/,
     );
+  });
+
+  it("keeps a request, deadline and rollback together, under the host's and Logic Apps' timeouts", () => {
+    expect(p().REQUEST_DEADLINE_MS.default + p().COMPENSATION_BUDGET_MS.default).toBeLessThanOrEqual(
+      MAX_REQUEST_TIME_MS,
+    );
+    expect(MAX_REQUEST_TIME_MS).toBeLessThan(120_000); // functionTimeout (host.json) and Logic Apps' 120 s
+    expect(loadConfig({ ...BASE, REQUEST_DEADLINE_MS: '250', COMPENSATION_BUDGET_MS: '1000' }).deadlines).toEqual({
+      deadlineMs: 250,
+      compensationMs: 1000,
+    });
+    expect(configError({ ...BASE, REQUEST_DEADLINE_MS: '90000', COMPENSATION_BUDGET_MS: '30000' }).settings).toEqual([
+      'COMPENSATION_BUDGET_MS',
+    ]);
+    expect(configError({ ...BASE, REQUEST_DEADLINE_MS: '50' }).settings).toEqual(['REQUEST_DEADLINE_MS']);
   });
 
   it('treats empty strings as unset', () => {

@@ -1,5 +1,10 @@
 import { NotFoundError } from '../errors';
-import { disableCertificateVersion, findCertificateVersion } from '../listCertificates';
+import {
+  certificateNameOf,
+  disableCertificateVersion,
+  finishCertificateRevocation,
+  findCertificateVersion,
+} from '../listCertificates';
 import {
   CertificateStore,
   Directory,
@@ -11,6 +16,8 @@ import {
   StoredSecretVersionInfo,
 } from '../ports';
 import { ownersFromTags } from '../ownership';
+import { RevocationUnfinished } from '../revokeCredential';
+import { finishInterruptedRevocation } from '../revokeSecret';
 import { slotNameOf } from './assessApplication';
 
 /**
@@ -146,12 +153,16 @@ async function repairCreateApplication(ports: RepairPorts, op: InterruptedOperat
   return rollBack('The first secret never reached the vault: the application was deleted, as a failed create is.');
 }
 
+/**
+ * A secret being revoked (interrupted, or `unfinished` at a vault step): finished as a retry of the DELETE would —
+ * the credential removed if still there, its vault versions disabled, the slot pointed back at its newest live
+ * credential (`finishInterruptedRevocation`).
+ */
 async function repairRevokeSecret(ports: RepairPorts, op: InterruptedOperation & { appId: string }): Promise<Repair> {
   const keyId = op.keyId!;
-  await removeIfPresent(ports.directory, op.appId, keyId);
-  const version = await storedVersion(ports.secretStore, op.appId, op.credentialDisplayName, keyId);
-  if (version?.enabled) await ports.secretStore.disableVersion(version.name, version.version);
-  return { outcome: 'completed', detail: 'The credential is removed and its vault version disabled.', keyId };
+  const finished = await finishInterruptedRevocation(ports, op);
+  const slot = finished.slot === 'restored' ? "; the slot's reference serves its newest live credential again" : '';
+  return { outcome: 'completed', detail: `The credential is removed and its vault version disabled${slot}.`, keyId };
 }
 
 /** The app's key credentials, or undefined when the app is gone (or no longer this identity's). */
@@ -183,23 +194,31 @@ async function repairAddCertificate(ports: RepairPorts, op: InterruptedOperation
     return { outcome: 'completed', detail: 'Graph holds the key credential; only the completion was missing.', keyId };
   }
   if (added) await directory.removeKeyCredential(op.appId, keyId);
-  await disableCertificateVersion(store, op.appId, credential);
+  await disableCertificateVersion(store, certificateNameOf(op.appId, credential.displayName), keyId);
   return added || version
     ? { outcome: 'rolledBack', detail: 'The key credential is removed and its certificate disabled.', keyId }
     : { outcome: 'notFound', detail: 'Neither Key Vault nor Graph made anything for it.', keyId };
 }
 
-/** A certificate being revoked: its key credential removed (if still there) and its certificate disabled. */
+/**
+ * A certificate being revoked (interrupted, or `unfinished` at the vault step): its key credential removed (if still
+ * there) and its certificate disabled — by the name the record kept, else the slot's.
+ */
 async function repairRevokeCertificate(
   ports: RepairPorts,
   op: InterruptedOperation & { appId: string },
 ): Promise<Repair> {
   const keyId = op.keyId!;
   const { directory, store } = ports.certificates;
-  if ((await keyCredentialsOf(directory, op.appId))?.some((k) => sameKey(k.keyId, keyId))) {
-    await directory.removeKeyCredential(op.appId, keyId);
+  const keyCredential = (await keyCredentialsOf(directory, op.appId))?.find((k) => sameKey(k.keyId, keyId));
+  if (keyCredential) await directory.removeKeyCredential(op.appId, keyId);
+  const name =
+    op.certificateName ?? certificateNameOf(op.appId, keyCredential?.displayName ?? op.credentialDisplayName ?? null);
+  try {
+    await finishCertificateRevocation(store, name, keyId);
+  } catch (error) {
+    throw error instanceof RevocationUnfinished ? error.toCallerError() : error;
   }
-  await disableCertificateVersion(store, op.appId, { keyId, displayName: op.credentialDisplayName ?? null });
   return { outcome: 'completed', detail: 'The key credential is removed and its certificate disabled.', keyId };
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { NO_DEADLINE } from '../deadline';
 import { VendingDependencies } from '../dependencies';
 import { NotFoundError, VendingError } from '../errors';
 import { issueSecret } from '../issueSecret';
@@ -48,6 +49,8 @@ export interface ScanDependencies {
   settings: ScanSettings;
   lifetimePolicy: LifetimePolicy;
   clock: Clock;
+  /** The pauses of a rotation's rollback looking for a lost write (see {@link VendingDependencies.sleep}). */
+  sleep: VendingDependencies['sleep'];
   /** Told about actions that failed, with ids and a code only; never a secret. */
   warn(message: string, details: Record<string, string>): void;
 }
@@ -146,6 +149,7 @@ class ScanRun {
       lifetimePolicy: deps.lifetimePolicy,
       expiringWithinDays: deps.settings.expiringWithinDays,
       clock: deps.clock,
+      sleep: deps.sleep,
       warn: (message, details) => deps.warn(message, details),
     };
   }
@@ -159,6 +163,8 @@ class ScanRun {
         correlationId: this.runId,
         receivedAt: this.deps.clock(),
       },
+      // A timer, not a request: no caller waits on it, so no deadline cuts its calls short.
+      deadline: NO_DEADLINE,
     };
   }
 
@@ -189,7 +195,9 @@ class ScanRun {
     const now = this.deps.clock();
     const cutoff = now.getTime() - IN_FLIGHT_MS;
     for await (const op of this.deps.ledger.listInterrupted(now)) {
-      (Date.parse(op.updatedAt) > cutoff ? this.inFlight : this.interrupted).push(op);
+      // An `unfinished` record's request has answered (503, retry): nothing is running it, whatever its age.
+      const running = op.state !== 'unfinished' && Date.parse(op.updatedAt) > cutoff;
+      (running ? this.inFlight : this.interrupted).push(op);
     }
   }
 

@@ -39,6 +39,10 @@ class Recorder<M extends string> {
     this.failures.set(method, error);
   }
 
+  recover(method: M): void {
+    this.failures.delete(method);
+  }
+
   enter(method: M, args: unknown[]): void {
     this.timeline.push({ method: `${this.prefix}.${method}`, args });
     const failure = this.failures.get(method);
@@ -128,6 +132,11 @@ export class FakeCertificateStore implements CertificateStore {
     this.recorder.failOn(method, error);
   }
 
+  /** Stops failing `method`. */
+  recover(method: CertificateStoreMethod): void {
+    this.recorder.recover(method);
+  }
+
   create(name: string, options: Parameters<CertificateStore['create']>[1]) {
     return settle(() => {
       this.recorder.enter('create', [name, options]);
@@ -191,6 +200,7 @@ export function fakeCertificateDependencies(options: { allowExportable?: boolean
     allowExportable: options.allowExportable ?? false,
     expiringWithinDays: 30,
     clock: () => new Date(),
+    sleep: () => Promise.resolve(),
     warn,
   };
   const order = (): string[] => timeline.map((c) => c.method);

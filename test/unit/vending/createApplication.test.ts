@@ -39,7 +39,8 @@ describe('createApplication', () => {
     expect(input.displayName).toBe('Payments API');
     expect(input).not.toHaveProperty('description');
     // The creator owns what it creates, written in the create call itself.
-    expect(input.tags).toEqual([`vending:owner:${CALLER.id}`]);
+    // The creator owns what it creates, and the request names itself (how a create whose answer was lost is found).
+    expect(input.tags).toEqual([`vending:owner:${CALLER.id}`, `vending:request:${CONTEXT.trace.correlationId}`]);
     expect(input.password).toBeDefined();
     expect(input.password!.displayName).toBe('default');
     expect(input.password!.startDateTime.getTime()).toBe(NOW.getTime());
@@ -165,7 +166,11 @@ describe('createApplication', () => {
     await expect(createApplication(deps, { displayName: 'x' }, CONTEXT)).rejects.toBe(vaultError);
     expect(warn).toHaveBeenCalledTimes(1);
     const [app] = [...directory.apps.values()];
-    expect(warn.mock.calls[0]![1]).toEqual({ appId: app!.info.appId, objectId: app!.info.id });
+    expect(warn.mock.calls[0]![1]).toEqual({
+      appId: app!.info.appId,
+      objectId: app!.info.id,
+      step: 'deleteApplication',
+    });
     expect(JSON.stringify(warn.mock.calls)).not.toContain(directory.issuedSecretTexts[0]!);
   });
 
@@ -186,7 +191,10 @@ describe('createApplication: owners', () => {
     const created = await createApplication(deps, { displayName: 'shared', owners: [group, CALLER.id] }, CONTEXT);
     expect(created.application.owners).toEqual([CALLER.id, group]);
     const [input] = directory.callsTo('createApplication')[0] as [CreateInput];
-    expect(input.tags).toEqual([`vending:owner:${CALLER.id}`, `vending:owner:${group}`]);
+    expect(input.tags.filter((t) => t.startsWith('vending:owner:'))).toEqual([
+      `vending:owner:${CALLER.id}`,
+      `vending:owner:${group}`,
+    ]);
     expect(directory.calls.map((c) => c.method)).toEqual(['createApplication', 'createServicePrincipal']);
   });
 

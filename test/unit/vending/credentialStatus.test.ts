@@ -24,7 +24,10 @@ describe('classifyCredential', () => {
     ['ended 1 ms ago', -10 * DAY, -1, 'expired'],
     ['ends in 1 ms', -10 * DAY, 1, 'expiring'],
     ['ends in 10 days', -10 * DAY, 10 * DAY, 'expiring'],
-    ['ends in exactly expiringWithinDays', -10 * DAY, 30 * DAY, 'expiring'],
+    ['ends 1 ms inside the expiring window', -10 * DAY, 30 * DAY - 1, 'expiring'],
+    // The boundary is `<`: exactly expiringWithinDays left is not yet expiring (issue #12: a brand-new 30-day secret).
+    ['ends in exactly expiringWithinDays', -10 * DAY, 30 * DAY, 'active'],
+    ['brand-new secret of exactly expiringWithinDays', 0, 30 * DAY, 'active'],
     ['ends 1 ms after the expiring window', -10 * DAY, 30 * DAY + 1, 'active'],
     ['ends in 90 days', -10 * DAY, 90 * DAY, 'active'],
     ['lifetime exactly the maximum', -10 * DAY, 170 * DAY, 'active'],
@@ -67,7 +70,7 @@ describe('classifyCredential', () => {
           );
           const isExpired = endOffset <= 0;
           const isOverPolicy = length > maxLifetimeDays * DAY;
-          const isExpiring = endOffset <= expiringWithinDays * DAY;
+          const isExpiring = endOffset < expiringWithinDays * DAY;
           const expected: CredentialStatus = isExpired
             ? 'expired'
             : isOverPolicy

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { NO_DEADLINE, RequestDeadline } from '../../../src/vending/deadline';
 import { NotFoundError } from '../../../src/vending/errors';
 import { VendingDependencies } from '../../../src/vending/dependencies';
 import { APP_ROLES, ownerTag } from '../../../src/vending/ownership';
@@ -8,15 +9,21 @@ import {
   AuditEntry,
   AuditPage,
   Caller,
+  CurrentSecretVersion,
   Directory,
   InterruptedOperation,
+  InterruptedResolution,
   IssuedPassword,
+  IssuedCredentialRecord,
   Ledger,
   OperationIntent,
   OperationJournal,
+  OperationState,
   OwnedApplication,
+  OpenOperationFilter,
   PasswordCredentialInfo,
   PasswordRequest,
+  PendingStep,
   RequestContext,
   SecretStore,
   StoredSecretSummary,
@@ -93,6 +100,21 @@ export class FakeDirectory implements Directory {
     this.failures.set(method, error);
   }
 
+  /** Stops failing `method`. */
+  recover(method: DirectoryMethod): void {
+    this.failures.delete(method);
+  }
+
+  /** The next call to `method` does its work, then fails with `error`: an answer lost on the way back. */
+  loseAnswerOf(method: 'addPassword' | 'createApplication', error: Error): void {
+    const original = this[method].bind(this) as (...args: unknown[]) => Promise<unknown>;
+    (this as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      (this as unknown as Record<string, unknown>)[method] = original;
+      await original(...args);
+      throw error;
+    };
+  }
+
   callsTo(method: DirectoryMethod): unknown[][] {
     return this.calls.filter((c) => c.method === method).map((c) => c.args);
   }
@@ -143,6 +165,7 @@ export class FakeDirectory implements Directory {
     tags: string[];
     password?: PasswordRequest;
   }): Promise<{ application: ApplicationInfo; password?: IssuedPassword }> {
+    // The budget (a last argument) is not recorded: calls are compared by what they ask Graph for.
     return settle(() => {
       this.enter('createApplication', [input]);
       const info = { id: randomUUID(), appId: randomUUID(), displayName: input.displayName };
@@ -172,6 +195,13 @@ export class FakeDirectory implements Directory {
       const app = [...this.apps.values()].find((a) => a.info.id === objectId);
       if (!app) throw new NotFoundError(`no app object ${objectId}`);
       this.apps.delete(app.info.appId);
+    });
+  }
+
+  findOwnedApplicationsTagged(tag: string): Promise<ApplicationInfo[]> {
+    return settle(() => {
+      this.enter('findOwnedApplicationsTagged', [tag]);
+      return [...this.apps.values()].filter((a) => a.tags.includes(tag)).map((a) => ({ ...a.info }));
     });
   }
 
@@ -261,10 +291,16 @@ interface FakeVersion {
   notBefore: Date;
   expiresOn: Date;
   tags: Record<string, string>;
+  /** Whole seconds, as Key Vault keeps them: versions written in one second tie. */
   createdOn: Date;
 }
 
-type StoreMethod = 'put' | 'listVersions' | 'disableVersion' | 'secretPages';
+type StoreMethod = 'put' | 'listVersions' | 'disableVersion' | 'currentVersion' | 'restoreVersion' | 'secretPages';
+
+/** Whole seconds, as Key Vault keeps a version's creation time: versions written in one second tie. */
+function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
 
 /** An in-memory Key Vault: secrets with versions, values and tags; records calls; fails on demand. */
 export class FakeSecretStore implements SecretStore {
@@ -280,6 +316,11 @@ export class FakeSecretStore implements SecretStore {
 
   failOn(method: StoreMethod, error: Error): void {
     this.failures.set(method, error);
+  }
+
+  /** Stops failing `method`. */
+  recover(method: StoreMethod): void {
+    this.failures.delete(method);
   }
 
   callsTo(method: StoreMethod): unknown[][] {
@@ -306,8 +347,44 @@ export class FakeSecretStore implements SecretStore {
       this.enter('put', [name, value, options]);
       const version = randomBytes(16).toString('hex');
       const versions = this.secrets.get(name) ?? [];
-      versions.push({ version, value, enabled: true, ...options, tags: { ...options.tags }, createdOn: this.now() });
+      versions.push({
+        version,
+        value,
+        enabled: true,
+        ...options,
+        tags: { ...options.tags },
+        createdOn: wholeSeconds(this.now()),
+      });
       this.secrets.set(name, versions);
+      return { name, version, id: this.idOf(name, version) };
+    });
+  }
+
+  /** The value the versionless URI of `name` serves, or why not: what a consumer's Key Vault reference resolves to. */
+  resolve(name: string): { value: string; keyId: string | undefined } | 'disabled' | 'missing' {
+    const latest = this.secrets.get(name)?.at(-1);
+    if (!latest) return 'missing';
+    return latest.enabled ? { value: latest.value, keyId: latest.tags.keyId } : 'disabled';
+  }
+
+  currentVersion(name: string): Promise<CurrentSecretVersion | undefined> {
+    return settle(() => {
+      this.enter('currentVersion', [name]);
+      const latest = this.secrets.get(name)?.at(-1);
+      if (!latest) return undefined;
+      return latest.enabled ? { enabled: true as const, version: latest.version } : { enabled: false as const };
+    });
+  }
+
+  restoreVersion(name: string, from: string, tags: Record<string, string>): Promise<StoredSecretVersion> {
+    return settle(() => {
+      this.enter('restoreVersion', [name, from, tags]);
+      const versions = this.secrets.get(name) ?? [];
+      const source = versions.find((v) => v.version === from);
+      if (!source) throw new NotFoundError(`no version ${name}/${from}`);
+      if (!source.enabled) throw new Error(`version ${name}/${from} is disabled: its value cannot be read`);
+      const version = randomBytes(16).toString('hex');
+      versions.push({ ...source, version, enabled: true, tags: { ...tags }, createdOn: wholeSeconds(this.now()) });
       return { name, version, id: this.idOf(name, version) };
     });
   }
@@ -351,7 +428,10 @@ export class FakeSecretStore implements SecretStore {
 /** One step an operation's journal took, in order: what the ledger was told. */
 export type JournalStep =
   | { step: 'begin'; intent: OperationIntent }
-  | { step: 'issued' | 'completed' | 'compensated' | 'compensationFailed' | 'abandoned'; details: unknown };
+  | {
+      step: 'issued' | 'completed' | 'compensated' | 'compensationFailed' | 'abandoned' | 'unfinished';
+      details: unknown;
+    };
 
 type LedgerMethod = 'beginOperation' | 'recordRequest' | 'issued' | 'completed';
 
@@ -363,6 +443,10 @@ export class FakeLedger implements Ledger {
   readonly steps: JournalStep[] = [];
   readonly entries: AuditEntry[] = [];
   readonly open = new Map<string, OperationIntent>();
+  /** What open records were last marked with (`unfinished`, `compensationFailed`), by record id. */
+  readonly marks = new Map<string, Record<string, unknown>>();
+  /** Records resolved (by a retry or the scan), with how. */
+  readonly resolutions: { id: string; resolution: InterruptedResolution }[] = [];
   private readonly failures = new Map<LedgerMethod, Error>();
 
   constructor(private readonly timeline?: Call[]) {}
@@ -388,12 +472,18 @@ export class FakeLedger implements Ledger {
       this.open.set(id, intent);
       this.note({ step: 'begin', intent });
       const step =
-        (name: 'issued' | 'completed' | 'compensated' | 'compensationFailed' | 'abandoned', closes: boolean) =>
+        (
+          name: 'issued' | 'completed' | 'compensated' | 'compensationFailed' | 'abandoned' | 'unfinished',
+          closes: boolean,
+        ) =>
         (details?: unknown) =>
           settle(() => {
             if (name === 'issued' || name === 'completed') this.enter(name);
             this.note({ step: name, details });
             if (closes) this.open.delete(id);
+            if (name === 'unfinished' || name === 'compensationFailed') {
+              this.marks.set(id, { state: name, ...(details as Record<string, unknown>) });
+            }
           });
       return {
         id,
@@ -401,6 +491,7 @@ export class FakeLedger implements Ledger {
         completed: step('completed', true),
         compensated: step('compensated', true),
         compensationFailed: step('compensationFailed', false),
+        unfinished: step('unfinished', false),
         abandoned: () => step('abandoned', true)(undefined),
       };
     });
@@ -416,21 +507,62 @@ export class FakeLedger implements Ledger {
   async *listInterrupted(olderThan: Date): AsyncIterable<InterruptedOperation> {
     for (const [id, intent] of this.open) {
       if (intent.context.receivedAt.getTime() >= olderThan.getTime()) continue;
-      yield await Promise.resolve({
-        id,
-        operation: intent.operation,
-        state: 'started' as const,
-        correlationId: intent.context.correlationId,
-        receivedAt: intent.context.receivedAt.toISOString(),
-        updatedAt: intent.context.receivedAt.toISOString(),
-        callerId: intent.context.caller.id,
-      });
+      yield await Promise.resolve(this.openRecord(id, intent));
     }
   }
 
-  resolveInterrupted(operation: InterruptedOperation): Promise<void> {
+  /** An open record as the table ledger reads it back: the intent, and the state and step it was last marked with. */
+  private openRecord(id: string, intent: OperationIntent): InterruptedOperation {
+    const mark = (this.marks.get(id) ?? {}) as Partial<PendingStep> & { state?: OperationState };
+    return {
+      id,
+      operation: intent.operation,
+      state: mark.state ?? 'started',
+      correlationId: intent.context.correlationId,
+      receivedAt: intent.context.receivedAt.toISOString(),
+      updatedAt: intent.context.receivedAt.toISOString(),
+      callerId: intent.context.caller.id,
+      ...(intent.appId ? { appId: intent.appId } : {}),
+      ...(intent.keyId ? { keyId: intent.keyId } : {}),
+      ...(intent.credentialDisplayName ? { credentialDisplayName: intent.credentialDisplayName } : {}),
+      ...(mark.step ? { pendingStep: mark.step } : {}),
+      ...(mark.secretName ? { secretName: mark.secretName } : {}),
+      ...(mark.certificateName ? { certificateName: mark.certificateName } : {}),
+    };
+  }
+
+  resolveInterrupted(operation: InterruptedOperation, resolution: InterruptedResolution): Promise<void> {
     return settle(() => {
       this.open.delete(operation.id);
+      this.resolutions.push({ id: operation.id, resolution });
+    });
+  }
+
+  findOpenOperations(filter: OpenOperationFilter): Promise<InterruptedOperation[]> {
+    return settle(() =>
+      [...this.open.entries()]
+        .filter(
+          ([, intent]) =>
+            intent.operation === filter.operation &&
+            intent.appId?.toLowerCase() === filter.appId.toLowerCase() &&
+            (filter.keyId === undefined || intent.keyId?.toLowerCase() === filter.keyId.toLowerCase()),
+        )
+        .map(([id, intent]) => this.openRecord(id, intent)),
+    );
+  }
+
+  findIssuedCredential(appId: string, keyId: string): Promise<IssuedCredentialRecord | undefined> {
+    return settle(() => {
+      for (const step of this.steps) {
+        if (step.step !== 'completed') continue;
+        const done = step.details as Partial<IssuedCredentialRecord>;
+        if (done.appId?.toLowerCase() !== appId.toLowerCase() || done.keyId?.toLowerCase() !== keyId.toLowerCase())
+          continue;
+        if (!done.secretName && !done.certificateName) continue;
+        const { secretName, secretVersion, certificateName, certificateVersion } = done;
+        return { appId, keyId: done.keyId, secretName, secretVersion, certificateName, certificateVersion };
+      }
+      return undefined;
     });
   }
 
@@ -445,10 +577,15 @@ export class FakeLedger implements Ledger {
 }
 
 /** A request context as the edge builds it, for a caller (on record with every role it holds). */
-export function requestContext(caller: Caller, correlationId = randomUUID()): RequestContext {
+export function requestContext(
+  caller: Caller,
+  correlationId = randomUUID(),
+  deadline: RequestDeadline = NO_DEADLINE,
+): RequestContext {
   return {
     caller,
     trace: { caller: { id: caller.id, roles: caller.roles }, correlationId, receivedAt: new Date(NOW) },
+    deadline,
   };
 }
 
@@ -472,6 +609,11 @@ export function fakeVendingDependencies(options: { vaultUrl?: string } = {}) {
     ledger,
     lifetimePolicy: { maxDays: 180, defaultDays: 90 },
     clock: () => new Date(now),
+    // Pauses pass at once and move the clock: a rollback's looks for a lost write take no real time.
+    sleep: (ms: number) => {
+      now += ms;
+      return Promise.resolve();
+    },
     warn,
     expiringWithinDays: 30,
   };

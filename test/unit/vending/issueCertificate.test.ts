@@ -7,6 +7,7 @@ import {
   InvalidRequestError,
   LifetimePolicyError,
   NotFoundError,
+  OperationUnfinishedError,
   TenantPolicyError,
   UpstreamFailureError,
   UpstreamUnavailableError,
@@ -162,7 +163,24 @@ describe('listCertificates and revokeCertificate', () => {
     });
     expect(certificateStore.versions.find((v) => v.version === soon.keyVault!.version)!.enabled).toBe(false);
     expect((await listCertificates(deps, app.appId, OWNER)).certificates.map((c) => c.keyId)).toEqual([longer.keyId]);
-    await expect(revokeCertificate(deps, app.appId, soon.keyId, CALLER)).rejects.toBeInstanceOf(NotFoundError);
+    // Idempotent: the same DELETE again answers as a success (the ledger knows the certificate), changing nothing.
+    await expect(revokeCertificate(deps, app.appId, soon.keyId, CALLER)).resolves.toEqual(revoked);
+    // A key credential this product never issued is still a 404.
+    await expect(revokeCertificate(deps, app.appId, randomUUID(), CALLER)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('finishes a revocation whose key credential is already gone but whose certificate is still enabled (not a 404)', async () => {
+    const { deps, directory, certificateStore } = fakeCertificateDependencies();
+    const app = directory.seedApplication();
+    const issued = await issueCertificate(deps, app.appId, {}, CALLER);
+    // Someone (or an earlier attempt) removed the key credential; the certificate still signs.
+    await directory.removeKeyCredential(app.appId, issued.keyId);
+    await expect(revokeCertificate(deps, app.appId, issued.keyId, CALLER)).resolves.toEqual({
+      appId: app.appId,
+      keyId: issued.keyId,
+      disabledCertificateVersion: issued.keyVault!.version,
+    });
+    expect(certificateStore.versions.find((v) => v.version === issued.keyVault!.version)!.enabled).toBe(false);
   });
 });
 
@@ -387,13 +405,29 @@ describe('certificates: the write-ahead record', () => {
     expect(ledger.open.size).toBe(0);
   });
 
-  it('leaves a revocation open (state issued) when the vault step fails after the removal, for the scan to finish', async () => {
+  it('leaves a revocation unfinished (503 to retry) when the vault step fails after the removal; the retry finishes it', async () => {
     const { deps, ledger, certificateStore, app } = setup();
     const issued = await issueCertificate(deps, app.appId, {}, CALLER);
     certificateStore.failOn('disableVersion', graphDown());
-    await expect(revokeCertificate(deps, app.appId, issued.keyId, CALLER)).rejects.toThrow('graph down');
-    expect(ledger.stepNames().slice(-2)).toEqual(['begin', 'issued']);
-    expect(ledger.open.size).toBe(1);
+    const error = await revokeCertificate(deps, app.appId, issued.keyId, CALLER).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OperationUnfinishedError);
+    expect((error as OperationUnfinishedError).status).toBe(503);
+    expect(ledger.stepNames().slice(-3)).toEqual(['begin', 'issued', 'unfinished']);
+    expect([...ledger.marks.values()]).toEqual([
+      {
+        state: 'unfinished',
+        appId: app.appId,
+        keyId: issued.keyId,
+        certificateName: issued.keyVault!.certificateName,
+        step: 'disableVersion',
+      },
+    ]);
+    certificateStore.recover('disableVersion');
+    await expect(revokeCertificate(deps, app.appId, issued.keyId, CALLER)).resolves.toMatchObject({
+      disabledCertificateVersion: issued.keyVault!.version,
+    });
+    expect(certificateStore.versions.find((v) => v.version === issued.keyVault!.version)!.enabled).toBe(false);
+    expect(ledger.open.size).toBe(0);
   });
 
   it('closes a revocation Graph refused, and changes nothing while the ledger cannot take the intent', async () => {

@@ -165,7 +165,7 @@ describe('issueSecret', () => {
 
     expect(warn).toHaveBeenCalledTimes(1);
     const [message, details] = warn.mock.calls[0]!;
-    expect(details).toEqual({ appId: app.appId, keyId: directory.issuedKeyIds[0] });
+    expect(details).toEqual({ appId: app.appId, keyId: directory.issuedKeyIds[0], step: 'removePassword' });
     expect(typeof message).toBe('string');
     const [secretText] = directory.issuedSecretTexts;
     expect(JSON.stringify(warn.mock.calls)).not.toContain(secretText!);

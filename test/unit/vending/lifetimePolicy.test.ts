@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { InvalidRequestError, LifetimePolicyError } from '../../../src/vending/errors';
-import { decideCredentialWindow, LifetimePolicy, START_SKEW_TOLERANCE_MS } from '../../../src/vending/lifetimePolicy';
+import {
+  decideCredentialWindow,
+  LifetimePolicy,
+  START_HORIZON_DAYS,
+  START_SKEW_TOLERANCE_MS,
+} from '../../../src/vending/lifetimePolicy';
 
 const DAY = 24 * 60 * 60 * 1000;
 const MINUTE = 60 * 1000;
@@ -286,12 +291,12 @@ describe('decideCredentialWindow: properties', () => {
     );
   });
 
-  it('a future start is honoured and a start more than the skew tolerance in the past is refused', () => {
+  it('a start within the horizon is honoured; one past the skew tolerance or beyond the horizon is refused', () => {
     fc.assert(
       fc.property(policyArb, nowArb, fc.integer({ min: -3 * 365 * DAY, max: 3 * 365 * DAY }), (policy, now, shift) => {
         const start = now.getTime() + shift;
         const request = { startDateTime: iso(start), lifetimeDays: 1 };
-        if (shift >= -START_SKEW_TOLERANCE_MS) {
+        if (shift >= -START_SKEW_TOLERANCE_MS && shift <= START_HORIZON_DAYS * DAY) {
           const window = decideCredentialWindow(request, policy, now);
           expect(window.startDateTime.getTime()).toBe(start);
           expect(window.endDateTime.getTime()).toBe(start + DAY);
@@ -392,5 +397,44 @@ describe('decideCredentialWindow: dates that are not on the calendar', () => {
     expect(() =>
       decideCredentialWindow({ startDateTime: '2028-02-29T00:00:00Z', lifetimeDays: 1 }, policy, now),
     ).not.toThrow(InvalidRequestError);
+  });
+});
+
+describe('decideCredentialWindow: the horizon and where problems point (issue #12)', () => {
+  it('refuses a start in year 9999 (its end would pass what Graph accepts) with the 422 that names the maximum', () => {
+    const error = catchError(() =>
+      decideCredentialWindow({ startDateTime: '9999-12-01T00:00:00Z', lifetimeDays: 90 }, POLICY, NOW),
+    );
+    expect(error).toBeInstanceOf(LifetimePolicyError);
+    expect((error as LifetimePolicyError).message).toMatch(/365 days ahead/);
+  });
+
+  it('accepts a start exactly at the horizon and refuses one a millisecond beyond it', () => {
+    const edge = NOW.getTime() + START_HORIZON_DAYS * DAY;
+    const window = decideCredentialWindow(
+      { startDateTime: new Date(edge).toISOString(), lifetimeDays: 1 },
+      POLICY,
+      NOW,
+    );
+    expect(window.startDateTime.getTime()).toBe(edge);
+    expect(() =>
+      decideCredentialWindow({ startDateTime: new Date(edge + 1).toISOString(), lifetimeDays: 1 }, POLICY, NOW),
+    ).toThrow(LifetimePolicyError);
+  });
+
+  it('an end after year 9999 is never reached: the end is at most the maximum lifetime after a start within a year', () => {
+    const error = catchError(() => decideCredentialWindow({ endDateTime: '9999-12-31T23:59:59Z' }, POLICY, NOW));
+    expect(error).toBeInstanceOf(LifetimePolicyError);
+  });
+
+  it.each([
+    [{ startDateTime: 'tomorrow' }, '/secret/startDateTime'],
+    [{ endDateTime: '2026-02-30T00:00:00Z' }, '/secret/endDateTime'],
+    [{ lifetimeDays: 2, endDateTime: '2026-06-01T00:00:00Z' }, '/secret/lifetimeDays'],
+    [{ lifetimeDays: 1.5 }, '/secret/lifetimeDays'],
+  ])("points at %j under the base it is given (a create's nested secret: %s)", (request, pointer) => {
+    const error = catchError(() => decideCredentialWindow(request, POLICY, NOW, '/secret'));
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as InvalidRequestError).errors.map((e) => e.pointer)).toEqual([pointer]);
   });
 });

@@ -5,7 +5,7 @@ export const DAY = 24 * 60 * 60 * 1000;
 export { NOW };
 
 export function setup() {
-  const { directory, secretStore, warn, deps, setNow } = fakeVendingDependencies();
+  const { directory, secretStore, ledger, warn, deps, setNow } = fakeVendingDependencies();
   const app = directory.seedApplication('payments');
   /** Adds a credential straight into the directory, as if made outside this API. */
   const seedCredential = (credential: Partial<PasswordCredentialInfo> & { startMs: number; endMs: number }) => {
@@ -19,5 +19,5 @@ export function setup() {
     directory.apps.get(app.appId)!.passwordCredentials.push(info);
     return info;
   };
-  return { directory, secretStore, warn, deps, app, setNow, seedCredential };
+  return { directory, secretStore, ledger, warn, deps, app, setNow, seedCredential };
 }

@@ -1,6 +1,12 @@
 import { setApplicationOwners } from '../../../src/vending/applications';
 import { createApplication } from '../../../src/vending/createApplication';
-import { NotFoundError, UpstreamFailureError, UpstreamUnavailableError } from '../../../src/vending/errors';
+import {
+  DeadlineExceededError,
+  NotFoundError,
+  OperationUnfinishedError,
+  UpstreamFailureError,
+  UpstreamUnavailableError,
+} from '../../../src/vending/errors';
 import { issueSecret } from '../../../src/vending/issueSecret';
 import { APP_ROLES } from '../../../src/vending/ownership';
 import { Caller, OperationIntent } from '../../../src/vending/ports';
@@ -72,12 +78,20 @@ describe('the write-ahead record of issueSecret', () => {
     expect(refused.ledger.stepNames()).toEqual(['begin', 'abandoned']);
     expect(refused.ledger.open.size).toBe(0);
 
-    // A 503 or a dropped connection after a non-idempotent write: the credential may exist, so the scan must look.
+    // A 503 or a dropped connection after a non-idempotent write: the credential may exist, so the rollback looks for
+    // it by its slot and window; the answer came back, so one look settles it. Nothing there: closed.
     const unsure = setup();
     unsure.directory.failOn('addPassword', graphDown());
     await expect(issueSecret(unsure.deps, unsure.app.appId, {}, unsure.context)).rejects.toThrow('graph down');
-    expect(unsure.ledger.stepNames()).toEqual(['begin']);
-    expect(unsure.ledger.open.size).toBe(1);
+    expect(unsure.ledger.stepNames()).toEqual(['begin', 'abandoned']);
+    expect(unsure.ledger.open.size).toBe(0);
+
+    // Cut off at the deadline while in flight: it may still land after every look, so the record stays open.
+    const cut = setup();
+    cut.directory.failOn('addPassword', new DeadlineExceededError('too slow', 5, 'graph'));
+    await expect(issueSecret(cut.deps, cut.app.appId, {}, cut.context)).rejects.toThrow('too slow');
+    expect(cut.ledger.stepNames()).toEqual(['begin']);
+    expect(cut.ledger.open.size).toBe(1);
   });
 
   it('records the compensation: compensated when the credential was removed, compensationFailed when not', async () => {
@@ -101,9 +115,10 @@ describe('the write-ahead record of issueSecret', () => {
       details: { appId: stuck.app.appId, keyId: stuckKeyId, step: 'removePassword' },
     });
     expect(stuck.ledger.open.size).toBe(1);
-    expect(stuck.warn).toHaveBeenCalledWith(expect.stringMatching(/remove it by hand/), {
+    expect(stuck.warn).toHaveBeenCalledWith(expect.stringMatching(/the expiry scan will/), {
       appId: stuck.app.appId,
       keyId: stuckKeyId,
+      step: 'removePassword',
     });
   });
 
@@ -222,6 +237,9 @@ describe('the write-ahead record of revokeSecret', () => {
       'ledger.issued',
       'secretStore.listVersions',
       'secretStore.disableVersion',
+      // It was the slot's newest: the slot now serves a disabled version, and no other credential is left to restore.
+      'secretStore.currentVersion',
+      'secretStore.listVersions',
       'ledger.completed',
     ]);
     expect(ledger.steps.at(-1)).toEqual({
@@ -235,13 +253,22 @@ describe('the write-ahead record of revokeSecret', () => {
     });
   });
 
-  it('leaves the record open (state issued) when the vault step fails after the removal, for the scan to finish', async () => {
+  it('leaves the record open (state unfinished, naming the step) when the vault step fails after the removal', async () => {
     const { deps, ledger, secretStore, app, context } = setup();
     const issued = await issueSecret(deps, app.appId, {}, context);
     secretStore.failOn('disableVersion', new UpstreamFailureError('vault refused', 'keyVault', 'Forbidden'));
-    await expect(revokeSecret(deps, app.appId, issued.keyId, context)).rejects.toThrow('vault refused');
-    expect(ledger.stepNames().slice(-2)).toEqual(['begin', 'issued']);
+    await expect(revokeSecret(deps, app.appId, issued.keyId, context)).rejects.toBeInstanceOf(OperationUnfinishedError);
+    expect(ledger.stepNames().slice(-3)).toEqual(['begin', 'issued', 'unfinished']);
     expect(ledger.open.size).toBe(1);
+    expect([...ledger.marks.values()]).toEqual([
+      {
+        state: 'unfinished',
+        appId: app.appId,
+        keyId: issued.keyId,
+        secretName: issued.keyVault.secretName,
+        step: 'disableVersion',
+      },
+    ]);
   });
 });
 

@@ -43,7 +43,12 @@ describe('revokeSecret', () => {
     expect(secretStore.callsTo('disableVersion')).toEqual([[name, b.keyVault.version]]);
     const enabled = Object.fromEntries(secretStore.secrets.get(name)!.map((v) => [v.version, v.enabled]));
     expect(enabled).toEqual({ [a.keyVault.version]: true, [b.keyVault.version]: false, [c.keyVault.version]: true });
-    expect(result).toEqual({ appId: app.appId, keyId: b.keyId, disabledSecretVersion: b.keyVault.version });
+    expect(result).toEqual({
+      appId: app.appId,
+      keyId: b.keyId,
+      disabledSecretVersion: b.keyVault.version,
+      slot: 'unchanged',
+    });
   });
 
   it('matches the keyId case-insensitively and removes it under the id Graph uses', async () => {
@@ -70,7 +75,7 @@ describe('revokeSecret', () => {
     const unnamed = seedCredential({ displayName: null, startMs: NOW.getTime(), endMs: NOW.getTime() + DAY });
     const result = await revokeSecret(deps, app.appId, unnamed.keyId, CONTEXT);
     expect(secretStore.calls).toEqual([]);
-    expect(result).toEqual({ appId: app.appId, keyId: unnamed.keyId, disabledSecretVersion: null });
+    expect(result).toEqual({ appId: app.appId, keyId: unnamed.keyId, disabledSecretVersion: null, slot: null });
   });
 
   it('removes the credential from Entra before disabling its vault version', async () => {

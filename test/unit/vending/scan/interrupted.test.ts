@@ -98,6 +98,37 @@ describe('repairInterrupted', () => {
     expect(t.secretStore.secrets.get(secretNameFor(t.app.appId, 'default'))!.map((v) => v.enabled)).toEqual([false]);
   });
 
+  it("revokeSecret unfinished at restoreSlot: the slot's reference is pointed back at its newest live credential", async () => {
+    const t = setup();
+    const older = t.plant('default');
+    await t.store('default', older);
+    const newest = t.plant('default');
+    await t.store('default', newest);
+    // The request removed the newest credential and disabled its version, then the vault refused the restore.
+    t.directory.apps.get(t.app.appId)!.passwordCredentials = t.directory.apps
+      .get(t.app.appId)!
+      .passwordCredentials.filter((c) => c.keyId !== newest);
+    const name = secretNameFor(t.app.appId, 'default');
+    const [, newestVersion] = t.secretStore.secrets.get(name)!;
+    newestVersion!.enabled = false;
+    const unfinished = t.op({
+      operation: 'revokeSecret',
+      state: 'unfinished',
+      keyId: newest,
+      secretName: name,
+      pendingStep: 'restoreSlot',
+    });
+    const repair = await repairInterrupted(t.deps, unfinished);
+    expect(repair).toMatchObject({ outcome: 'completed', keyId: newest });
+    expect(repair.detail).toMatch(/newest live credential/);
+    expect(t.keyIds()).toEqual([older]);
+    // The versionless reference serves the older, live credential's value again (a restored copy of it).
+    const current = await t.secretStore.currentVersion(name);
+    expect(current).toMatchObject({ enabled: true });
+    const latest = t.secretStore.secrets.get(name)!.at(-1)!;
+    expect([latest.version, latest.tags.keyId]).toEqual([current!.version, older]);
+  });
+
   it('createApplication: a half-made app whose first secret is lost is deleted; one made without a secret kept', async () => {
     const t = setup();
     const keyId = t.plant('default');
@@ -186,6 +217,23 @@ describe('repairInterrupted: certificates', () => {
     const c = await withCertificate({ brought: testCertificate({ toDays: 400 }).base64 });
     expect(await repairInterrupted(c.t.deps, c.op({ state: 'started' }))).toMatchObject({ outcome: 'completed' });
     expect(c.keys()).toEqual([c.issued.keyId]);
+  });
+
+  it('revokeCertificate unfinished: the certificate named on the record is disabled, the key credential already gone', async () => {
+    const c = await withCertificate();
+    await c.directory.removeKeyCredential(c.app.appId, c.issued.keyId);
+    const unfinished = c.op({
+      operation: 'revokeCertificate',
+      state: 'unfinished',
+      credentialDisplayName: undefined,
+      certificateName: c.issued.keyVault!.certificateName,
+      pendingStep: 'disableVersion',
+    });
+    expect(await repairInterrupted(c.t.deps, unfinished)).toMatchObject({
+      outcome: 'completed',
+      keyId: c.issued.keyId,
+    });
+    expect(c.enabled()).toEqual([false]);
   });
 
   it('revokeCertificate: finishes the removal and disables the certificate', async () => {

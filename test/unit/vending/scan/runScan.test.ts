@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { UpstreamUnavailableError } from '../../../../src/vending/errors';
+import { OperationUnfinishedError, UpstreamUnavailableError } from '../../../../src/vending/errors';
 import { issueSecret, MANAGED_BY_TAG } from '../../../../src/vending/issueSecret';
+import { revokeSecret } from '../../../../src/vending/revokeSecret';
 import { runScan } from '../../../../src/vending/scan/runScan';
 import { ScanInProgressError } from '../../../../src/vending/scan/scanErrors';
 import { secretNameFor } from '../../../../src/vending/secretNaming';
@@ -212,6 +213,29 @@ describe('runScan', () => {
     const report = await runScan(scan.deps, { dryRun: false, trigger: 'timer' });
     expect(report.events.failed).toBeGreaterThan(0);
     expect(scan.store.reports).toHaveLength(1);
+  });
+
+  it('finishes an unfinished revocation at once: its request has answered, so it is not in flight however young', async () => {
+    const scan = fakeScan();
+    const app = scan.directory.seedApplication('revoked');
+    const vending = { ...scan.deps, expiringWithinDays: 30, warn: scan.warn };
+    const issued = await issueSecret(vending, app.appId, { displayName: 'default', lifetimeDays: 30 }, CALLER);
+    scan.secretStore.failOn('disableVersion', new UpstreamUnavailableError('busy', 503, 5, 'keyVault'));
+    await expect(revokeSecret(vending, app.appId, issued.keyId, CALLER)).rejects.toBeInstanceOf(
+      OperationUnfinishedError,
+    );
+    scan.secretStore.recover('disableVersion');
+    scan.setNow(NOW.getTime() + 60_000); // a minute later: well within IN_FLIGHT_MS
+    const report = await runScan(scan.deps, { dryRun: false, trigger: 'timer' });
+    expect(report.findings.find((f) => f.class === 'interrupted')).toMatchObject({
+      operation: 'revokeSecret',
+      keyId: issued.keyId,
+      outcome: 'done',
+      resolution: 'completed',
+    });
+    const name = secretNameFor(app.appId, 'default');
+    expect(scan.secretStore.secrets.get(name)!.map((v) => v.enabled)).toEqual([false]);
+    expect(scan.ledger.open.size).toBe(0);
   });
 
   it('refuses to run while another run holds the lock; a dry run needs no lock', async () => {

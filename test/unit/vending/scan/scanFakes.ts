@@ -126,6 +126,7 @@ export function fakeScan(settings: Partial<ScanSettings> = {}) {
     settings: scanSettings(settings),
     lifetimePolicy: vending.deps.lifetimePolicy,
     clock: vending.deps.clock,
+    sleep: vending.deps.sleep,
     warn: vending.warn,
   };
   return { ...vending, store, events, deps };
