@@ -154,7 +154,15 @@ export async function startFunctionsHttpHost(
   }
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
+    handle(req, res).catch((error: unknown) => {
+      // A malformed %-escape in the path (decodeURIComponent refuses it): a bad request, answered as the host would,
+      // before any handler runs.
+      if (error instanceof URIError && !res.headersSent) {
+        const problem = new HttpResponse(
+          problemResponse(400, 'InvalidRequest', 'The path holds a malformed percent-escape.'),
+        );
+        return void writeResponse(res, problem).catch(() => res.destroy());
+      }
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
       res.end(
         JSON.stringify({

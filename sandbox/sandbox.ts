@@ -34,6 +34,8 @@ export interface SandboxOptions {
   writeEndpointsFile?: boolean;
   /** App settings layered over the ones that point at the emulators (e.g. a shorter SECRET_MAX_LIFETIME_DAYS). */
   settings?: Record<string, string>;
+  /** Composition seams for tests (a controlled clock, retry pauses that take no time); the sandbox itself sets none. */
+  overrides?: CompositionOverrides;
 }
 
 export interface RunningSandbox {
@@ -167,6 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     const api = await startApiHost(settings, {
       port: options.apiPort ?? DEFAULT_API_PORT,
       ...(options.logHandler ? { logHandler: options.logHandler } : {}),
+      ...(options.overrides ? { overrides: options.overrides } : {}),
     });
     host = api.host;
     const { services } = api;

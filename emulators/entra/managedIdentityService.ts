@@ -7,6 +7,12 @@ import { TokenIssuer } from './tokenIssuer';
 /** App Service managed identity tokens last about a day. */
 const MANAGED_IDENTITY_LIFETIME_SECONDS = 24 * 3600;
 
+/** How long the tokens this endpoint issues last; a test shortens it so clients ask again (`PUT token-lifetime`). */
+interface IdentityEndpointState {
+  issuer: TokenIssuer;
+  lifetimeSeconds: number;
+}
+
 /** The path part of IDENTITY_ENDPOINT, as App Service sets it. */
 export const MANAGED_IDENTITY_PATH = '/msi/token';
 
@@ -67,7 +73,8 @@ function selectIdentity(query: URLSearchParams, issuer: TokenIssuer): { name: st
 }
 
 /** `GET /msi/token?api-version=2019-08-01&resource=…&client_id=…`. */
-function managedIdentityToken({ request, state: issuer }: Call<TokenIssuer, undefined>): ServiceResponse {
+function managedIdentityToken({ request, state }: Call<IdentityEndpointState, undefined>): ServiceResponse {
+  const { issuer, lifetimeSeconds } = state;
   const { query } = request;
   if (query.get('api-version') !== '2019-08-01') throw identityError(400, 'api-version 2019-08-01 is required.');
   const resourceName = query.get('resource');
@@ -81,8 +88,8 @@ function managedIdentityToken({ request, state: issuer }: Call<TokenIssuer, unde
     status: 200,
     principal: identity.name,
     body: {
-      access_token: issuer.issue(identity.principal, resource, MANAGED_IDENTITY_LIFETIME_SECONDS),
-      expires_on: String(Math.floor(Date.now() / 1000) + MANAGED_IDENTITY_LIFETIME_SECONDS),
+      access_token: issuer.issue(identity.principal, resource, lifetimeSeconds),
+      expires_on: String(Math.floor(Date.now() / 1000) + lifetimeSeconds),
       resource: resourceName,
       token_type: 'Bearer',
       client_id: identity.principal.clientId,
@@ -90,7 +97,7 @@ function managedIdentityToken({ request, state: issuer }: Call<TokenIssuer, unde
   };
 }
 
-const MANAGED_IDENTITY_ROUTES: readonly Route<TokenIssuer, undefined, 'identityHeader'>[] = [
+const MANAGED_IDENTITY_ROUTES: readonly Route<IdentityEndpointState, undefined, 'identityHeader'>[] = [
   { method: 'GET', path: MANAGED_IDENTITY_PATH, permission: 'identityHeader', handler: managedIdentityToken },
 ];
 
@@ -99,12 +106,26 @@ const MANAGED_IDENTITY_ROUTES: readonly Route<TokenIssuer, undefined, 'identityH
  * over plain HTTP on loopback, as the platform serves it.
  */
 export function createManagedIdentityService(issuer: TokenIssuer, identityHeader: string): EmulatedService {
+  const state: IdentityEndpointState = { issuer, lifetimeSeconds: MANAGED_IDENTITY_LIFETIME_SECONDS };
   return defineService({
     name: 'managedIdentity',
-    state: issuer,
+    state,
     routes: MANAGED_IDENTITY_ROUTES,
     access: identityHeaderAccess(identityHeader),
     errors: IDENTITY_ERRORS,
-    reset: () => undefined,
+    controlRoutes: {
+      // Tokens shorter than MSAL's five-minute renewal margin are fetched anew for every request: how a test makes
+      // each call reach the endpoint (and its faults) instead of a cached token.
+      'PUT token-lifetime': ({ seconds }) => {
+        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 60 || seconds > 86_400) {
+          throw new EmulatorError(400, 'BadControlRequest', 'seconds must be an integer 60-86400');
+        }
+        state.lifetimeSeconds = seconds;
+        return { status: 200, body: { seconds } };
+      },
+    },
+    reset: () => {
+      state.lifetimeSeconds = MANAGED_IDENTITY_LIFETIME_SECONDS;
+    },
   });
 }

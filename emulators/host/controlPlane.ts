@@ -17,8 +17,16 @@ export interface RequestLogEntry {
 export interface Fault {
   readonly method: string | undefined;
   readonly pathPattern: RegExp;
-  /** 0 drops the connection. */
-  readonly status: number;
+  /** Also matched against the raw query string, when given (e.g. one resource of the identity endpoint). */
+  readonly queryPattern: RegExp | undefined;
+  /** 0 drops the connection; undefined (with `delayMs`) serves the call normally, only late. */
+  readonly status: number | undefined;
+  /** Held this long before the answer (or the drop): a slow service. A write is still applied after the wait. */
+  readonly delayMs: number;
+  /** Fires on every n-th matching call (1: each one), so a share of calls can fail, e.g. one in ten. */
+  readonly every: number;
+  /** Matching calls seen so far (for `every`). */
+  seen: number;
   remaining: number;
   /** `Retry-After` when the fault asked for one. */
   readonly headers: Readonly<Record<string, string>>;
@@ -29,30 +37,52 @@ export function badControlRequest(message: string): EmulatorError {
   return new EmulatorError(400, 'BadControlRequest', message);
 }
 
+function positiveInteger(value: unknown, name: string): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
+    throw badControlRequest(`${name} must be a positive integer`);
+  }
+}
+
 function parseFault(body: Record<string, unknown>): Fault {
-  const { method, pathPattern, status, count, retryAfterSeconds } = body;
+  const { method, pathPattern, queryPattern, status, count, retryAfterSeconds, delayMs, every } = body;
   if (typeof pathPattern !== 'string') throw badControlRequest('pathPattern (a regular expression) is required');
-  if (typeof status !== 'number' || !Number.isInteger(status) || (status !== 0 && (status < 400 || status > 599))) {
-    throw badControlRequest('status must be 0 (drop the connection) or an HTTP error status 400-599');
+  if (delayMs !== undefined && (typeof delayMs !== 'number' || delayMs < 0 || delayMs > 600_000)) {
+    throw badControlRequest('delayMs must be 0-600000');
   }
-  if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 1)) {
-    throw badControlRequest('count must be a positive integer');
+  const statusOptional = delayMs !== undefined && status === undefined;
+  if (
+    !statusOptional &&
+    (typeof status !== 'number' || !Number.isInteger(status) || (status !== 0 && (status < 400 || status > 599)))
+  ) {
+    throw badControlRequest(
+      'status must be 0 (drop the connection) or an HTTP error status 400-599 (it may be left out with delayMs)',
+    );
   }
+  positiveInteger(count, 'count');
+  positiveInteger(every, 'every');
   if (retryAfterSeconds !== undefined && (typeof retryAfterSeconds !== 'number' || retryAfterSeconds < 0)) {
     throw badControlRequest('retryAfterSeconds must be a non-negative number');
   }
   if (method !== undefined && typeof method !== 'string') throw badControlRequest('method must be a string');
+  if (queryPattern !== undefined && typeof queryPattern !== 'string')
+    throw badControlRequest('queryPattern must be a string');
   let pattern: RegExp;
+  let query: RegExp | undefined;
   try {
     pattern = new RegExp(pathPattern);
+    query = queryPattern === undefined ? undefined : new RegExp(queryPattern);
   } catch {
-    throw badControlRequest('pathPattern is not a valid regular expression');
+    throw badControlRequest('pathPattern or queryPattern is not a valid regular expression');
   }
   return {
     method: method?.toUpperCase(),
     pathPattern: pattern,
-    status,
-    remaining: count ?? 1,
+    queryPattern: query,
+    status: status,
+    delayMs: (delayMs) ?? 0,
+    every: (every as number | undefined) ?? 1,
+    seen: 0,
+    remaining: (count as number | undefined) ?? 1,
     headers: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
   };
 }
@@ -97,6 +127,8 @@ export class ControlPlane {
           method: f.method,
           pathPattern: f.pathPattern.source,
           status: f.status,
+          delayMs: f.delayMs,
+          every: f.every,
           remaining: f.remaining,
         })),
       }),
@@ -108,13 +140,21 @@ export class ControlPlane {
     };
   }
 
-  /** The first pending fault for this call, counted down (and forgotten once used up). */
-  takeFault(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find((f) => (!f.method || f.method === method) && f.pathPattern.test(path));
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
-    return fault;
+  /**
+   * The first pending fault that fires for this call, counted down (and forgotten once used up). A fault with `every`
+   * n counts the matching calls it sees and fires on each n-th; the ones it lets pass may meet a later fault.
+   */
+  takeFault(method: string, path: string, query = ''): Fault | undefined {
+    for (const fault of this.faults) {
+      if ((fault.method && fault.method !== method) || !fault.pathPattern.test(path)) continue;
+      if (fault.queryPattern && !fault.queryPattern.test(query)) continue;
+      fault.seen += 1;
+      if (fault.seen % fault.every !== 0) continue;
+      fault.remaining -= 1;
+      if (fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
+      return fault;
+    }
+    return undefined;
   }
 
   log(entry: RequestLogEntry): void {

@@ -149,14 +149,17 @@ export async function startService(service: EmulatedService, options: ServiceHos
     let principal: string | null = null;
     try {
       if (controlPlane.latencyMs > 0) await new Promise((r) => setTimeout(r, controlPlane.latencyMs));
-      const fault = controlPlane.takeFault(method, rawPath);
+      const fault = controlPlane.takeFault(method, rawPath, queryAt === -1 ? '' : rawUrl.slice(queryAt + 1));
+      // A slow call: held, then answered (a write is applied even if the client stopped waiting, as a service does).
+      if (fault && fault.delayMs > 0) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault && fault.status === 0) {
         req.socket.destroy();
         return;
       }
-      const answer = fault
-        ? service.errorResponse(service.faultError(fault.status).withHeaders(fault.headers), request)
-        : await service.handle(request);
+      const answer =
+        fault && fault.status !== undefined
+          ? service.errorResponse(service.faultError(fault.status).withHeaders(fault.headers), request)
+          : await service.handle(request);
       status = answer.status;
       principal = answer.principal ?? null;
       json(res, answer.status, answer.body, answer.headers);

@@ -52,6 +52,8 @@ interface SignalledAuthenticationOptions extends AuthenticationProviderOptions {
 export class TokenRequestError extends GraphClientError {
   constructor(readonly failure: unknown) {
     super('the credential could not get a token for Microsoft Graph');
+    // GraphClientError resets the prototype to its own; this class must stay recognisable.
+    Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'TokenRequestError';
   }
 }
@@ -232,7 +234,7 @@ function decideRetry(traits: CallTraits): (error: unknown) => RetryDecision {
     if (!isGraphError(error)) return { retry: false };
     // Branch on Graph's code, never its message (Graph's own guidance).
     if (error.statusCode === 429) return { retry: true, retryAfterMs: retryAfterMs(error) };
-    if ((error.statusCode === 503 || error.statusCode === 504) && traits.idempotent) {
+    if (error.statusCode >= 500 && traits.idempotent) {
       return { retry: true, retryAfterMs: retryAfterMs(error) };
     }
     if (traits.replicationLag) {
@@ -289,6 +291,7 @@ function toDomainError(error: unknown, subject: string, traits: CallTraits): Ven
       "Microsoft Graph refused this API's identity the permission to do this; an operator must grant it (Application.ReadWrite.OwnedBy).",
       'graph',
       error.code,
+      true,
     );
   }
   switch (error.code) {
@@ -305,7 +308,8 @@ function toDomainError(error: unknown, subject: string, traits: CallTraits): Ven
         "The tenant's app management policy does not allow client secrets on this application.",
       );
     default:
-      if (error.statusCode === 429 || error.statusCode === 503 || error.statusCode === 504) {
+      // Throttled or failing on its side (any 5xx): come back later. Refused (another 4xx): nothing the caller can fix.
+      if (error.statusCode === 429 || error.statusCode >= 500) {
         return new UpstreamUnavailableError(
           'Microsoft Graph is busy or unavailable; retry later.',
           error.statusCode === 429 ? 429 : 503,
@@ -313,7 +317,12 @@ function toDomainError(error: unknown, subject: string, traits: CallTraits): Ven
           'graph',
         );
       }
-      return new UpstreamFailureError('Microsoft Graph refused the request.', 'graph', error.code ?? undefined);
+      return new UpstreamFailureError(
+        'Microsoft Graph refused the request.',
+        'graph',
+        error.code ?? undefined,
+        error.statusCode >= 400 && error.statusCode < 500,
+      );
   }
 }
 

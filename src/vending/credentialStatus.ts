@@ -13,8 +13,9 @@ export interface StatusThresholds {
 /**
  * Classifies a credential at instant `now`. `overPolicy` means its whole lifetime (start to end) is longer than this
  * deployment allows — typically a secret made by hand with Graph's two-year default. The boundaries: `expired` from
- * its end on (end ≤ now); `expiring` while *less than* `expiringWithinDays` are left (end − now < the window), so a
- * brand-new secret of exactly that lifetime is `active` until its first moment passes.
+ * its end on (end ≤ now); `expiring` once *fewer* than `expiringWithinDays` days are left, a day that has begun
+ * counting whole (⌈(end − now) / 1 day⌉ < expiringWithinDays). So a brand-new secret of exactly that lifetime is
+ * `active` for its first day, not `expiring` from the moment it is issued.
  */
 export function classifyCredential(
   credential: Pick<PasswordCredentialInfo, 'startDateTime' | 'endDateTime'>,
@@ -25,7 +26,7 @@ export function classifyCredential(
   const end = Date.parse(credential.endDateTime);
   if (end <= now.getTime()) return 'expired';
   if (end - start > thresholds.maxLifetimeDays * DAY_MS) return 'overPolicy';
-  if (end - now.getTime() < thresholds.expiringWithinDays * DAY_MS) return 'expiring';
+  if (Math.ceil((end - now.getTime()) / DAY_MS) < thresholds.expiringWithinDays) return 'expiring';
   return 'active';
 }
 

@@ -139,6 +139,8 @@ export class UpstreamFailureError extends VendingError {
     message: string,
     readonly upstream: Upstream,
     readonly upstreamCode: string | undefined,
+    /** True when the service answered with a refusal (4xx): the call certainly changed nothing. */
+    readonly refused = false,
   ) {
     super(message, { upstream });
   }

@@ -1,12 +1,14 @@
 import { VendingDependencies } from './dependencies';
-import { VendingError } from './errors';
+import { UpstreamFailureError, VendingError } from './errors';
 import { OperationJournal } from './ports';
 
 /**
- * True when a failed Graph write certainly changed nothing: Graph refused it (4xx, throttling included). After a 5xx
- * or a dropped connection a non-idempotent write may still have happened, so its intent stays open for the scan.
+ * True when a failed Graph write certainly changed nothing: our own refusal or Graph's (4xx, throttling included, also
+ * when answered as a 502 because the caller cannot fix it). After a 5xx, a dropped connection or the deadline a
+ * non-idempotent write may still have happened, so it is looked for and undone, or its intent stays open for the scan.
  */
 export function certainlyNotApplied(error: unknown): boolean {
+  if (error instanceof UpstreamFailureError) return error.refused;
   return error instanceof VendingError && error.status < 500;
 }
 

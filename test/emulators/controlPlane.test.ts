@@ -53,7 +53,51 @@ describe('the control plane every emulator shares', () => {
     expect((await fetch(`${entra()}/${emulators().endpoints.tenantId}/discovery/v2.0/keys`)).status).toBe(200);
   });
 
+  it('fires a fault with `every` on each n-th matching call only: a share of the calls fails', async () => {
+    await control(`${entra()}/_emulator`, 'POST', 'faults', {
+      pathPattern: 'openid-configuration$',
+      status: 429,
+      every: 3,
+      count: 2,
+      retryAfterSeconds: 0,
+    });
+    const statuses = [];
+    for (let i = 0; i < 9; i++) statuses.push((await fetch(discovery())).status);
+    expect(statuses).toEqual([200, 200, 429, 200, 200, 429, 200, 200, 200]);
+  });
+
+  it('holds a call for `delayMs` and then serves it (a slow service: the work is done though the client left)', async () => {
+    const graph = emulators().endpoints.graph.control;
+    await control(graph, 'POST', 'faults', { method: 'GET', pathPattern: 'organization', delayMs: 120 });
+    const started = performance.now();
+    await fetch(`${emulators().endpoints.graph.baseUrl}/v1.0/organization`).catch(() => undefined);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(110);
+    // With a status, the slow call fails after the wait.
+    await control(`${entra()}/_emulator`, 'POST', 'faults', { pathPattern: 'keys$', delayMs: 50, status: 503 });
+    const response = await fetch(`${entra()}/${emulators().endpoints.tenantId}/discovery/v2.0/keys`);
+    expect(response.status).toBe(503);
+    await control(graph, 'POST', 'reset');
+  });
+
+  it('issues managed identity tokens of the lifetime a test sets, and a day again after a reset', async () => {
+    const { managedIdentity } = emulators().endpoints;
+    const miControl = managedIdentity.endpoint.replace(/\/msi\/token$/, '/_emulator');
+    const token = async (): Promise<number> => {
+      const url = `${managedIdentity.endpoint}?api-version=2019-08-01&resource=https://vault.azure.net&client_id=${managedIdentity.clientId}`;
+      const body = (await (await fetch(url, { headers: { 'x-identity-header': managedIdentity.header } })).json()) as {
+        expires_on: string;
+      };
+      return Number(body.expires_on) - Math.floor(Date.now() / 1000);
+    };
+    await control(miControl, 'PUT', 'token-lifetime', { seconds: 120 });
+    expect(await token()).toBeLessThanOrEqual(120);
+    await control(miControl, 'POST', 'reset');
+    expect(await token()).toBeGreaterThan(23 * 3600);
+  });
+
   it.each([
+    ['faults', 'POST', { pathPattern: 'x', delayMs: -1 }],
+    ['faults', 'POST', { pathPattern: 'x', status: 503, every: 0 }],
     ['faults', 'POST', { pathPattern: '(', status: 503 }],
     ['faults', 'POST', { pathPattern: 'x', status: 200 }],
     ['faults', 'POST', { status: 503 }],

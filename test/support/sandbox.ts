@@ -11,7 +11,7 @@ export interface Capture {
  * Starts the sandbox stack in this test file's process (emulators and Azurite on free ports, the API's registered
  * handlers served over HTTP, the ledger in Azurite) and captures every log line the API writes.
  */
-export function useSandbox(options: Pick<SandboxOptions, 'settings'> = {}): {
+export function useSandbox(options: Pick<SandboxOptions, 'settings' | 'overrides'> = {}): {
   sandbox: () => RunningSandbox;
   capture: Capture;
 } {
@@ -41,6 +41,7 @@ export function useSandbox(options: Pick<SandboxOptions, 'settings'> = {}): {
         );
       },
       ...(options.settings ? { settings: options.settings } : {}),
+      ...(options.overrides ? { overrides: options.overrides } : {}),
     });
   });
   afterAll(async () => {

@@ -24,10 +24,12 @@ describe('classifyCredential', () => {
     ['ended 1 ms ago', -10 * DAY, -1, 'expired'],
     ['ends in 1 ms', -10 * DAY, 1, 'expiring'],
     ['ends in 10 days', -10 * DAY, 10 * DAY, 'expiring'],
-    ['ends 1 ms inside the expiring window', -10 * DAY, 30 * DAY - 1, 'expiring'],
-    // The boundary is `<`: exactly expiringWithinDays left is not yet expiring (issue #12: a brand-new 30-day secret).
+    // The boundary is `<` on days left, a begun day counting whole (issue #12: a brand-new 30-day secret is active).
     ['ends in exactly expiringWithinDays', -10 * DAY, 30 * DAY, 'active'],
     ['brand-new secret of exactly expiringWithinDays', 0, 30 * DAY, 'active'],
+    ['that secret a minute later (30 days begun)', 0, 30 * DAY - 60_000, 'active'],
+    ['29 days and 1 ms left (30 begun)', -10 * DAY, 29 * DAY + 1, 'active'],
+    ['exactly 29 days left', -10 * DAY, 29 * DAY, 'expiring'],
     ['ends 1 ms after the expiring window', -10 * DAY, 30 * DAY + 1, 'active'],
     ['ends in 90 days', -10 * DAY, 90 * DAY, 'active'],
     ['lifetime exactly the maximum', -10 * DAY, 170 * DAY, 'active'],
@@ -70,7 +72,7 @@ describe('classifyCredential', () => {
           );
           const isExpired = endOffset <= 0;
           const isOverPolicy = length > maxLifetimeDays * DAY;
-          const isExpiring = endOffset < expiringWithinDays * DAY;
+          const isExpiring = Math.ceil(endOffset / DAY) < expiringWithinDays;
           const expected: CredentialStatus = isExpired
             ? 'expired'
             : isOverPolicy
