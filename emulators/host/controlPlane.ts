@@ -79,7 +79,7 @@ function parseFault(body: Record<string, unknown>): Fault {
     pathPattern: pattern,
     queryPattern: query,
     status: status,
-    delayMs: (delayMs) ?? 0,
+    delayMs: delayMs ?? 0,
     every: (every as number | undefined) ?? 1,
     seen: 0,
     remaining: (count as number | undefined) ?? 1,

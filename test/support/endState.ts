@@ -114,6 +114,6 @@ export async function findLeftovers(
 
 /** The number of items in all the lists of {@link Leftovers}. */
 export function countLeftovers(leftovers: Leftovers): number {
-  const lists: string[][] = Object.values(leftovers);
-  return lists.reduce((n, list) => n + list.length, 0);
+  const { strayApps, credentialsWithoutSecret, versionsWithoutCredential, brokenSlots } = leftovers;
+  return strayApps.length + credentialsWithoutSecret.length + versionsWithoutCredential.length + brokenSlots.length;
 }
