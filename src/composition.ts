@@ -120,6 +120,7 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
       ...config.scan,
       expiringWithinDays: config.secretLifetime.expiringWithinDays,
       maxLifetimeDays: config.secretLifetime.maxDays,
+      certificateMaxLifetimeDays: config.certificates.maxDays,
     },
     lifetimePolicy: vending.lifetimePolicy,
     clock,

@@ -18,7 +18,7 @@ const USAGE = 'usage: npm run scan -- [--dry-run] [--json]';
 function describe(report: ScanReport): string {
   const summary = summarizeReport(report);
   const lines = [
-    `${report.dryRun ? 'dry run' : 'scan'} ${report.runId}: ${report.applications} apps, ${report.credentials} credentials, ${report.vaultSecrets} vault secrets in ${report.durationMs} ms`,
+    `${report.dryRun ? 'dry run' : 'scan'} ${report.runId}: ${report.applications} apps, ${report.credentials} password and ${report.keyCredentials} key credentials, ${report.vaultSecrets} vault secrets and ${report.vaultCertificates} certificates in ${report.durationMs} ms`,
     `  classes   ${Object.entries(summary.counts)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
@@ -30,7 +30,7 @@ function describe(report: ScanReport): string {
     `  calls     Graph ${report.usage.graph.calls}, Key Vault ${report.usage.keyVault.calls}; throttled ${report.usage.graph.throttled + report.usage.keyVault.throttled}; events ${report.events.published} sent, ${report.events.failed} failed`,
     ...report.findings.map(
       (f) =>
-        `  ${f.class.padEnd(11)} ${f.appId} ${f.keyId} ${f.action}/${f.outcome}${f.dueDateTime ? ` due ${f.dueDateTime}` : ''}`,
+        `  ${f.class.padEnd(11)} ${(f.credentialType ?? '-').padEnd(11)} ${f.appId} ${f.keyId} ${f.action}/${f.outcome}${f.dueDateTime ? ` due ${f.dueDateTime}` : ''}`,
     ),
   ];
   return lines.join('\n');

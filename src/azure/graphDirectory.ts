@@ -22,6 +22,7 @@ import {
   VendingError,
 } from '../vending/errors';
 import {
+  ApplicationCredentials,
   ApplicationInfo,
   Directory,
   IssuedPassword,
@@ -196,8 +197,11 @@ function skipTokenOf(nextLink: string | undefined): string | undefined {
 /** Graph's largest page for directory collections (`$top` 1–999). */
 export const GRAPH_MAX_PAGE_SIZE = 999;
 
-/** What the expiry scan reads of each owned application, and nothing more. */
-const SCAN_FIELDS = [...APPLICATION_FIELDS, 'passwordCredentials'];
+/**
+ * What the expiry scan reads of each owned application, and nothing more. In a collection Graph returns key
+ * credentials without their `key` (only a single application's `$select` has it): the metadata is all the scan needs.
+ */
+const SCAN_FIELDS = [...APPLICATION_FIELDS, 'passwordCredentials', 'keyCredentials'];
 
 function graphErrorDetailsCodes(error: GraphError): string[] {
   try {
@@ -336,6 +340,13 @@ function toPasswordInfo(credential: GraphPasswordCredential): PasswordCredential
   };
 }
 
+function toApplicationCredentials(application: GraphApplication): ApplicationCredentials {
+  return {
+    passwordCredentials: (application.passwordCredentials ?? []).map(toPasswordInfo),
+    keyCredentials: (application.keyCredentials ?? []).map(toKeyInfo),
+  };
+}
+
 function toIssuedPassword(credential: GraphPasswordCredential | undefined): IssuedPassword {
   if (!credential?.secretText)
     throw new UpstreamFailureError('Microsoft Graph issued no secret text.', 'graph', undefined);
@@ -457,6 +468,29 @@ export function createGraphDirectory(
     );
     if (!ownedByUs) throw new NotFoundError(`${subject} was not found, or it is not managed by this API.`);
     return application;
+  }
+
+  /** Any application with the given credential collections (owned or not), or undefined if there is none. */
+  async function anyApplication(
+    appId: string,
+    properties: string[],
+    budget: CallBudget | undefined,
+  ): Promise<GraphApplication | undefined> {
+    try {
+      const application = await call<GraphApplication>(
+        `Application ${appId}`,
+        { idempotent: true },
+        budget,
+        (api) =>
+          api(appPath(appId))
+            .select(['id', ...properties])
+            .get() as Promise<GraphApplication>,
+      );
+      return application;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -633,24 +667,19 @@ export function createGraphDirectory(
         next = page['@odata.nextLink'];
         yield page.value.map((application) => ({
           ...toTaggedApplication(application),
-          passwordCredentials: (application.passwordCredentials ?? []).map(toPasswordInfo),
+          ...toApplicationCredentials(application),
         }));
       } while (next !== undefined);
     },
 
     async findApplicationCredentials(appId, budget) {
-      try {
-        const application = await call<GraphApplication>(
-          `Application ${appId}`,
-          { idempotent: true },
-          budget,
-          (api) => api(appPath(appId)).select(['id', 'passwordCredentials']).get() as Promise<GraphApplication>,
-        );
-        return (application.passwordCredentials ?? []).map(toPasswordInfo);
-      } catch (error) {
-        if (error instanceof NotFoundError) return undefined;
-        throw error;
-      }
+      const application = await anyApplication(appId, ['passwordCredentials'], budget);
+      return application && toApplicationCredentials(application).passwordCredentials;
+    },
+
+    async findAllCredentials(appId, budget) {
+      const application = await anyApplication(appId, ['passwordCredentials', 'keyCredentials'], budget);
+      return application && toApplicationCredentials(application);
     },
 
     async getOwnedKeyCredentials(appId, budget) {

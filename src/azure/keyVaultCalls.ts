@@ -1,7 +1,7 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { CallBudget } from '../vending/deadline';
 import { DeadlineExceededError, UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
-import { StoredSecretVersionInfo } from '../vending/ports';
+import { StoredSecretSummary, StoredSecretVersionInfo } from '../vending/ports';
 import { parseRetryAfter, retryAfterSeconds } from './retryPolicy';
 
 /** Turns a Key Vault failure into a domain error; the SDK has already retried 429/503 with Retry-After by then. */
@@ -86,4 +86,35 @@ export async function listVersionInfo(
     throw error;
   }
   return versions;
+}
+
+/** What every Key Vault list of objects yields per item (the latest version's attributes, no value). */
+interface ObjectProperties {
+  name?: string | undefined;
+  enabled?: boolean | undefined;
+  tags?: Record<string, string> | undefined;
+  createdOn?: Date | undefined;
+}
+
+/**
+ * The vault's list of secrets or certificates, one page at a time as the service serves it (at most 25; the SDK follows
+ * nextLink): each item the metadata and tags of an object's latest version.
+ */
+export async function* summaryPages(pages: AsyncIterator<ObjectProperties[]>): AsyncIterable<StoredSecretSummary[]> {
+  for (;;) {
+    const page = await mapped(undefined, () => pages.next());
+    if (page.done === true) return;
+    yield page.value.flatMap((properties) =>
+      properties.name === undefined
+        ? []
+        : [
+            {
+              name: properties.name,
+              enabled: properties.enabled ?? true,
+              tags: properties.tags ?? {},
+              createdOn: properties.createdOn,
+            },
+          ],
+    );
+  }
 }

@@ -2,7 +2,7 @@ import { CertificateClient } from '@azure/keyvault-certificates';
 import { UpstreamFailureError } from '../vending/errors';
 import { CertificateStore } from '../vending/ports';
 import { withoutTrailingSlashes } from '../vending/units';
-import { listVersionInfo, mapped } from './keyVaultCalls';
+import { listVersionInfo, mapped, summaryPages } from './keyVaultCalls';
 
 /** Options of the certificate store; production passes none. */
 export interface CertificateStoreOptions {
@@ -65,5 +65,8 @@ export function createKeyVaultCertificateStore(
       mapped(budget, async (abortSignal) => {
         await client.updateCertificateProperties(name, version, { enabled: false, abortSignal });
       }),
+
+    // Items are latest versions with their tags.
+    certificatePages: () => summaryPages(client.listPropertiesOfCertificates().byPage()),
   };
 }

@@ -3,7 +3,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { UpstreamFailureError } from '../vending/errors';
 import { SecretStore } from '../vending/ports';
 import { withoutTrailingSlashes } from '../vending/units';
-import { listVersionInfo, mapped } from './keyVaultCalls';
+import { listVersionInfo, mapped, summaryPages } from './keyVaultCalls';
 
 /** Key Vault's refusal to read a disabled version: 403 with inner code `SecretDisabled`. */
 function isDisabledRefusal(error: unknown): boolean {
@@ -72,19 +72,7 @@ export function createKeyVaultSecretStore(client: SecretClient): SecretStore {
         return { name, version, id };
       }),
 
-    async *secretPages() {
-      // The vault serves at most 25 secrets a page; the SDK follows nextLink. Items are latest versions, no values.
-      const pages = client.listPropertiesOfSecrets().byPage();
-      for (;;) {
-        const page = await mapped(undefined, () => pages.next());
-        if (page.done === true) return;
-        yield page.value.map((properties) => ({
-          name: properties.name,
-          enabled: properties.enabled ?? true,
-          tags: properties.tags ?? {},
-          createdOn: properties.createdOn,
-        }));
-      }
-    },
+    // Items are latest versions, no values.
+    secretPages: () => summaryPages(client.listPropertiesOfSecrets().byPage()),
   };
 }

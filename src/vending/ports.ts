@@ -40,10 +40,14 @@ export interface ApplicationPage {
   skipToken?: string;
 }
 
-/** An application this identity owns, as the expiry scan reads it from one page of the owned-applications listing. */
-export interface OwnedApplication extends TaggedApplication {
+/** The credentials of an application, both kinds (keys without their certificates). */
+export interface ApplicationCredentials {
   passwordCredentials: PasswordCredentialInfo[];
+  keyCredentials: KeyCredentialInfo[];
 }
+
+/** An application this identity owns, as the expiry scan reads it from one page of the owned-applications listing. */
+export interface OwnedApplication extends TaggedApplication, ApplicationCredentials {}
 
 /** The validity and name of a password to ask Graph for. */
 export interface PasswordRequest {
@@ -90,6 +94,8 @@ export interface Directory {
   ownedApplicationPages(): AsyncIterable<OwnedApplication[]>;
   /** The password credentials of any application (owned or not), or `undefined` if no such application exists. */
   findApplicationCredentials(appId: string, budget?: CallBudget): Promise<PasswordCredentialInfo[] | undefined>;
+  /** The password and key credentials of any application (owned or not), or `undefined` if there is no such app. */
+  findAllCredentials(appId: string, budget?: CallBudget): Promise<ApplicationCredentials | undefined>;
 }
 
 /** Where a stored secret version lives. */
@@ -214,6 +220,9 @@ export interface StoredCertificate {
 /** Metadata of one certificate version: the same as a secret version's. */
 export type StoredCertificateVersionInfo = StoredSecretVersionInfo;
 
+/** A certificate as the vault's certificate list shows it: its latest version's metadata and tags. */
+export type StoredCertificateSummary = StoredSecretSummary;
+
 /**
  * What the product does with Key Vault certificates. Each call takes the request's {@link CallBudget}: its signal goes
  * to the vault client.
@@ -236,6 +245,8 @@ export interface CertificateStore {
   listVersions(name: string, budget?: CallBudget): Promise<StoredCertificateVersionInfo[]>;
   /** Disables one version: its key no longer signs and its secret no longer reads. */
   disableVersion(name: string, version: string, budget?: CallBudget): Promise<void>;
+  /** Every certificate of the vault, one page of the vault's list at a time (the largest page it serves). */
+  certificatePages(): AsyncIterable<StoredCertificateSummary[]>;
 }
 
 /** Current time; injected so tests control it. */

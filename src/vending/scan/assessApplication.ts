@@ -1,7 +1,8 @@
 import { classifyForScan, StatusThresholds } from '../credentialStatus';
-import { OwnedApplication, PasswordCredentialInfo, StoredSecretVersionInfo } from '../ports';
-import { CREDENTIAL_DISPLAY_NAME_PATTERN, secretNameFor } from '../secretNaming';
+import { OwnedApplication, StoredSecretVersionInfo } from '../ports';
+import { CREDENTIAL_DISPLAY_NAME_PATTERN } from '../secretNaming';
 import { DAY_MS } from '../units';
+import { CredentialKind, CredentialType, PASSWORD_CREDENTIALS, ScanCredential } from './credentialKinds';
 import { FindingClass, ScanAction } from './findings';
 import { rotationOptIn, rotatesSlot } from './rotationTags';
 import { ScanActionSwitch } from './scanSettings';
@@ -13,7 +14,7 @@ export interface SlotView {
   versions?: StoredSecretVersionInfo[];
 }
 
-/** The rules an assessment applies, at one instant. */
+/** The rules an assessment applies, at one instant (the thresholds are those of the kind being judged). */
 export interface AssessmentRules {
   thresholds: StatusThresholds;
   graceDays: number;
@@ -25,29 +26,38 @@ export interface AssessmentRules {
 export interface Assessment {
   appId: string;
   keyId: string;
+  credentialType: CredentialType;
   class: FindingClass;
   action: ScanAction;
   /** The setting that switches the action on or off (none for `none`). */
   switch?: ScanActionSwitch;
   /** The action may run from this instant on (absent: at once). */
   due?: Date;
-  credential?: PasswordCredentialInfo;
-  secretName?: string;
+  credential?: ScanCredential;
+  /** The vault object (secret or certificate) of the credential's slot, when a version of it holds the credential. */
+  vaultName?: string;
   /** The version the action disables, when the slot's versions were listed and it is enabled. */
   version?: StoredSecretVersionInfo;
 }
 
 const slotPattern = new RegExp(CREDENTIAL_DISPLAY_NAME_PATTERN);
 
-/** The vault secret name (lower case) a credential's secret would be stored under, if its displayName is a slot. */
-export function slotNameOf(appId: string, displayName: string | null): string | undefined {
-  return displayName && slotPattern.test(displayName) ? secretNameFor(appId, displayName) : undefined;
+/**
+ * The vault object name (lower case) a credential of `kind` would be stored under (by default a secret), if its
+ * displayName is a slot.
+ */
+export function slotNameOf(
+  appId: string,
+  displayName: string | null,
+  kind: CredentialKind = PASSWORD_CREDENTIALS,
+): string | undefined {
+  return displayName && slotPattern.test(displayName) ? kind.vaultNameFor(appId, displayName) : undefined;
 }
 
-function credentialsBySlot(app: OwnedApplication): Map<string, PasswordCredentialInfo[]> {
-  const bySlot = new Map<string, PasswordCredentialInfo[]>();
-  for (const credential of app.passwordCredentials) {
-    const name = slotNameOf(app.appId, credential.displayName);
+function credentialsBySlot(kind: CredentialKind, app: OwnedApplication): Map<string, ScanCredential[]> {
+  const bySlot = new Map<string, ScanCredential[]>();
+  for (const credential of kind.credentialsOf(app)) {
+    const name = slotNameOf(app.appId, credential.displayName, kind);
     if (!name) continue;
     const list = bySlot.get(name);
     if (list) list.push(credential);
@@ -61,16 +71,18 @@ function sameKey(a: string | undefined, b: string | undefined): boolean {
 }
 
 /**
- * The slots of `app` whose version list the scan must read, so the vault's secret list (latest versions only) is
- * enough everywhere else: a slot with more than one live credential (which version holds which?), one whose latest
- * version holds a credential that is gone (stale), or whose one credential has expired (its version is disabled).
+ * The slots of `app` (of `kind`, by default secrets) whose version list the scan must read, so the vault's list
+ * (latest versions only) is enough everywhere else: a slot with more than one live credential (which version holds
+ * which?), one whose latest version holds a credential that is gone (stale), or whose one credential has expired (its
+ * version is disabled).
  */
 export function slotsNeedingVersions(
   app: OwnedApplication,
   slots: readonly VaultSlot[],
   rules: AssessmentRules,
+  kind: CredentialKind = PASSWORD_CREDENTIALS,
 ): VaultSlot[] {
-  const bySlot = credentialsBySlot(app);
+  const bySlot = credentialsBySlot(kind, app);
   return slots.filter((slot) => {
     const live = bySlot.get(slot.name.toLowerCase()) ?? [];
     if (live.length > 1) return true;
@@ -88,17 +100,21 @@ function after(instant: string | Date | undefined, days: number): Date | undefin
 }
 
 /** The midpoint of a credential's validity. */
-function halfLife(credential: PasswordCredentialInfo): Date {
+function halfLife(credential: ScanCredential): Date {
   const start = Date.parse(credential.startDateTime);
   return new Date(start + (Date.parse(credential.endDateTime) - start) / 2);
 }
 
-/** Enabled versions tagged with a keyId no live credential has: `stale`, disabled after the grace period. */
+/**
+ * Enabled versions (of `kind`, by default secrets) tagged with a keyId no live credential of that kind has: `stale`,
+ * disabled after the grace period.
+ */
 export function assessStaleVersions(
   appId: string,
   liveKeyIds: ReadonlySet<string>,
   views: readonly SlotView[],
   rules: AssessmentRules,
+  kind: CredentialKind = PASSWORD_CREDENTIALS,
 ): Assessment[] {
   const stale: Assessment[] = [];
   for (const { slot, versions } of views) {
@@ -108,11 +124,12 @@ export function assessStaleVersions(
       stale.push({
         appId,
         keyId,
+        credentialType: kind.type,
         class: 'stale',
         action: 'disableVersion',
         switch: 'disableStale',
         due: after(version.createdOn, rules.graceDays),
-        secretName: slot.name,
+        vaultName: slot.name,
         version,
       });
     }
@@ -121,12 +138,16 @@ export function assessStaleVersions(
 }
 
 /**
- * Judges every password credential of an owned app against its vault slots, and the slots' versions against its
- * credentials. Pure: the same app, slots and rules give the same answer.
+ * Judges every credential of one kind (by default password credentials) of an owned app against its vault slots, and
+ * the slots' versions against its credentials. Pure: the same app, slots, rules and vouched keyIds give the same answer.
+ *
+ * A credential is backed when a version of its slot carries its keyId, or when its keyId is in `vouched`: key
+ * credentials the ledger records this API adding from a certificate the caller brought (no vault object exists for
+ * those). An unbacked credential is `orphaned`.
  *
  * - `expired` → remove the credential (and disable its version) once `graceDays` have passed since it ended;
  * - `orphaned` → remove it once `graceDays` have passed since it started (a request may still be storing it);
- * - in a slot that opted in to rotation: the credential the latest version holds gets a successor (`rotate`) when
+ * - in a slot that opted in to rotation (kinds that rotate): the credential the latest version holds gets a successor (`rotate`) when
  *   `overPolicy`, or when `expiring` and past half its lifetime; a credential an older version holds was replaced, and is removed with its version
  *   once `rotationOverlapDays` have passed since the latest version was written (`removePredecessor`);
  * - vault versions whose credential is gone → `stale` (see {@link assessStaleVersions}).
@@ -135,25 +156,30 @@ export function assessApplication(
   app: OwnedApplication,
   views: readonly SlotView[],
   rules: AssessmentRules,
+  kind: CredentialKind = PASSWORD_CREDENTIALS,
+  vouched: ReadonlySet<string> = new Set(),
 ): Assessment[] {
   const optIn = rotationOptIn(app.tags);
   const viewByName = new Map(views.map((v) => [v.slot.name.toLowerCase(), v]));
-  const liveKeyIds = new Set(app.passwordCredentials.map((c) => c.keyId.toLowerCase()));
+  const credentials = kind.credentialsOf(app);
+  const liveKeyIds = new Set(credentials.map((c) => c.keyId.toLowerCase()));
   const assessments: Assessment[] = [];
 
-  for (const credential of app.passwordCredentials) {
-    const secretName = slotNameOf(app.appId, credential.displayName);
-    const view = secretName ? viewByName.get(secretName) : undefined;
+  for (const credential of credentials) {
+    const vaultName = slotNameOf(app.appId, credential.displayName, kind);
+    const view = vaultName ? viewByName.get(vaultName) : undefined;
     const isLatest = view !== undefined && sameKey(credential.keyId, view.slot.latestKeyId);
     const version = view?.versions?.find((v) => sameKey(v.tags.keyId, credential.keyId));
     const stored = isLatest || version !== undefined;
-    const cls = classifyForScan(credential, stored, rules.thresholds, rules.now);
+    const backed = stored || vouched.has(credential.keyId.toLowerCase());
+    const cls = classifyForScan(credential, backed, rules.thresholds, rules.now);
     const base = {
       appId: app.appId,
       keyId: credential.keyId,
+      credentialType: kind.type,
       class: cls,
       credential,
-      ...(stored && view ? { secretName: view.slot.name } : {}),
+      ...(stored && view ? { vaultName: view.slot.name } : {}),
       ...(version?.enabled ? { version } : {}),
     };
 
@@ -168,7 +194,8 @@ export function assessApplication(
       continue;
     }
     const latest = view?.slot;
-    const rotates = rotatesSlot(optIn, credential.displayName) && latest !== undefined && latest.latestEnabled;
+    const rotates =
+      kind.rotates && rotatesSlot(optIn, credential.displayName) && latest !== undefined && latest.latestEnabled;
     if (rotates && !isLatest && liveKeyIds.has(latest.latestKeyId ?? '')) {
       // A newer version of the slot holds a live credential: this one was replaced; the versionless reference moved on.
       assessments.push({
@@ -191,6 +218,6 @@ export function assessApplication(
     }
   }
 
-  assessments.push(...assessStaleVersions(app.appId, liveKeyIds, views, rules));
+  assessments.push(...assessStaleVersions(app.appId, liveKeyIds, views, rules, kind));
   return assessments;
 }

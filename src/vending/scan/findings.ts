@@ -1,4 +1,5 @@
 import { ScanClass } from '../credentialStatus';
+import { CredentialType } from './credentialKinds';
 
 /**
  * What the scan says about a credential or a vault version: a credential's {@link ScanClass}; `stale` for an enabled
@@ -43,6 +44,11 @@ export interface Finding {
   appId?: string;
   /** The credential's keyId (for `stale`: the keyId the version was tagged with; for `interrupted`, when known). */
   keyId?: string;
+  /**
+   * Which kind of credential: `password` (a client secret, `passwordCredentials`) or `certificate` (a key credential).
+   * Absent only for an interrupted request that concerned no credential (an owner change).
+   */
+  credentialType?: CredentialType;
   class: FindingClass;
   action: ScanAction;
   outcome: ActionOutcome;
@@ -52,9 +58,12 @@ export interface Finding {
   credentialDisplayName?: string | null;
   startDateTime?: string;
   endDateTime?: string;
-  /** The vault secret (slot) and version involved, when there is one. */
+  /** The vault secret (slot) and version involved, when there is one (password credentials). */
   secretName?: string;
   secretVersion?: string;
+  /** The Key Vault certificate (slot) and version involved, when there is one (key credentials). */
+  certificateName?: string;
+  certificateVersion?: string;
   /** The credential a rotation added. */
   successorKeyId?: string;
   /** Why an action failed: a domain error code, never upstream text. */
@@ -87,6 +96,12 @@ export const FINDING_JSON_SCHEMA = {
       pattern: GUID,
       description: "The credential's keyId (for a stale version: the keyId it was tagged with).",
     },
+    credentialType: {
+      type: 'string',
+      enum: ['password', 'certificate'],
+      description:
+        'password: a client secret (passwordCredentials); certificate: a key credential (keyCredentials). Absent only for an interrupted owner change.',
+    },
     class: { type: 'string', enum: [...FINDING_CLASSES], description: 'What the scan found.' },
     action: {
       type: 'string',
@@ -118,11 +133,20 @@ export const FINDING_JSON_SCHEMA = {
     endDateTime: { type: 'string', format: 'date-time' },
     secretName: { type: 'string', description: 'The Key Vault secret (slot) involved.' },
     secretVersion: { type: 'string', description: 'The Key Vault version involved.' },
+    certificateName: { type: 'string', description: 'The Key Vault certificate (slot) involved.' },
+    certificateVersion: { type: 'string', description: 'The Key Vault certificate version involved.' },
     successorKeyId: { type: 'string', pattern: GUID, description: 'The credential a rotation added.' },
     error: { type: 'string', description: 'Why the action failed: an error code, never upstream text.' },
     operation: {
       type: 'string',
-      enum: ['createApplication', 'addSecret', 'revokeSecret', 'setApplicationOwners'],
+      enum: [
+        'createApplication',
+        'addSecret',
+        'revokeSecret',
+        'addCertificate',
+        'revokeCertificate',
+        'setApplicationOwners',
+      ],
       description: 'interrupted: the operation the ledger left open.',
     },
     correlationId: { type: 'string', description: 'interrupted: the request it belonged to.' },

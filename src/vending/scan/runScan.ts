@@ -16,6 +16,8 @@ import {
   OwnedApplication,
   RequestContext,
   SecretStore,
+  StoredSecretSummary,
+  StoredSecretVersionInfo,
 } from '../ports';
 import { DAY_MS } from '../units';
 import {
@@ -27,6 +29,7 @@ import {
   slotsNeedingVersions,
 } from './assessApplication';
 import { forEachBounded } from './boundedConcurrency';
+import { CredentialKind, CredentialType, KEY_CREDENTIALS, PASSWORD_CREDENTIALS } from './credentialKinds';
 import { IN_FLIGHT_MS, madeBy, repairInterrupted } from './interrupted';
 import { ActionOutcome, Finding } from './findings';
 import { ScanInProgressError } from './scanErrors';
@@ -68,6 +71,8 @@ export const SCAN_LEASE_MS = 10 * 60_000;
 export const ROTATION_CLAIM_TTL_MS = 15 * 60_000;
 /** Most vault version lists read at once. */
 const READ_CONCURRENCY = 8;
+/** Audit records read per ledger page when looking for brought certificates (Table Storage's largest page). */
+const LEDGER_PAGE_SIZE = 1000;
 /**
  * Who successors are issued for (the `requestedBy` tag of their vault versions): the scan itself, acting with Admin's
  * reach over every app this identity owns (it decided from the listing already; no per-app ownership read).
@@ -123,14 +128,32 @@ export async function runScan(deps: ScanDependencies, options: ScanOptions): Pro
   }
 }
 
+/** The Key Vault side of one credential kind: its version lists and the disabling of a version. */
+interface VersionStore {
+  listVersions(name: string): Promise<StoredSecretVersionInfo[]>;
+  disableVersion(name: string, version: string): Promise<void>;
+}
+
+/** One credential kind in a run: the index of its vault objects, where their versions live, how the list is read. */
+interface KindInRun {
+  kind: CredentialKind;
+  index: VaultIndex;
+  vault: VersionStore;
+  list(): AsyncIterable<StoredSecretSummary[]>;
+}
+
+/** A vault slot view, with the store its versions are read from. */
+type ViewToRead = { view: SlotView; vault: VersionStore };
+
 class ScanRun {
-  private readonly index = new VaultIndex();
+  private readonly kinds: readonly KindInRun[];
   private readonly counts = emptyCounts();
   private readonly outcomes: Record<string, number> = {};
   private readonly findings: Finding[] = [];
   private readonly events = { published: 0, failed: 0 };
   private applications = 0;
   private credentials = 0;
+  private keyCredentials = 0;
   private readonly vending: VendingDependencies;
   /** Open operation records: those younger than IN_FLIGHT_MS may still be running; older ones were interrupted. */
   private inFlight: InterruptedOperation[] = [];
@@ -152,6 +175,25 @@ class ScanRun {
       sleep: deps.sleep,
       warn: (message, details) => deps.warn(message, details),
     };
+    const certificates = deps.certificates.store;
+    this.kinds = [
+      {
+        kind: PASSWORD_CREDENTIALS,
+        index: new VaultIndex(PASSWORD_CREDENTIALS),
+        vault: deps.secretStore,
+        list: () => deps.secretStore.secretPages(),
+      },
+      {
+        kind: KEY_CREDENTIALS,
+        index: new VaultIndex(KEY_CREDENTIALS),
+        vault: certificates,
+        list: () => certificates.certificatePages(),
+      },
+    ];
+  }
+
+  private kindOf(type: CredentialType): KindInRun {
+    return this.kinds.find((k) => k.kind.type === type)!;
   }
 
   /** The scan as a request on the ledger's record: its run id is the correlation id of what it writes ahead. */
@@ -168,10 +210,11 @@ class ScanRun {
     };
   }
 
-  private rules(): AssessmentRules {
+  /** The rules credentials of `kind` are judged by, now. */
+  private rules(kind: CredentialKind): AssessmentRules {
     const { settings } = this.deps;
     return {
-      thresholds: { maxLifetimeDays: settings.maxLifetimeDays, expiringWithinDays: settings.expiringWithinDays },
+      thresholds: { maxLifetimeDays: kind.maxLifetimeDays(settings), expiringWithinDays: settings.expiringWithinDays },
       graceDays: settings.graceDays,
       rotationOverlapDays: settings.rotationOverlapDays,
       now: this.deps.clock(),
@@ -182,7 +225,7 @@ class ScanRun {
     // Interrupted requests first: what they left behind is settled as theirs, before it is judged as an orphan.
     await this.readOpenOperations();
     await this.recoverInterrupted();
-    for await (const page of this.deps.secretStore.secretPages()) for (const secret of page) this.index.add(secret);
+    for (const { index, list } of this.kinds) for await (const page of list()) for (const item of page) index.add(item);
     for await (const page of this.deps.directory.ownedApplicationPages()) {
       await this.scanPage(page);
       await this.lease?.renew(this.deps.clock());
@@ -210,6 +253,7 @@ class ScanRun {
       const finding: Finding = {
         ...(op.appId ? { appId: op.appId } : {}),
         ...(op.keyId ? { keyId: op.keyId } : {}),
+        ...credentialTypeOf(op.operation),
         class: 'interrupted',
         action: 'recover',
         outcome: 'none',
@@ -257,52 +301,110 @@ class ScanRun {
 
   /** One page of owned apps: read the version lists the decisions need, judge, act, tell. */
   private async scanPage(page: OwnedApplication[]): Promise<void> {
-    const rules = this.rules();
+    const now = this.deps.clock();
     const apps = page.map((app) => ({
       app,
-      views: this.index.takeAppSlots(app.appId).map((slot): SlotView => ({ slot })),
+      views: this.kinds.map(({ index }) => index.takeAppSlots(app.appId).map((slot): SlotView => ({ slot }))),
     }));
-    const toList = apps.flatMap(({ app, views }) => {
-      const needed = new Set(
-        slotsNeedingVersions(
-          app,
-          views.map((v) => v.slot),
-          rules,
-        ),
-      );
-      return views.filter((v) => needed.has(v.slot));
-    });
+    const toList = apps.flatMap(({ app, views }) =>
+      this.kinds.flatMap(({ kind, vault }, i) => {
+        const kindViews = views[i]!;
+        const slots = kindViews.map((v) => v.slot);
+        const needed = new Set(slotsNeedingVersions(app, slots, this.rules(kind), kind));
+        return kindViews.filter((v) => needed.has(v.slot)).map((view): ViewToRead => ({ view, vault }));
+      }),
+    );
     await this.readVersions(toList);
     const pageFindings: { finding: Finding; displayName?: string }[] = [];
     await forEachBounded(apps, this.deps.settings.writeConcurrency, async ({ app, views }) => {
       this.applications++;
       this.credentials += app.passwordCredentials.length;
-      // One app's actions run one after another: Graph changes one application object at a time.
-      for (const assessment of assessApplication(app, views, rules)) {
+      this.keyCredentials += app.keyCredentials.length;
+      // One app's actions run one after another: Graph changes one application object at a time (and key credentials
+      // are written as a whole collection).
+      for (const assessment of await this.assess(app, views)) {
         this.counts[assessment.class]++;
         if (assessment.class === 'healthy' && assessment.action === 'none') continue;
-        pageFindings.push({ finding: await this.act(assessment, rules.now), displayName: app.displayName });
+        pageFindings.push({ finding: await this.act(assessment, now), displayName: app.displayName });
       }
     });
-    await this.tell(pageFindings, rules.now);
+    await this.tell(pageFindings, now);
   }
 
-  /** Vault secrets of apps the listing did not return (deleted, or no longer owned): stale where their credential is gone. */
-  private async scanForeignSlots(): Promise<void> {
-    const rules = this.rules();
-    const foreign = this.index
-      .remaining()
-      .map(([appId, slots]) => ({
+  /**
+   * Every credential of `app`, of every kind, judged against its vault views. Credentials of a kind that can be added
+   * without a vault object (brought certificates) that look orphaned are judged again with the keyIds the ledger
+   * records this API adding: one ledger read, only for apps that have such a credential.
+   */
+  private async assess(app: OwnedApplication, views: SlotView[][]): Promise<Assessment[]> {
+    const assessments: Assessment[] = [];
+    for (const [i, { kind }] of this.kinds.entries()) {
+      const rules = this.rules(kind);
+      let judged = assessApplication(app, views[i]!, rules, kind);
+      const orphans = judged.filter((a) => a.class === 'orphaned').map((a) => a.keyId.toLowerCase());
+      if (kind.addedWithoutVault && orphans.length > 0) {
+        const vouched = await this.addedByThisApi(app.appId, kind.addedWithoutVault, orphans);
+        judged = assessApplication(app, views[i]!, rules, kind, vouched);
+      }
+      assessments.push(...judged);
+    }
+    return assessments;
+  }
+
+  /**
+   * Which of `keyIds` the ledger's audit trail records `operation` adding to `appId` (completed, or answered 201). If
+   * the ledger cannot be read, all of them: the scan never removes a credential it cannot tell is not this API's.
+   */
+  private async addedByThisApi(appId: string, operation: string, keyIds: string[]): Promise<Set<string>> {
+    const wanted = new Set(keyIds);
+    const found = new Set<string>();
+    try {
+      let continuationToken: string | undefined;
+      do {
+        const page = await this.deps.ledger.queryRequests({
+          appId,
+          pageSize: LEDGER_PAGE_SIZE,
+          ...(continuationToken ? { continuationToken } : {}),
+        });
+        for (const record of page.records) {
+          const keyId = record.keyId?.toLowerCase();
+          const added = record.operationState === 'completed' || record.status === 201;
+          if (record.operation === operation && added && keyId && wanted.has(keyId)) found.add(keyId);
+        }
+        continuationToken = page.continuationToken;
+      } while (continuationToken !== undefined && found.size < wanted.size);
+      return found;
+    } catch (error) {
+      this.deps.warn('The scan could not read the ledger; credentials it could not place are not judged orphaned.', {
         appId,
-        views: slots.filter((s) => s.latestEnabled).map((slot): SlotView => ({ slot })),
-      }))
-      .filter((f) => f.views.length > 0);
+        code: errorCode(error),
+      });
+      return wanted;
+    }
+  }
+
+  /**
+   * Vault objects of apps the listing did not return (deleted, or no longer owned): stale where their credential is
+   * gone. One Graph read per such app covers both kinds.
+   */
+  private async scanForeignSlots(): Promise<void> {
+    const now = this.deps.clock();
+    const byApp = new Map<string, SlotView[][]>();
+    for (const [i, { index }] of this.kinds.entries()) {
+      for (const [appId, slots] of index.remaining()) {
+        const enabled = slots.filter((s) => s.latestEnabled).map((slot): SlotView => ({ slot }));
+        if (enabled.length === 0) continue;
+        const views = byApp.get(appId) ?? this.kinds.map((): SlotView[] => []);
+        views[i] = enabled;
+        byApp.set(appId, views);
+      }
+    }
     const found: { finding: Finding }[] = [];
-    await forEachBounded(foreign, READ_CONCURRENCY, async ({ appId, views }) => {
+    await forEachBounded([...byApp.entries()], READ_CONCURRENCY, async ([appId, views]) => {
       let credentials;
       try {
-        credentials = await this.deps.directory.findApplicationCredentials(appId);
-        await this.readVersions(views);
+        credentials = await this.deps.directory.findAllCredentials(appId);
+        await this.readVersions(this.kinds.flatMap(({ vault }, i) => views[i]!.map((view) => ({ view, vault }))));
       } catch (error) {
         this.deps.warn('The scan could not read a vault slot of an application it does not own.', {
           appId,
@@ -310,18 +412,20 @@ class ScanRun {
         });
         return;
       }
-      const live = new Set((credentials ?? []).map((c) => c.keyId.toLowerCase()));
-      for (const assessment of assessStaleVersions(appId, live, views, rules)) {
-        this.counts[assessment.class]++;
-        found.push({ finding: await this.act(assessment, rules.now) });
+      for (const [i, { kind }] of this.kinds.entries()) {
+        const live = new Set((credentials ? kind.credentialsOf(credentials) : []).map((c) => c.keyId.toLowerCase()));
+        for (const assessment of assessStaleVersions(appId, live, views[i]!, this.rules(kind), kind)) {
+          this.counts[assessment.class]++;
+          found.push({ finding: await this.act(assessment, now) });
+        }
       }
     });
-    await this.tell(found, rules.now);
+    await this.tell(found, now);
   }
 
-  private async readVersions(views: SlotView[]): Promise<void> {
-    await forEachBounded(views, READ_CONCURRENCY, async (view) => {
-      view.versions = await this.deps.secretStore.listVersions(view.slot.name);
+  private async readVersions(views: ViewToRead[]): Promise<void> {
+    await forEachBounded(views, READ_CONCURRENCY, async ({ view, vault }) => {
+      view.versions = await vault.listVersions(view.slot.name);
     });
   }
 
@@ -339,10 +443,9 @@ class ScanRun {
     if (assessment.switch && !settings.actions.has(assessment.switch)) return outcome('switchedOff');
     if (assessment.due && assessment.due.getTime() > now.getTime())
       return outcome('pending', { dueDateTime: assessment.due.toISOString() });
-    if (
-      assessment.class === 'orphaned' &&
-      this.inFlight.some((op) => madeBy(op, assessment.appId, assessment.credential!))
-    )
+    // madeBy reads the keyId, slot and window, which every kind of credential has.
+    const credential = { hint: null, ...assessment.credential! };
+    if (assessment.class === 'orphaned' && this.inFlight.some((op) => madeBy(op, assessment.appId, credential)))
       return outcome('inFlight');
     if (this.options.dryRun) return outcome('dryRun');
     try {
@@ -401,11 +504,18 @@ class ScanRun {
     return outcome('done', { successorKeyId: issued.keyId, secretVersion: issued.keyVault.version });
   }
 
-  /** `removePassword` (already gone counts as done by someone else), then disable the version that held it. */
+  /**
+   * `removePassword`, or for a key credential the whole-collection write that keeps the others (already gone counts as
+   * done by someone else), then disable the version (secret or certificate) that held it.
+   */
   private async removeCredential(assessment: Assessment): Promise<ActionOutcome> {
     let result: ActionOutcome = 'done';
     try {
-      await this.deps.directory.removePassword(assessment.appId, assessment.keyId);
+      if (assessment.credentialType === 'certificate') {
+        await this.deps.certificates.directory.removeKeyCredential(assessment.appId, assessment.keyId);
+      } else {
+        await this.deps.directory.removePassword(assessment.appId, assessment.keyId);
+      }
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       result = 'alreadyDone';
@@ -416,7 +526,7 @@ class ScanRun {
 
   private async disableVersion(assessment: Assessment): Promise<void> {
     const version = assessment.version!;
-    await this.deps.secretStore.disableVersion(version.name, version.version);
+    await this.kindOf(assessment.credentialType).vault.disableVersion(version.name, version.version);
   }
 
   /** One event per finding, when events are on and this is no dry run. */
@@ -463,7 +573,9 @@ class ScanRun {
       durationMs: finished.getTime() - started.getTime(),
       applications: this.applications,
       credentials: this.credentials,
-      vaultSecrets: this.index.size,
+      keyCredentials: this.keyCredentials,
+      vaultSecrets: this.kindOf('password').index.size,
+      vaultCertificates: this.kindOf('certificate').index.size,
       counts: this.counts,
       outcomes: this.outcomes,
       findings: this.findings,
@@ -478,18 +590,34 @@ class ScanRun {
   }
 }
 
-/** `applications/<appId>/passwordCredentials/<keyId>`, or for an interrupted operation without one, its request. */
+/** The kind of credential an interrupted operation concerned (none for an owner change). */
+function credentialTypeOf(operation: InterruptedOperation['operation']): { credentialType?: CredentialType } {
+  if (operation === 'setApplicationOwners') return {};
+  return {
+    credentialType: operation === 'addCertificate' || operation === 'revokeCertificate' ? 'certificate' : 'password',
+  };
+}
+
+/**
+ * `applications/<appId>/passwordCredentials/<keyId>` (or `keyCredentials` for a certificate), or for an interrupted
+ * operation without a credential, its request.
+ */
 function subjectOf(finding: Finding): string {
-  if (finding.keyId) return `applications/${finding.appId}/passwordCredentials/${finding.keyId}`;
+  if (finding.keyId) {
+    const collection = finding.credentialType === 'certificate' ? 'keyCredentials' : 'passwordCredentials';
+    return `applications/${finding.appId}/${collection}/${finding.keyId}`;
+  }
   const operation = `operations/${finding.correlationId}`;
   return finding.appId ? `applications/${finding.appId}/${operation}` : operation;
 }
 
 function toFinding(assessment: Assessment): Omit<Finding, 'outcome'> {
-  const { credential, version } = assessment;
+  const { credential, version, vaultName } = assessment;
+  const certificate = assessment.credentialType === 'certificate';
   return {
     appId: assessment.appId,
     keyId: assessment.keyId,
+    credentialType: assessment.credentialType,
     class: assessment.class,
     action: assessment.action,
     ...(credential
@@ -499,7 +627,7 @@ function toFinding(assessment: Assessment): Omit<Finding, 'outcome'> {
           endDateTime: credential.endDateTime,
         }
       : {}),
-    ...(assessment.secretName ? { secretName: assessment.secretName } : {}),
-    ...(version ? { secretVersion: version.version } : {}),
+    ...(vaultName ? (certificate ? { certificateName: vaultName } : { secretName: vaultName }) : {}),
+    ...(version ? (certificate ? { certificateVersion: version.version } : { secretVersion: version.version }) : {}),
   };
 }

@@ -28,10 +28,15 @@ export interface ScanReport {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  /** The owned applications read, their password credentials, and the product's secrets in the vault. */
+  /**
+   * The owned applications read, their password credentials and key credentials, and the product's secrets and
+   * certificates in the vault.
+   */
   applications: number;
   credentials: number;
+  keyCredentials: number;
   vaultSecrets: number;
+  vaultCertificates: number;
   /** Credentials and versions per class (healthy included). */
   counts: Record<FindingClass, number>;
   /** Findings by outcome of their action. */

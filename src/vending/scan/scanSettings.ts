@@ -25,4 +25,6 @@ export interface ScanSettings {
   readonly expiringWithinDays: number;
   /** The lifetime policy's maximum: longer credentials are `overPolicy`; successors never exceed it. */
   readonly maxLifetimeDays: number;
+  /** The certificate lifetime policy's maximum (`CERTIFICATE_MAX_LIFETIME_DAYS`): longer key credentials are `overPolicy`. */
+  readonly certificateMaxLifetimeDays: number;
 }

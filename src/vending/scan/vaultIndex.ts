@@ -1,10 +1,14 @@
 import { MANAGED_BY_TAG } from '../issueSecret';
 import { StoredSecretSummary } from '../ports';
 import { isGuid } from '../units';
+import { CredentialKind } from './credentialKinds';
 
-/** A vault secret this product wrote (one credential slot of one app), as the vault's secret list shows it. */
+/**
+ * A vault object this product wrote for one credential slot of one app (a secret, or a certificate), as the vault's
+ * list shows it.
+ */
 export interface VaultSlot {
-  /** The secret name, `app-<appId>-<slot>`. */
+  /** The object name, `app-<appId>-<slot>` or `cert-<appId>-<slot>`. */
   readonly name: string;
   /** Lower-case appId. */
   readonly appId: string;
@@ -16,19 +20,25 @@ export interface VaultSlot {
 }
 
 /**
- * The vault's secrets written by this product, read once per scan from the secret list (latest versions only), and
- * handed out per app as the directory pages come in. What is left at the end belongs to apps the scan did not see.
- * Memory: one small record per secret, no values.
+ * The vault objects of one credential kind written by this product, read once per scan from the vault's list of
+ * secrets or of certificates (latest versions only), and handed out per app as the directory pages come in. What is
+ * left at the end belongs to apps the scan did not see. Memory: one small record per object, no values.
  */
 export class VaultIndex {
   private readonly byApp = new Map<string, VaultSlot[]>();
   private count = 0;
 
-  /** Adds one entry of the secret list; secrets not written by this product are ignored. */
+  /** `kind` names the objects this index keeps (`app-…` secrets, or `cert-…` certificates). */
+  constructor(readonly kind: CredentialKind) {}
+
+  /**
+   * Adds one entry of the list; objects not written by this product, or not of this kind, are ignored (a certificate's
+   * own secret, `cert-…`, is in the secret list too).
+   */
   add(summary: StoredSecretSummary): void {
     const appId = summary.tags.appId?.toLowerCase();
     if (summary.tags.managedBy !== MANAGED_BY_TAG.managedBy || !appId || !isGuid(appId)) return;
-    if (!summary.name.toLowerCase().startsWith(`app-${appId}-`)) return;
+    if (!summary.name.toLowerCase().startsWith(`${this.kind.vaultPrefix}-${appId}-`)) return;
     const slot: VaultSlot = {
       name: summary.name,
       appId,
@@ -42,7 +52,7 @@ export class VaultIndex {
     this.count++;
   }
 
-  /** How many product-written secrets the vault holds. */
+  /** How many product-written objects of this kind the vault holds. */
   get size(): number {
     return this.count;
   }
@@ -55,7 +65,7 @@ export class VaultIndex {
     return slots;
   }
 
-  /** The slots no {@link takeAppSlots} asked for, by appId: secrets of apps this identity does not (or no longer) own. */
+  /** The slots no {@link takeAppSlots} asked for, by appId: objects of apps this identity does not (or no longer) own. */
   remaining(): [appId: string, slots: VaultSlot[]][] {
     return [...this.byApp.entries()];
   }

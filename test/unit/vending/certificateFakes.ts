@@ -9,6 +9,7 @@ import {
   KeyCredentialInfo,
   KeyCredentialRequest,
   StoredCertificate,
+  StoredCertificateSummary,
   StoredCertificateVersionInfo,
 } from '../../../src/vending/ports';
 import { testCertificate } from '../../support/certificates';
@@ -24,7 +25,7 @@ function settle<T>(body: () => T): Promise<T> {
 }
 
 type KeyCredentialMethod = keyof KeyCredentialDirectory;
-type CertificateStoreMethod = 'create' | 'listVersions' | 'disableVersion';
+type CertificateStoreMethod = 'create' | 'listVersions' | 'disableVersion' | 'certificatePages';
 
 /** Calls into `timeline` (as `<prefix>.<method>`), failing on demand: what both certificate fakes share. */
 class Recorder<M extends string> {
@@ -178,6 +179,19 @@ export class FakeCertificateStore implements CertificateStore {
       const found = this.versions.find((v) => v.name === name && v.version === version);
       if (found) found.enabled = false;
     });
+  }
+
+  /** The vault's certificate list: each certificate's latest version, 25 a page. */
+  async *certificatePages(): AsyncIterable<StoredCertificateSummary[]> {
+    const latest = new Map<string, StoredCertificateSummary>();
+    for (const v of this.versions) {
+      latest.set(v.name, { name: v.name, enabled: v.enabled, tags: { ...v.tags }, createdOn: v.createdOn });
+    }
+    const all = [...latest.values()];
+    for (let start = 0; start === 0 || start < all.length; start += 25) {
+      this.recorder.enter('certificatePages', [start]);
+      yield await Promise.resolve(all.slice(start, start + 25));
+    }
   }
 }
 

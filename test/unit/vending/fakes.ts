@@ -8,6 +8,8 @@ import {
   ApplicationPage,
   AuditEntry,
   AuditPage,
+  AuditQuery,
+  AuditRecord,
   Caller,
   CurrentSecretVersion,
   Directory,
@@ -15,9 +17,11 @@ import {
   InterruptedResolution,
   IssuedPassword,
   IssuedCredentialRecord,
+  KeyCredentialInfo,
   Ledger,
   OperationIntent,
   OperationJournal,
+  OperationResult,
   OperationState,
   OwnedApplication,
   OpenOperationFilter,
@@ -95,6 +99,8 @@ export class FakeDirectory implements Directory {
   private readonly failures = new Map<DirectoryMethod, Error>();
   /** Apps per page of `ownedApplicationPages` (Graph's largest page by default). */
   pageSize = 999;
+  /** The key credentials the listings show for an app (none, unless a test links a key-credential fake). */
+  keyCredentialsOf: (appId: string) => KeyCredentialInfo[] = () => [];
 
   failOn(method: DirectoryMethod, error: Error): void {
     this.failures.set(method, error);
@@ -269,9 +275,18 @@ export class FakeDirectory implements Directory {
           ...app.info,
           tags: [...app.tags],
           passwordCredentials: app.passwordCredentials.map((c) => ({ ...c })),
+          keyCredentials: this.keyCredentialsOf(app.info.appId),
         })),
       );
     }
+  }
+
+  findAllCredentials(appId: string) {
+    return settle(() => {
+      this.enter('findAllCredentials', [appId]);
+      const app = [...this.apps.values()].find((a) => a.info.appId.toLowerCase() === appId.toLowerCase());
+      return app && { passwordCredentials: [...app.passwordCredentials], keyCredentials: this.keyCredentialsOf(appId) };
+    });
   }
 
   findApplicationCredentials(appId: string): Promise<PasswordCredentialInfo[] | undefined> {
@@ -425,6 +440,27 @@ export class FakeSecretStore implements SecretStore {
   }
 }
 
+/** The members of `source` named in `keys` that are defined. */
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((k) => source[k] !== undefined).map((k) => [k, source[k]])) as Partial<
+    Pick<T, K>
+  >;
+}
+
+/** The audit record a completed operation leaves, as the table ledger writes it. */
+function completedRecord(intent: OperationIntent, result: OperationResult): AuditRecord {
+  const { caller, correlationId, receivedAt } = intent.context;
+  return {
+    time: receivedAt.toISOString(),
+    operation: intent.operation,
+    correlationId,
+    caller: { id: caller.id, roles: [...caller.roles] },
+    operationState: 'completed',
+    ...result,
+    owners: result.owners ? [...result.owners] : undefined,
+  };
+}
+
 /** One step an operation's journal took, in order: what the ledger was told. */
 export type JournalStep =
   | { step: 'begin'; intent: OperationIntent }
@@ -447,6 +483,8 @@ export class FakeLedger implements Ledger {
   readonly marks = new Map<string, Record<string, unknown>>();
   /** Records resolved (by a retry or the scan), with how. */
   readonly resolutions: { id: string; resolution: InterruptedResolution }[] = [];
+  /** What completed operations put on the audit trail, as `queryRequests` reads it back. */
+  readonly records: AuditRecord[] = [];
   private readonly failures = new Map<LedgerMethod, Error>();
 
   constructor(private readonly timeline?: Call[]) {}
@@ -484,6 +522,7 @@ export class FakeLedger implements Ledger {
             if (name === 'unfinished' || name === 'compensationFailed') {
               this.marks.set(id, { state: name, ...(details as Record<string, unknown>) });
             }
+            if (name === 'completed') this.records.push(completedRecord(intent, details as OperationResult));
           });
       return {
         id,
@@ -522,9 +561,8 @@ export class FakeLedger implements Ledger {
       receivedAt: intent.context.receivedAt.toISOString(),
       updatedAt: intent.context.receivedAt.toISOString(),
       callerId: intent.context.caller.id,
-      ...(intent.appId ? { appId: intent.appId } : {}),
-      ...(intent.keyId ? { keyId: intent.keyId } : {}),
-      ...(intent.credentialDisplayName ? { credentialDisplayName: intent.credentialDisplayName } : {}),
+      // What the intent named, as the table ledger keeps it on the open record.
+      ...pick(intent, ['appId', 'keyId', 'credentialDisplayName', 'startDateTime', 'endDateTime']),
       ...(mark.step ? { pendingStep: mark.step } : {}),
       ...(mark.secretName ? { secretName: mark.secretName } : {}),
       ...(mark.certificateName ? { certificateName: mark.certificateName } : {}),
@@ -566,8 +604,10 @@ export class FakeLedger implements Ledger {
     });
   }
 
-  queryRequests(): Promise<AuditPage> {
-    return Promise.resolve({ records: [] });
+  /** One app's records (no paging), or none. */
+  queryRequests(query: AuditQuery): Promise<AuditPage> {
+    const appId = query.appId?.toLowerCase();
+    return Promise.resolve({ records: appId ? this.records.filter((r) => r.appId?.toLowerCase() === appId) : [] });
   }
 
   /** The step names in order. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OwnedApplication, PasswordCredentialInfo } from '../../../../src/vending/ports';
+import { KeyCredentialInfo, OwnedApplication, PasswordCredentialInfo } from '../../../../src/vending/ports';
 import {
   assessApplication,
   AssessmentRules,
@@ -22,8 +22,19 @@ function credential(displayName: string | null, startDays: number, endDays: numb
   return { keyId: randomUUID(), displayName, hint: 'abc', startDateTime: iso(startDays), endDateTime: iso(endDays) };
 }
 
-function app(credentials: PasswordCredentialInfo[], tags: string[] = []): OwnedApplication {
-  return { id: randomUUID(), appId: randomUUID(), displayName: 'app', tags, passwordCredentials: credentials };
+function app(
+  credentials: PasswordCredentialInfo[],
+  tags: string[] = [],
+  keyCredentials: KeyCredentialInfo[] = [],
+): OwnedApplication {
+  return {
+    id: randomUUID(),
+    appId: randomUUID(),
+    displayName: 'app',
+    tags,
+    passwordCredentials: credentials,
+    keyCredentials,
+  };
 }
 
 function slot(

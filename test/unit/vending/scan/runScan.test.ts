@@ -130,7 +130,9 @@ describe('runScan', () => {
       ].sort(),
     );
     expect(scan.directory.callsTo('ownedApplicationPages')).toHaveLength(1);
-    expect(scan.directory.callsTo('findApplicationCredentials')).toEqual([[planted.foreignAppId]]);
+    // One read of the foreign app covers its secrets and certificates; the certificate list is read once too.
+    expect(scan.directory.callsTo('findAllCredentials')).toEqual([[planted.foreignAppId]]);
+    expect(scan.certificates.order().filter((m) => m === 'certificateStore.certificatePages')).toHaveLength(1);
   });
 
   it('pages through the owned apps and renews its lease after each page', async () => {

@@ -101,19 +101,34 @@ export function scanSettings(overrides: Partial<ScanSettings> = {}): ScanSetting
     writeConcurrency: 4,
     expiringWithinDays: 30,
     maxLifetimeDays: 180,
+    certificateMaxLifetimeDays: 365,
     ...overrides,
   };
 }
 
-/** A scan over fresh vending fakes, with its own fake storage, events and meter. */
+/**
+ * A scan over fresh vending fakes, with its own fake storage, events and meter. The key-credential fake is linked to
+ * the directory fake (its apps' key credentials show in the listings; seed an app in both with `linkKeyCredentials`),
+ * and certificate operations use the scan's ledger and clock.
+ */
 export function fakeScan(settings: Partial<ScanSettings> = {}) {
   const vending = fakeVendingDependencies();
   const certificates = fakeCertificateDependencies();
+  certificates.deps.ledger = vending.ledger;
+  certificates.deps.clock = vending.deps.clock;
+  vending.directory.keyCredentialsOf = (appId) =>
+    (certificates.directory.apps.get(appId)?.keys ?? []).map(({ certificate: _c, ...info }) => info);
+  /** Makes an app the directory fake holds known to the key-credential fake too (same appId and tags). */
+  const linkKeyCredentials = (appId: string): void => {
+    const app = vending.directory.apps.get(appId)!;
+    certificates.directory.apps.set(appId, { info: app.info, tags: app.tags, keys: [] });
+  };
   const store = new FakeScanStore();
   const events = new FakeEventSink();
+  const certificateCalls = (prefix: string) => certificates.order().filter((m) => m.startsWith(prefix)).length;
   const meter = new FakeMeter(() => ({
-    graph: vending.directory.calls.length,
-    keyVault: vending.secretStore.calls.length,
+    graph: vending.directory.calls.length + certificateCalls('directory.'),
+    keyVault: vending.secretStore.calls.length + certificateCalls('certificateStore.'),
   }));
   const deps: ScanDependencies = {
     directory: vending.directory,
@@ -129,5 +144,5 @@ export function fakeScan(settings: Partial<ScanSettings> = {}) {
     sleep: vending.deps.sleep,
     warn: vending.warn,
   };
-  return { ...vending, store, events, deps };
+  return { ...vending, store, events, deps, certificates, linkKeyCredentials };
 }
