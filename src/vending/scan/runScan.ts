@@ -139,7 +139,7 @@ interface KindInRun {
   kind: CredentialKind;
   index: VaultIndex;
   vault: VersionStore;
-  list(): AsyncIterable<StoredSecretSummary[]>;
+  list: () => AsyncIterable<StoredSecretSummary[]>;
 }
 
 /** A vault slot view, with the store its versions are read from. */
