@@ -57,6 +57,8 @@ export function startScanHarness(
   const host: RecordingHost = createRecordingHost();
   const appSettings = { ...appSettingsFor(endpoints, azurite), ...settings };
   const overrides = {
+    // The emulated vault completes a certificate at once: poll for it without the SDK's 2 s wait.
+    certificatePollIntervalMs: 10,
     clock: () => new Date(Date.now() + offsetMs),
     warn: (message: string, details: Record<string, string>) => warnings.push({ message, ...details }),
   };

@@ -58,6 +58,12 @@ describe('certificate adapters against the emulators: keyVaultCertificateStore a
       ].sort(),
     );
     expect(await store.listVersions('never-made')).toEqual([]);
+    // The vault's certificate list: each certificate once, its latest version's tags and creation time.
+    const listed = [];
+    for await (const page of store.certificatePages()) listed.push(...page);
+    expect(listed.filter((c) => c.name === 'cert-adapter-default')).toEqual([
+      { name: 'cert-adapter-default', enabled: true, tags: { keyId: 'k2' }, createdOn: expect.any(Date) as Date },
+    ]);
   });
 
   it('maps a vault refusal to an upstream failure', async () => {

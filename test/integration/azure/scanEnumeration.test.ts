@@ -5,6 +5,8 @@ import { CallMeter } from '../../../src/azure/callMeter';
 import { createGraphClient, createGraphDirectory } from '../../../src/azure/graphDirectory';
 import { createKeyVaultSecretStore } from '../../../src/azure/keyVaultSecretStore';
 import { OwnedApplication, StoredSecretSummary } from '../../../src/vending/ports';
+import { testCertificate } from '../../support/certificates';
+import { graphClientAs } from '../../support/clients';
 import { control, useEmulators, useFunctionIdentity } from '../../support/emulators';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -74,7 +76,7 @@ describe("the scan's enumeration: owned apps page by page from Graph, the vault'
       `/v1.0/servicePrincipals(appId='${endpoints.managedIdentity.clientId}')/ownedObjects/microsoft.graph.application`,
     );
     expect(first.searchParams.get('$top')).toBe('999');
-    expect(first.searchParams.get('$select')).toBe('id,appId,displayName,tags,passwordCredentials');
+    expect(first.searchParams.get('$select')).toBe('id,appId,displayName,tags,passwordCredentials,keyCredentials');
     const apps = pages.flat();
     expect(apps.map((a) => a.appId)).toEqual(seeded.applications.map((a) => a.appId));
     expect(apps[0]).toEqual({
@@ -89,6 +91,7 @@ describe("the scan's enumeration: owned apps page by page from Graph, the vault'
         startDateTime: expect.any(String) as string,
         endDateTime: expect.any(String) as string,
       })),
+      keyCredentials: [],
     });
     const credential = apps[0]!.passwordCredentials[0]!;
     expect([Date.parse(credential.startDateTime), Date.parse(credential.endDateTime)]).toEqual([
@@ -114,6 +117,21 @@ describe("the scan's enumeration: owned apps page by page from Graph, the vault'
     });
     expect((await directory.findApplicationCredentials(legacy))?.map((c) => c.keyId)).toContain(keyId);
     expect(await directory.findApplicationCredentials(randomUUID())).toBeUndefined();
+
+    // Both kinds in one read: a certificate its owner added is there too, without its key.
+    const certificate = testCertificate();
+    await graphClientAs(endpoints, 'tenantAdmin')
+      .api(`/applications(appId='${legacy}')`)
+      .patch({
+        keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: certificate.base64, displayName: 'byo' }],
+      });
+    const all = (await directory.findAllCredentials(legacy))!;
+    expect(all.passwordCredentials.map((c) => c.keyId)).toContain(keyId);
+    expect(all.keyCredentials).toEqual([
+      expect.objectContaining({ displayName: 'byo', thumbprint: certificate.thumbprint }),
+    ]);
+    expect(all.keyCredentials[0]).not.toHaveProperty('key');
+    expect(await directory.findAllCredentials(randomUUID())).toBeUndefined();
   });
 
   it('lists the vault 25 secrets a call, latest version tags and creation time, no values; the meter counts each call', async () => {
