@@ -33,35 +33,38 @@ export interface CredentialKind {
    * product issued is always in the vault.
    */
   readonly addedWithoutVault?: OperationName;
-  /** The lifetime policy's maximum for this kind: longer credentials are `overPolicy`. */
-  maxLifetimeDays(settings: ScanSettings): number;
+  /** The setting of the lifetime policy's maximum for this kind: longer credentials are `overPolicy`. */
+  readonly maxLifetimeSetting: keyof Pick<ScanSettings, 'maxLifetimeDays' | 'certificateMaxLifetimeDays'>;
+}
+
+/** A kind whose credentials are the application's `collection`. */
+function credentialKind(
+  type: CredentialType,
+  collection: CredentialKind['collection'],
+  vault: Pick<CredentialKind, 'vaultPrefix' | 'vaultNameFor'>,
+  rules: Pick<CredentialKind, 'rotates' | 'addedWithoutVault' | 'maxLifetimeSetting'>,
+): CredentialKind {
+  return { type, collection, ...vault, credentialsOf: (app) => app[collection], ...rules };
 }
 
 /** Client secrets: `passwordCredentials`, their values in vault secrets `app-<appId>-<slot>`. */
-export const PASSWORD_CREDENTIALS: CredentialKind = {
-  type: 'password',
-  collection: 'passwordCredentials',
-  vaultPrefix: 'app',
-  vaultNameFor: secretNameFor,
-  credentialsOf: (app) => app.passwordCredentials,
-  rotates: true,
-  maxLifetimeDays: (settings) => settings.maxLifetimeDays,
-};
+export const PASSWORD_CREDENTIALS = credentialKind(
+  'password',
+  'passwordCredentials',
+  { vaultPrefix: 'app', vaultNameFor: secretNameFor },
+  { rotates: true, maxLifetimeSetting: 'maxLifetimeDays' },
+);
 
 /**
  * Certificates: `keyCredentials`; Key Vault certificates `cert-<appId>-<slot>` for those the vault made (a certificate
  * the caller brought has none).
  */
-export const KEY_CREDENTIALS: CredentialKind = {
-  type: 'certificate',
-  collection: 'keyCredentials',
-  vaultPrefix: 'cert',
-  vaultNameFor: certificateNameFor,
-  credentialsOf: (app) => app.keyCredentials,
-  rotates: false,
-  addedWithoutVault: 'addCertificate',
-  maxLifetimeDays: (settings) => settings.certificateMaxLifetimeDays,
-};
+export const KEY_CREDENTIALS = credentialKind(
+  'certificate',
+  'keyCredentials',
+  { vaultPrefix: 'cert', vaultNameFor: certificateNameFor },
+  { rotates: false, addedWithoutVault: 'addCertificate', maxLifetimeSetting: 'certificateMaxLifetimeDays' },
+);
 
 /** Every kind, in the order the scan judges them. */
 export const CREDENTIAL_KINDS: readonly CredentialKind[] = [PASSWORD_CREDENTIALS, KEY_CREDENTIALS];

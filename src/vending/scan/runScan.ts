@@ -29,7 +29,13 @@ import {
   slotsNeedingVersions,
 } from './assessApplication';
 import { forEachBounded } from './boundedConcurrency';
-import { CredentialKind, CredentialType, KEY_CREDENTIALS, PASSWORD_CREDENTIALS } from './credentialKinds';
+import {
+  CREDENTIAL_KINDS,
+  CredentialKind,
+  CredentialType,
+  KEY_CREDENTIALS,
+  PASSWORD_CREDENTIALS,
+} from './credentialKinds';
 import { IN_FLIGHT_MS, madeBy, repairInterrupted } from './interrupted';
 import { ActionOutcome, Finding } from './findings';
 import { ScanInProgressError } from './scanErrors';
@@ -214,7 +220,10 @@ class ScanRun {
   private rules(kind: CredentialKind): AssessmentRules {
     const { settings } = this.deps;
     return {
-      thresholds: { maxLifetimeDays: kind.maxLifetimeDays(settings), expiringWithinDays: settings.expiringWithinDays },
+      thresholds: {
+        maxLifetimeDays: settings[kind.maxLifetimeSetting],
+        expiringWithinDays: settings.expiringWithinDays,
+      },
       graceDays: settings.graceDays,
       rotationOverlapDays: settings.rotationOverlapDays,
       now: this.deps.clock(),
@@ -604,8 +613,8 @@ function credentialTypeOf(operation: InterruptedOperation['operation']): { crede
  */
 function subjectOf(finding: Finding): string {
   if (finding.keyId) {
-    const collection = finding.credentialType === 'certificate' ? 'keyCredentials' : 'passwordCredentials';
-    return `applications/${finding.appId}/${collection}/${finding.keyId}`;
+    const collection = CREDENTIAL_KINDS.find((k) => k.type === finding.credentialType)?.collection;
+    return `applications/${finding.appId}/${collection ?? 'passwordCredentials'}/${finding.keyId}`;
   }
   const operation = `operations/${finding.correlationId}`;
   return finding.appId ? `applications/${finding.appId}/${operation}` : operation;

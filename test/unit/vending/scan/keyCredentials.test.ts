@@ -221,6 +221,23 @@ describe('the expiry scan over key credentials (certificates)', () => {
     ).toEqual([expired, adding].sort());
   });
 
+  it('tells an interrupted certificate operation as a certificate finding', async () => {
+    const t = certificateScan();
+    const keyId = randomUUID();
+    await t.scan.ledger.beginOperation({
+      operation: 'addCertificate',
+      context: { ...requestContext(testCaller()).trace, receivedAt: new Date(NOW.getTime() - 60 * 60_000) },
+      appId: t.app.appId,
+      keyId,
+      credentialDisplayName: 'default',
+    });
+    const report = await runScan(t.scan.deps, { dryRun: false, trigger: 'timer' });
+    expect(report.findings).toEqual([
+      expect.objectContaining({ keyId, class: 'interrupted', credentialType: 'certificate', resolution: 'notFound' }),
+    ]);
+    expect(t.scan.events.events[0]?.subject).toBe(`applications/${t.app.appId}/keyCredentials/${keyId}`);
+  });
+
   it('does not rotate certificates in a slot opted in to rotation: it tells', async () => {
     const t = certificateScan({}, ['vending:rotate:*']);
     const expiring = t.plantKey('default', -80, 10);
