@@ -15,6 +15,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { CallBudget } from '../vending/deadline';
 import {
   DeadlineExceededError,
+  InvalidRequestError,
   NotFoundError,
   TenantPolicyError,
   UpstreamFailureError,
@@ -367,6 +368,13 @@ function appPath(appId: string): string {
 }
 
 /** The applications a service principal (here: this identity, by its appId) owns, cast to their type. */
+/** Graph's answers to a `$skiptoken` it cannot page with: expired or not one of its own. */
+const PAGE_TOKEN_REFUSALS = new Set(['Directory_ExpiredPageToken', 'Request_BadRequest', 'BadRequest']);
+
+function isPageTokenRefusal(error: UpstreamFailureError): boolean {
+  return error.refused && error.upstreamCode !== undefined && PAGE_TOKEN_REFUSALS.has(error.upstreamCode);
+}
+
 function ownedApplicationsPath(clientId: string): string {
   return `/servicePrincipals(appId='${clientId}')/ownedObjects/microsoft.graph.application`;
 }
@@ -634,7 +642,14 @@ export function createGraphDirectory(
           if (skipToken !== undefined) request.query({ $skiptoken: skipToken });
           return request.get() as Promise<GraphCollection<GraphApplication>>;
         },
-      );
+      ).catch((error: unknown) => {
+        // A token Graph cannot page with (made up, or expired) is the caller's to fix, not Graph failing us.
+        if (skipToken !== undefined && error instanceof UpstreamFailureError && isPageTokenRefusal(error))
+          throw new InvalidRequestError('skipToken is not one this API gave out, or it has expired.', [
+            { pointer: '#/query/skipToken', detail: 'is not a current page token; start again from the first page' },
+          ]);
+        throw error;
+      });
       const next = skipTokenOf(page['@odata.nextLink']);
       const applications = page.value.map(toTaggedApplication);
       return next === undefined ? { applications } : { applications, skipToken: next };

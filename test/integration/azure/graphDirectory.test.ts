@@ -1,6 +1,7 @@
 import { createGraphClient, createGraphDirectory } from '../../../src/azure/graphDirectory';
 import { RetryOptions } from '../../../src/azure/retryPolicy';
 import {
+  InvalidRequestError,
   NotFoundError,
   TenantPolicyError,
   UpstreamFailureError,
@@ -110,6 +111,12 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
     it("reads someone else's app (tags and all) but never lets it be re-tagged", async () => {
       expect((await directory.getApplication(legacyAppId())).appId).toBe(legacyAppId());
       await expect(directory.setApplicationTags(legacyAppId(), ['x'])).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it("answers a page token Graph cannot page with as the caller's bad input (400 on skipToken), not Graph failing", async () => {
+      const refused = directory.listOwnedApplications({ top: 2, skipToken: '..%2F' });
+      await expect(refused).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(refused).rejects.toMatchObject({ status: 400, errors: [{ pointer: '#/query/skipToken' }] });
     });
 
     it("pages through exactly the apps this identity owns, passing Graph's skip token back as it came", async () => {
