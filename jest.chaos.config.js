@@ -1,0 +1,13 @@
+/** The chaos suites (fuzzing, load): `npm run test:chaos`, apart from `npm test` so a focused run stays quick. */
+const base = require('./jest.config.js');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  ...base,
+  roots: ['<rootDir>/test/chaos'],
+  testPathIgnorePatterns: ['/node_modules/'],
+  // A suite is one long property run; its own limits (hang detection, request counts) decide, not a per-test clock.
+  testTimeout: 240000,
+  // One suite at a time: each loads both cores on its own, and together they only starve each other.
+  maxWorkers: 1,
+};
