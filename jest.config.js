@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The chaos suites run through `npm run test:chaos` (see jest.chaos.config.js), which CI runs too.
+  // The chaos suites run after these in a whole `npm test` (scripts/launch.mjs), or alone with `npm run test:chaos`.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/chaos/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
   globalSetup: '<rootDir>/test/support/globalSetup.ts',

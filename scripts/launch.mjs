@@ -1,6 +1,7 @@
 // Starts a command with the emulator CA trusted. Node reads NODE_EXTRA_CA_CERTS only when a process starts, so the
 // CA is made here first (fresh each time), then the command is spawned with the variable set.
-//   node scripts/launch.mjs test [jest args]   -> jest, state in .sandbox/test
+//   node scripts/launch.mjs test [jest args]   -> jest, state in .sandbox/test; with options only (no file or name
+//                                                 pattern, no --config), then the chaos suites (jest.chaos.config.js)
 //   node scripts/launch.mjs sandbox            -> the product on this machine, state in .sandbox (or EMULATOR_STATE_DIR)
 //   node scripts/launch.mjs emulators          -> the emulators alone, state in .sandbox (or EMULATOR_STATE_DIR)
 //   node scripts/launch.mjs bench [args]       -> benchmarks, state in .sandbox/bench
@@ -44,14 +45,24 @@ const stateDir = privateRun
 const prepared = spawnSync(tsx, [resolve(root, 'scripts', 'prepare-tls.ts'), stateDir], { stdio: 'inherit' });
 if (prepared.status !== 0) process.exit(prepared.status ?? 1);
 
+// `npm test` is every test: a whole run (options only) goes on to the chaos suites, one after the other (together they
+// would only starve each other of the two cores). A focused run (a path or name pattern) or a chosen config stops.
+const wholeRun = what === 'test' && args.every((arg) => arg.startsWith('-')) && !args.includes('--config');
+const runs = [args, ...(wholeRun ? [['--config', 'jest.chaos.config.js', ...args]] : [])];
+
 const [command, ...commandArgs] = chosen.command;
-const child = spawn(command, [...commandArgs, ...args], {
-  stdio: 'inherit',
-  cwd: root,
-  env: { ...process.env, NODE_EXTRA_CA_CERTS: resolve(stateDir, 'tls', 'ca.pem'), EMULATOR_STATE_DIR: stateDir },
-});
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => {
-  if (privateRun) rmSync(stateDir, { recursive: true, force: true });
-  process.exit(code ?? (signal ? 1 : 0));
-});
+let current;
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => current?.kill(signal));
+function start([runArgs, ...rest]) {
+  current = spawn(command, [...commandArgs, ...runArgs], {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: resolve(stateDir, 'tls', 'ca.pem'), EMULATOR_STATE_DIR: stateDir },
+  });
+  current.on('exit', (code, signal) => {
+    if (code === 0 && rest.length > 0) return start(rest);
+    if (privateRun) rmSync(stateDir, { recursive: true, force: true });
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+start(runs);
