@@ -6,6 +6,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { QueueClient } from '@azure/storage-queue';
 import { CallMeter } from './azure/callMeter';
 import { createGraphClient, createGraphDirectory } from './azure/graphDirectory';
+import { throttledWithoutRetryAfter } from './azure/keyVaultCalls';
 import { createKeyVaultCertificateStore } from './azure/keyVaultCertificateStore';
 import { createKeyVaultSecretStore } from './azure/keyVaultSecretStore';
 import { classifiedCredential } from './azure/managedIdentity';
@@ -72,7 +73,12 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
   };
   const sleep: VendingDependencies['sleep'] =
     overrides.sleep ?? ((ms, signal) => abortableSleep(ms, signal).catch(() => undefined));
-  const vaultClientOptions = { disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource };
+  // A 429 without Retry-After is retried too (the SDKs' own retry would give up on it at once).
+  const vaultPolicies = [{ policy: throttledWithoutRetryAfter(), position: 'perCall' as const }];
+  const vaultClientOptions = {
+    disableChallengeResourceVerification: !config.keyVaultVerifyChallengeResource,
+    additionalPolicies: vaultPolicies,
+  };
   const tables =
     overrides.ledger ??
     createTableLedger(
@@ -100,7 +106,7 @@ export function composeServices(config: Config, overrides: CompositionOverrides 
   });
   const meteredVault = {
     ...vaultClientOptions,
-    additionalPolicies: [{ policy: meter.keyVaultPolicy(), position: 'perRetry' as const }],
+    additionalPolicies: [...vaultPolicies, { policy: meter.keyVaultPolicy(), position: 'perRetry' as const }],
   };
   const scan = createScanService({
     directory: scanDirectory,

@@ -1,18 +1,23 @@
-import { isRestError } from '@azure/core-rest-pipeline';
+import { isRestError, PipelinePolicy, retryPolicy } from '@azure/core-rest-pipeline';
 import { CallBudget } from '../vending/deadline';
 import { DeadlineExceededError, UpstreamFailureError, UpstreamUnavailableError, VendingError } from '../vending/errors';
 import { StoredSecretSummary, StoredSecretVersionInfo } from '../vending/ports';
 import { parseRetryAfter, retryAfterSeconds } from './retryPolicy';
 
-/** Turns a Key Vault failure into a domain error; the SDK has already retried 429/503 with Retry-After by then. */
+/**
+ * Turns a Key Vault failure into a domain error; the SDK has already retried by then (429/503 with Retry-After, other
+ * 5xx with its backoff, and a 429 without Retry-After through {@link throttledWithoutRetryAfter}). Throttled or failing
+ * on the vault's side (429, any 5xx but 501/505) is "retry later" with `Retry-After`, as for Graph; another status is a
+ * refusal.
+ */
 function toDomainError(error: unknown): VendingError {
   if (error instanceof VendingError) return error;
   if (isRestError(error)) {
     const status = error.statusCode;
-    if (status === 429 || status === 503) {
+    if (status !== undefined && isTransient(status)) {
       return new UpstreamUnavailableError(
         'Key Vault is busy or unavailable; retry later.',
-        status,
+        status === 429 ? 429 : 503,
         retryAfterSeconds(parseRetryAfter(error.response?.headers.get('retry-after'))),
         'keyVault',
       );
@@ -27,6 +32,42 @@ function toDomainError(error: unknown): VendingError {
     return new UpstreamFailureError('Key Vault refused the request.', 'keyVault', error.code);
   }
   return new UpstreamFailureError('Key Vault call failed.', 'keyVault', undefined);
+}
+
+/** A status that says "not now" rather than "no": throttled, or failing on the vault's side (not 501/505, which never change). */
+function isTransient(status: number): boolean {
+  return status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/** The statuses' and headers' names the SDK's throttling retry honours (any one of them makes it wait and retry). */
+const RETRY_AFTER_HEADERS = ['retry-after', 'retry-after-ms', 'x-ms-retry-after-ms'];
+
+/**
+ * A retry the Key Vault SDKs lack: their throttling retry waits only when a 429 says how long (Retry-After), and their
+ * exponential retry takes only 5xx and 408, so a 429 without the header would fail at once. This retries it with
+ * equal-jitter exponential backoff (`baseDelayMs`, doubling, `maxRetries` times); the request's abort signal ends a wait.
+ * Added to every Key Vault client (`additionalPolicies`, per call, outside the SDK's own retry).
+ */
+export function throttledWithoutRetryAfter(
+  options: { maxRetries?: number; baseDelayMs?: number; random?: () => number } = {},
+): PipelinePolicy {
+  const baseDelayMs = options.baseDelayMs ?? 500;
+  const random = options.random ?? Math.random;
+  return {
+    ...retryPolicy(
+      [
+        {
+          name: 'throttledWithoutRetryAfter',
+          retry: ({ retryCount, response }) =>
+            response?.status === 429 && RETRY_AFTER_HEADERS.every((h) => !response.headers.has(h))
+              ? { retryAfterInMs: baseDelayMs * 2 ** retryCount * (0.5 + random() / 2) }
+              : { skipStrategy: true },
+        },
+      ],
+      { maxRetries: options.maxRetries ?? 3 },
+    ),
+    name: 'throttledWithoutRetryAfter',
+  };
 }
 
 /**

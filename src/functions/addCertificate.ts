@@ -20,5 +20,9 @@ export const addCertificate: RouteHandler = async (request, context, services, c
     JSON.stringify({ appId, keyId, source, thumbprint, caller: call.context.caller.id }),
   );
   Object.assign(call.target, certificateTarget(issued));
-  return { status: 201, jsonBody: issued };
+  return {
+    status: 201,
+    jsonBody: issued,
+    headers: { location: `/api/applications/${appId}/certificates/${keyId}` },
+  };
 };

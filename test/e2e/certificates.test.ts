@@ -154,6 +154,47 @@ describe('certificates and sign-in with vended credentials, end to end (sandbox 
     ).toEqual([]);
   });
 
+  it('Key Vault busy or failing is "retry later" for both kinds (#12): a bare 429 retried, a 5xx past the retries 503 with Retry-After', async () => {
+    const { application } = await createApp(false);
+    const vault = sandbox().endpoints.keyVault.control;
+    const fault = (body: Record<string, unknown>) => control(vault, 'POST', 'faults', body);
+    // Throttled twice without saying how long: the API's Key Vault clients retry it on their own backoff.
+    await fault({ method: 'PUT', pathPattern: '^/secrets/', status: 429, count: 2 });
+    const secret = await api<{ keyId: string }>('POST', `/applications/${application.appId}/secrets`, {});
+    expect(secret.status).toBe(201);
+    await fault({ method: 'POST', pathPattern: '/create$', status: 429, count: 2 });
+    const certificate = await api<IssuedCertificate>('POST', `/applications/${application.appId}/certificates`, {});
+    expect(certificate.status).toBe(201);
+    expect(await control<unknown[]>(vault, 'GET', 'faults')).toEqual([]);
+    expect(certificate.headers.get('location')).toBe(
+      `/api/applications/${application.appId}/certificates/${certificate.body.keyId}`,
+    );
+
+    // Failing on the vault's side past the SDK's retries (500 and 504 alike: see the stores' integration tests).
+    for (const [path, pathPattern] of [
+      ['secrets', '^/secrets/'],
+      ['certificates', '/create$'],
+    ] as const) {
+      await fault({ method: path === 'secrets' ? 'PUT' : 'POST', pathPattern, status: 502, count: 4 });
+      const failing = await api('POST', `/applications/${application.appId}/${path}`, {});
+      await control(vault, 'DELETE', 'faults');
+      expect(failing.status).toBe(503);
+      expect(failing.body).toMatchObject({
+        type: 'urn:entra-app-vending:problem:UpstreamUnavailable',
+        upstream: 'keyVault',
+      });
+      expect(Number(failing.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // Only what the answers reported is there: the failed requests' credential was removed, no key credential added.
+    const listed = await api<{ secrets: { keyId: string }[] }>('GET', `/applications/${application.appId}/secrets`);
+    expect(listed.body.secrets.map((s) => s.keyId)).toEqual([secret.body.keyId]);
+    const certs = await api<{ certificates: ListedCertificate[] }>(
+      'GET',
+      `/applications/${application.appId}/certificates`,
+    );
+    expect(certs.body.certificates.map((c) => c.keyId)).toEqual([certificate.body.keyId]);
+  });
+
   it('keeps the existing key credentials when adding another', async () => {
     const { application } = await createApp(false);
     const first = (await api<IssuedCertificate>('POST', `/applications/${application.appId}/certificates`, {})).body;
@@ -188,6 +229,24 @@ describe('certificates and sign-in with vended credentials, end to end (sandbox 
     expect(exportable.status).toBe(422);
     expect(exportable.body.type).toBe('urn:entra-app-vending:problem:CertificatePolicyViolation');
     expect(exportable.body.detail).toMatch(/exportable/);
+
+    // The input policy of secrets holds for certificates too (#12): printable names, exact pointers, a date horizon.
+    const post = (body: unknown) =>
+      api<{ errors?: { pointer: string }[] }>('POST', `/applications/${application.appId}/certificates`, body);
+    for (const displayName of ['  \t ', 'blue\u202Egreen', 'nul\u0000', 'x'.repeat(200)]) {
+      const bad = await post({ displayName });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors).toEqual([expect.objectContaining({ pointer: '/displayName' })]);
+    }
+    const soonish = await post({ startDateTime: 'soon-ish' });
+    expect(soonish.status).toBe(400);
+    expect(soonish.body.errors).toEqual([expect.objectContaining({ pointer: '/startDateTime' })]);
+    expect((await post({ startDateTime: '9999-12-01T00:00:00Z', lifetimeDays: 30 })).status).toBe(422);
+    expect((await post({ endDateTime: '2026-02-30T00:00:00Z' })).status).toBe(400);
+    expect(
+      (await api<{ certificates: unknown[] }>('GET', `/applications/${application.appId}/certificates`)).body
+        .certificates,
+    ).toEqual([]);
   });
 
   it('adds a public certificate the caller brings, which then signs the app in; refuses bad ones with the reason', async () => {

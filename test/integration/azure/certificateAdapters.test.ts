@@ -1,7 +1,8 @@
 import { CertificateClient } from '@azure/keyvault-certificates';
 import { createGraphClient, createGraphDirectory } from '../../../src/azure/graphDirectory';
+import { throttledWithoutRetryAfter } from '../../../src/azure/keyVaultCalls';
 import { createKeyVaultCertificateStore } from '../../../src/azure/keyVaultCertificateStore';
-import { NotFoundError, UpstreamFailureError } from '../../../src/vending/errors';
+import { NotFoundError, UpstreamFailureError, UpstreamUnavailableError } from '../../../src/vending/errors';
 import { CertificateStore, KeyCredentialDirectory } from '../../../src/vending/ports';
 import { principalCredential } from '../../support/clients';
 import { testCertificate } from '../../support/certificates';
@@ -18,8 +19,11 @@ describe('certificate adapters against the emulators: keyVaultCertificateStore a
 
   beforeAll(async () => {
     const { endpoints } = emulators();
+    // As composition builds it (a bare 429 retried too), with the SDK's backoff shortened so no test waits on it.
     const client = new CertificateClient(endpoints.keyVault.url, functionIdentity(), {
       disableChallengeResourceVerification: true,
+      retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 2, maxRetries: 2 },
+      additionalPolicies: [{ policy: throttledWithoutRetryAfter({ baseDelayMs: 1 }), position: 'perCall' }],
     });
     store = createKeyVaultCertificateStore(client, { pollIntervalMs: 10 });
     const graph = createGraphClient(functionIdentity(), {
@@ -85,6 +89,21 @@ describe('certificate adapters against the emulators: keyVaultCertificateStore a
         tags: {},
       }),
     ).rejects.toBeInstanceOf(UpstreamFailureError);
+  });
+
+  it('rides out a 429 without Retry-After; a vault failing past the retries (5xx) is 503 with Retry-After', async () => {
+    const vault = emulators().endpoints.keyVault.control;
+    const policy = { subject: 'CN=busy', exportable: false, keySize: 2048, validityInMonths: 1, tags: {} };
+    await control(vault, 'POST', 'faults', { method: 'POST', pathPattern: '/create$', status: 429, count: 2 });
+    await expect(store.create('cert-busy', policy)).resolves.toMatchObject({ name: 'cert-busy' });
+    for (const status of [500, 502, 504]) {
+      await control(vault, 'POST', 'faults', { method: 'POST', pathPattern: '/create$', status, count: 10 });
+      const failing = await store.create('cert-failing', policy).catch((e: unknown) => e);
+      await control(vault, 'DELETE', 'faults');
+      expect(failing).toBeInstanceOf(UpstreamUnavailableError);
+      expect(failing).toMatchObject({ status: 503, upstream: 'keyVault' });
+      expect((failing as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('adds key credentials keeping the others (the whole collection written back) and removes one', async () => {

@@ -1,4 +1,5 @@
 import { SecretClient } from '@azure/keyvault-secrets';
+import { throttledWithoutRetryAfter } from '../../../src/azure/keyVaultCalls';
 import { createKeyVaultSecretStore } from '../../../src/azure/keyVaultSecretStore';
 import { UpstreamFailureError, UpstreamUnavailableError } from '../../../src/vending/errors';
 import { SecretStore } from '../../../src/vending/ports';
@@ -24,6 +25,7 @@ describe('keyVaultSecretStore: the SecretStore port over the official SecretClie
     const client = new SecretClient(emulators().endpoints.keyVault.url, functionIdentity(), {
       disableChallengeResourceVerification: true,
       retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 2, maxRetries: 2 },
+      additionalPolicies: [{ policy: throttledWithoutRetryAfter({ baseDelayMs: 1 }), position: 'perCall' }],
     });
     store = createKeyVaultSecretStore(client);
   });
@@ -82,6 +84,61 @@ describe('keyVaultSecretStore: the SecretStore port over the official SecretClie
     expect(throttled).toMatchObject({ status: 429, upstream: 'keyVault' });
     expect((throttled as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
   });
+
+  it('retries a 429 that does not say how long to wait (the SDK alone fails it at once), then answers 429 with Retry-After', async () => {
+    const puts = async () =>
+      (await control<{ method: string; path: string }[]>(vaultControl(), 'GET', 'requests')).filter(
+        (r) => r.method === 'PUT' && r.path.startsWith('/secrets/app-throttled-bare'),
+      ).length;
+    await control(vaultControl(), 'DELETE', 'requests');
+    await control(vaultControl(), 'POST', 'faults', {
+      method: 'PUT',
+      pathPattern: '^/secrets/',
+      status: 429,
+      count: 2,
+    });
+    await expect(store.put('app-throttled-bare', 'v', options('k7'))).resolves.toMatchObject({
+      name: 'app-throttled-bare',
+    });
+    expect(await puts()).toBe(3);
+
+    await control(vaultControl(), 'POST', 'faults', {
+      method: 'PUT',
+      pathPattern: '^/secrets/',
+      status: 429,
+      count: 20,
+    });
+    const throttled = await store.put('app-throttled-bare', 'v', options('k8')).catch((e: unknown) => e);
+    expect(throttled).toBeInstanceOf(UpstreamUnavailableError);
+    expect(throttled).toMatchObject({ status: 429, upstream: 'keyVault' });
+    expect((throttled as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(await puts()).toBe(3 + 4); // the first try and three retries
+
+    // The same client without the policy: the SDK gives up on the first bare 429.
+    await control(vaultControl(), 'DELETE', 'faults');
+    await control(vaultControl(), 'POST', 'faults', {
+      method: 'PUT',
+      pathPattern: '^/secrets/',
+      status: 429,
+      count: 1,
+    });
+    const bare = new SecretClient(emulators().endpoints.keyVault.url, functionIdentity(), {
+      disableChallengeResourceVerification: true,
+      retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 2, maxRetries: 2 },
+    });
+    await expect(bare.setSecret('app-throttled-bare', 'v')).rejects.toMatchObject({ statusCode: 429 });
+  });
+
+  it.each([500, 502, 504])(
+    'answers a %i that outlasts the SDK retries as 503 with Retry-After (the vault failing, not refusing)',
+    async (status) => {
+      await control(vaultControl(), 'POST', 'faults', { method: 'PUT', pathPattern: '^/secrets/', status, count: 20 });
+      const failing = await store.put('app-failing', 'v', options('k9')).catch((e: unknown) => e);
+      expect(failing).toBeInstanceOf(UpstreamUnavailableError);
+      expect(failing).toMatchObject({ status: 503, upstream: 'keyVault' });
+      expect((failing as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    },
+  );
 
   it('maps a refusal to UpstreamFailure (502) with the vault code, e.g. a role the identity lacks', async () => {
     // The operator is a Key Vault Secrets User: it may read, not write.
