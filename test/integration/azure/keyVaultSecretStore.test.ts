@@ -20,6 +20,23 @@ describe('keyVaultSecretStore: the SecretStore port over the official SecretClie
     tags: { managedBy: 'entra-app-vending', keyId },
   });
 
+  /** The next `count` secret writes answer `status` (with `Retry-After` only when given). */
+  const failPuts = (status: number, count: number, retryAfterSeconds?: number) =>
+    control(vaultControl(), 'POST', 'faults', {
+      method: 'PUT',
+      pathPattern: '^/secrets/',
+      status,
+      count,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
+  /** A write that must fail as "retry later": this status to the caller, with a Retry-After. */
+  async function expectUnavailable(write: Promise<unknown>, status: 429 | 503): Promise<void> {
+    const error = await write.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(error).toMatchObject({ status, upstream: 'keyVault' });
+    expect((error as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+  }
+
   beforeAll(() => {
     // The SDK's own retries (429/503) with a 1 ms base delay: its policy is exercised, no test waits on a backoff.
     const client = new SecretClient(emulators().endpoints.keyVault.url, functionIdentity(), {
@@ -61,28 +78,13 @@ describe('keyVaultSecretStore: the SecretStore port over the official SecretClie
   });
 
   it('rides out throttling with the SDK retry, then answers 429/503 with Retry-After when it persists', async () => {
-    await control(vaultControl(), 'POST', 'faults', {
-      method: 'PUT',
-      pathPattern: '^/secrets/',
-      status: 429,
-      count: 1,
-      retryAfterSeconds: 0,
-    });
+    await failPuts(429, 1, 0);
     await expect(store.put('app-throttled-once', 'v', options('k3'))).resolves.toMatchObject({
       name: 'app-throttled-once',
     });
 
-    await control(vaultControl(), 'POST', 'faults', {
-      method: 'PUT',
-      pathPattern: '^/secrets/',
-      status: 429,
-      count: 5,
-      retryAfterSeconds: 0,
-    });
-    const throttled = await store.put('app-throttled', 'v', options('k4')).catch((e: unknown) => e);
-    expect(throttled).toBeInstanceOf(UpstreamUnavailableError);
-    expect(throttled).toMatchObject({ status: 429, upstream: 'keyVault' });
-    expect((throttled as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    await failPuts(429, 5, 0);
+    await expectUnavailable(store.put('app-throttled', 'v', options('k4')), 429);
   });
 
   it('retries a 429 that does not say how long to wait (the SDK alone fails it at once), then answers 429 with Retry-After', async () => {
@@ -91,37 +93,19 @@ describe('keyVaultSecretStore: the SecretStore port over the official SecretClie
         (r) => r.method === 'PUT' && r.path.startsWith('/secrets/app-throttled-bare'),
       ).length;
     await control(vaultControl(), 'DELETE', 'requests');
-    await control(vaultControl(), 'POST', 'faults', {
-      method: 'PUT',
-      pathPattern: '^/secrets/',
-      status: 429,
-      count: 2,
-    });
+    await failPuts(429, 2);
     await expect(store.put('app-throttled-bare', 'v', options('k7'))).resolves.toMatchObject({
       name: 'app-throttled-bare',
     });
     expect(await puts()).toBe(3);
 
-    await control(vaultControl(), 'POST', 'faults', {
-      method: 'PUT',
-      pathPattern: '^/secrets/',
-      status: 429,
-      count: 20,
-    });
-    const throttled = await store.put('app-throttled-bare', 'v', options('k8')).catch((e: unknown) => e);
-    expect(throttled).toBeInstanceOf(UpstreamUnavailableError);
-    expect(throttled).toMatchObject({ status: 429, upstream: 'keyVault' });
-    expect((throttled as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    await failPuts(429, 20);
+    await expectUnavailable(store.put('app-throttled-bare', 'v', options('k8')), 429);
     expect(await puts()).toBe(3 + 4); // the first try and three retries
 
     // The same client without the policy: the SDK gives up on the first bare 429.
     await control(vaultControl(), 'DELETE', 'faults');
-    await control(vaultControl(), 'POST', 'faults', {
-      method: 'PUT',
-      pathPattern: '^/secrets/',
-      status: 429,
-      count: 1,
-    });
+    await failPuts(429, 1);
     const bare = new SecretClient(emulators().endpoints.keyVault.url, functionIdentity(), {
       disableChallengeResourceVerification: true,
       retryOptions: { retryDelayInMs: 1, maxRetryDelayInMs: 2, maxRetries: 2 },
@@ -132,11 +116,8 @@ describe('keyVaultSecretStore: the SecretStore port over the official SecretClie
   it.each([500, 502, 504])(
     'answers a %i that outlasts the SDK retries as 503 with Retry-After (the vault failing, not refusing)',
     async (status) => {
-      await control(vaultControl(), 'POST', 'faults', { method: 'PUT', pathPattern: '^/secrets/', status, count: 20 });
-      const failing = await store.put('app-failing', 'v', options('k9')).catch((e: unknown) => e);
-      expect(failing).toBeInstanceOf(UpstreamUnavailableError);
-      expect(failing).toMatchObject({ status: 503, upstream: 'keyVault' });
-      expect((failing as UpstreamUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      await failPuts(status, 20);
+      await expectUnavailable(store.put('app-failing', 'v', options('k9')), 503);
     },
   );
 
@@ -153,7 +134,7 @@ describe('keyVaultSecretStore: the SecretStore port over the official SecretClie
   });
 
   it('maps a dropped connection to 503 "could not be reached"', async () => {
-    await control(vaultControl(), 'POST', 'faults', { method: 'PUT', pathPattern: '^/secrets/', status: 0, count: 5 });
+    await failPuts(0, 5);
     const error = await store.put('app-unreachable', 'v', options('k6')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ status: 503, upstream: 'keyVault' });
