@@ -78,6 +78,26 @@ describe('classifiedCredential: token requests that honour the deadline and blam
     expect(unhandled).toEqual([]);
   });
 
+  it("answers a refresh asked with an aborted signal with the last token still valid: a client's background refresh ends", async () => {
+    // As @azure/keyvault-common's token cycler does in the refresh window: refresh in the background with the signal
+    // of the request that found the token near its end, retrying every 3 s while that fails.
+    const token = { token: 'not-a-real-token', expiresOnTimestamp: Date.now() + 60_000 };
+    const { credential, requests } = recordingCredential((options) =>
+      options?.abortSignal?.aborted ? Promise.reject(abortError()) : Promise.resolve(token),
+    );
+    const classified = classifiedCredential(credential);
+    await expect(classified.getToken('https://vault.azure.net/.default', {})).resolves.toBe(token);
+    await expect(
+      classified.getToken('https://vault.azure.net/.default', { abortSignal: AbortSignal.abort() }),
+    ).resolves.toBe(token);
+    expect(requests).toHaveLength(1);
+    // Another scope has no token yet: the aborted request is refused, still without asking the endpoint.
+    await expect(
+      classified.getToken('https://graph.microsoft.com/.default', { abortSignal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(requests).toHaveLength(1);
+  });
+
   it('passes a token through, and blames the identity for its failures: its configuration 502, anything else 503', async () => {
     const token = { token: 'not-a-real-token', expiresOnTimestamp: Date.now() + 60_000 };
     const ok = recordingCredential(() => Promise.resolve(token));
