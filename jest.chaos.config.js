@@ -1,4 +1,4 @@
-/** The chaos suites (fuzzing, load): after the others in a whole `npm test`, alone with `npm run test:chaos`. */
+/** The chaos suites (fuzzing, load, partial failure): after the others in a whole `npm test`, alone with `npm run test:chaos`. */
 const base = require('./jest.config.js');
 
 /** @type {import('jest').Config} */

@@ -6,7 +6,7 @@ import { EmulatedService } from '../host/serviceHost';
 import { challengeHeader, keyVaultAccess } from './keyVaultAccess';
 import { invalidName, keyVaultErrors, missingApiVersion, unknownApiVersion } from './keyVaultErrors';
 import { KEY_VAULT_ROUTES } from './keyVaultRoutes';
-import { secretMetadata } from './representations';
+import { certificateMetadata, secretMetadata } from './representations';
 import { LIMITS, readSetFields } from './secretBodies';
 import { VaultState } from './vaultState';
 
@@ -49,6 +49,8 @@ export function createKeyVaultService(issuer: TokenIssuer): EmulatedService {
     controlRoutes: {
       /** Every secret's metadata, for tests of the API: no values, ever. */
       'GET secrets': () => ({ status: 200, body: state.all().map(secretMetadata) }),
+      /** Every certificate's versions with their state and tags, for tests of the API: no key, no secret. */
+      'GET certificates': () => ({ status: 200, body: state.certificates.all().map(certificateMetadata) }),
       /** Moves the vault's clock forward (`{"advanceMs"}`), as Graph's does: new versions are created "later". */
       'POST clock': ({ advanceMs }) => {
         if (typeof advanceMs !== 'number' || !(advanceMs >= 0)) throw badControlRequest('advanceMs must be >= 0');

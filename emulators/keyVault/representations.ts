@@ -28,6 +28,20 @@ export interface SecretMetadata {
   deleted: boolean;
 }
 
+/** Metadata of one certificate as `GET /_emulator/certificates` shows it: versions in creation order, never a key. */
+export interface CertificateMetadata {
+  name: string;
+  versions: { version: string; enabled: boolean; tags: Record<string, string> | null }[];
+}
+
+/** A certificate's metadata for the control plane (tests judge what the API left behind from it). */
+export function certificateMetadata(certificate: StoredCertificate): CertificateMetadata {
+  return {
+    name: certificate.name,
+    versions: certificate.versions.map((v) => ({ version: v.version, enabled: v.enabled, tags: v.tags ?? null })),
+  };
+}
+
 /** Secret, key and certificate attributes: Unix seconds; `nbf`/`exp` only when set. */
 function attributes(v: ObjectVersion): Json {
   return {

@@ -510,11 +510,12 @@ export function createGraphDirectory(
     appId: string,
     change: (existing: GraphKeyCredential[]) => GraphKeyCredential[],
     budget: CallBudget | undefined,
+    denied: CallTraits['denied'] = 'notFound',
   ): Promise<void> {
     const subject = `Application ${appId}`;
     const current = await call<GraphApplication>(
       subject,
-      { idempotent: true },
+      { idempotent: true, denied },
       budget,
       (api) => api(appPath(appId)).select(['keyCredentials']).get() as Promise<GraphApplication>,
     );
@@ -522,7 +523,7 @@ export function createGraphDirectory(
     // The same whole collection again is harmless: a retry after a lost answer changes nothing.
     await call(
       subject,
-      { idempotent: true },
+      { idempotent: true, denied },
       budget,
       (api) => api(appPath(appId)).patch({ keyCredentials }) as Promise<void>,
     );
@@ -600,7 +601,9 @@ export function createGraphDirectory(
     },
 
     async removePassword(appId, keyId, budget) {
-      await call(`Application ${appId}`, { idempotent: true }, budget, async (api, attemptNumber) => {
+      // Only ever asked of an app just read as ours: a 403 here is a permission this identity lacks, never "gone".
+      const traits: CallTraits = { idempotent: true, denied: 'permission' };
+      await call(`Application ${appId}`, traits, budget, async (api, attemptNumber) => {
         try {
           await (api(`${appPath(appId)}/removePassword`).post({ keyId }) as Promise<void>);
         } catch (error) {
@@ -722,10 +725,12 @@ export function createGraphDirectory(
     },
 
     async removeKeyCredential(appId, keyId, budget) {
+      // As for removePassword: a 403 is a permission this identity lacks (502), not a credential already gone (404).
       await writeKeyCredentials(
         appId,
         (existing) => existing.filter((c) => c.keyId.toLowerCase() !== keyId.toLowerCase()),
         budget,
+        'permission',
       );
     },
   };

@@ -41,19 +41,25 @@ export function identityFailure(error: unknown): VendingError {
   );
 }
 
-/** Rejects as soon as the signal aborts; otherwise settles as `work` does. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignalLike | undefined): Promise<T> {
-  if (!signal) return work;
-  const aborted = (): Error => {
-    const error = new Error('The token request was aborted.');
-    error.name = 'AbortError';
-    return error;
-  };
-  if (signal.aborted) return Promise.reject(aborted());
+function abortError(): Error {
+  const error = new Error('The token request was aborted.');
+  error.name = 'AbortError';
+  return error;
+}
+
+/**
+ * Starts `work` unless the signal has already aborted (then it is never started: a request begun with an aborted
+ * signal would reject later with no one listening, an unhandled rejection that ends the process), and rejects as soon
+ * as the signal aborts; otherwise settles as `work` does. A request left behind by an abort is still listened to, so
+ * its own failure goes nowhere.
+ */
+function untilAborted<T>(work: () => Promise<T>, signal: AbortSignalLike | undefined): Promise<T> {
+  if (!signal) return work();
+  if (signal.aborted) return Promise.reject(abortError());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(aborted());
+    const onAbort = (): void => reject(abortError());
     signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
+    work().then(
       (value) => {
         signal.removeEventListener('abort', onAbort);
         resolve(value);
@@ -70,14 +76,25 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignalLike | undefined):
  * The credential every client uses, as the domain needs it: a token request honours the caller's abort signal (the
  * identity endpoint's client does not, so a slow endpoint would otherwise outlive the request's deadline; the request
  * left behind is a read and harmless), and a failure is classified by {@link identityFailure}. An aborted request
- * rejects with the signal's reason, for the caller to read as its deadline.
+ * rejects as an `AbortError`, for the caller to read as its deadline; one already aborted never reaches the endpoint,
+ * and is answered with the last token of its scope while that is still valid (the caller's own call stops anyway).
  */
 export function classifiedCredential(credential: TokenCredential): TokenCredential {
+  /** The last token got for each scope. */
+  const lastTokens = new Map<string, AccessToken>();
   return {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
       const signal = options?.abortSignal;
+      const scope = [scopes].flat().join(' ');
+      const last = lastTokens.get(scope);
+      // The Key Vault and Storage clients refresh a token near its end in the background, with the signal of the
+      // request that found it so: once that request is cut off, every retry of the refresh (each 3 s) is aborted too,
+      // until the token expires and the refresh rejects with no one listening. A token still valid ends that loop.
+      if (signal?.aborted && last && last.expiresOnTimestamp > Date.now()) return last;
       try {
-        return await untilAborted(credential.getToken(scopes, options), signal);
+        const token = await untilAborted(() => credential.getToken(scopes, options), signal);
+        if (token) lastTokens.set(scope, token);
+        return token;
       } catch (error) {
         if (signal?.aborted) throw error;
         throw identityFailure(error);

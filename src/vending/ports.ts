@@ -74,7 +74,10 @@ export interface Directory {
   findOwnedApplicationsTagged(tag: string, budget?: CallBudget): Promise<ApplicationInfo[]>;
   /** `POST /applications(appId='…')/addPassword`. Not retried on 5xx or a dropped connection. */
   addPassword(appId: string, password: PasswordRequest, budget?: CallBudget): Promise<IssuedPassword>;
-  /** `POST /applications(appId='…')/removePassword`; a credential already gone is NotFoundError. */
+  /**
+   * `POST /applications(appId='…')/removePassword`; a credential already gone is NotFoundError, a refusal (403: this
+   * identity may not) UpstreamFailureError.
+   */
   removePassword(appId: string, keyId: string, budget?: CallBudget): Promise<void>;
   /** The app with its tags and password credentials, only if this identity owns it; otherwise NotFoundError. */
   getOwnedApplication(
@@ -197,7 +200,7 @@ export interface KeyCredentialDirectory {
   ): Promise<{ application: TaggedApplication; keyCredentials: KeyCredentialInfo[] }>;
   /** Adds one key credential, keeping the others. */
   addKeyCredential(appId: string, credential: KeyCredentialRequest, budget?: CallBudget): Promise<KeyCredentialInfo>;
-  /** Removes one key credential, keeping the others (already gone is done). */
+  /** Removes one key credential, keeping the others (already gone is done; a 403 is UpstreamFailureError, never gone). */
   removeKeyCredential(appId: string, keyId: string, budget?: CallBudget): Promise<void>;
 }
 

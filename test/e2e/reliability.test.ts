@@ -209,6 +209,8 @@ describe('reliability defects of issue #12, end to end (sandbox over HTTP)', () 
       credentialsWithoutSecret: [],
       versionsWithoutCredential: [],
       brokenSlots: [],
+      keyCredentialsWithoutCertificate: [],
+      certificatesWithoutKeyCredential: [],
     });
     expect(countLeftovers(leftovers)).toBe(0);
   });

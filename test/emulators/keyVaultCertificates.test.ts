@@ -220,6 +220,26 @@ describe('Key Vault emulator: certificates and keys through @azure/keyvault-cert
     expect(read.body?.error.innererror?.code).toBe('SecretDisabled');
   });
 
+  it('lists every certificate with its versions, state and tags on the control plane (GET /_emulator/certificates)', async () => {
+    const first = await createCertificate('listed', { subject: 'CN=listed' });
+    await certificates().updateCertificateProperties('listed', first.properties.version!, { tags: { keyId: 'k1' } });
+    const second = await createCertificate('listed');
+    await certificates().updateCertificateProperties('listed', second.properties.version!, { enabled: false });
+    const listed = await control<{ name: string; versions: unknown[] }[]>(
+      emulators().endpoints.keyVault.control,
+      'GET',
+      'certificates',
+    );
+    expect(listed.find((c) => c.name === 'listed')).toEqual({
+      name: 'listed',
+      versions: [
+        { version: first.properties.version, enabled: true, tags: { keyId: 'k1' } },
+        { version: second.properties.version, enabled: false, tags: null },
+      ],
+    });
+    expect(JSON.stringify(listed)).not.toMatch(/PRIVATE KEY|"der"|"cer"/);
+  });
+
   it('refuses policies it does not emulate or the service does not accept', async () => {
     const size = await keyVaultFailure(
       certificates().beginCreateCertificate('bad-size', policy({ keySize: 1024 }), POLL),

@@ -16,13 +16,20 @@ export interface VaultSecret {
   deleted: boolean;
 }
 
-/** An application as a tenant administrator reads it from Graph: tags, password credentials (no secrets). */
+/** One vault certificate with its versions in creation order (never a key), as the emulator's control plane lists it. */
+export interface VaultCertificate {
+  name: string;
+  versions: VaultVersion[];
+}
+
+/** An application as a tenant administrator reads it from Graph: tags, credentials (no secrets, no keys). */
 export interface GraphApplication {
   id: string;
   appId: string;
   displayName: string;
   tags: string[];
   passwordCredentials: { keyId: string; displayName: string | null }[];
+  keyCredentials: { keyId: string; displayName: string | null }[];
 }
 
 /** What is left behind that must not be: the suites assert every list is empty. */
@@ -35,11 +42,20 @@ export interface Leftovers {
   versionsWithoutCredential: string[];
   /** Slots whose versionless URI does not serve their newest live credential (`name: why`). */
   brokenSlots: string[];
+  /** Key credentials that came from Key Vault without an enabled certificate version behind them (`appId/keyId`). */
+  keyCredentialsWithoutCertificate: string[];
+  /** Enabled certificate versions of the API's (`managedBy` tag) whose key credential is gone (`name/version`). */
+  certificatesWithoutKeyCredential: string[];
 }
 
 /** Every secret of the emulated vault, versions in creation order. */
 export function vaultSecrets(endpoints: EmulatorEndpoints): Promise<VaultSecret[]> {
   return control<VaultSecret[]>(endpoints.keyVault.control, 'GET', 'secrets');
+}
+
+/** Every certificate of the emulated vault, versions in creation order. */
+export function vaultCertificates(endpoints: EmulatorEndpoints): Promise<VaultCertificate[]> {
+  return control<VaultCertificate[]>(endpoints.keyVault.control, 'GET', 'certificates');
 }
 
 /** Every application in the emulated tenant, read by the tenant administrator (sees all, owns none of ours). */
@@ -48,7 +64,7 @@ export async function graphApplications(endpoints: EmulatorEndpoints): Promise<G
   const apps: GraphApplication[] = [];
   let page = (await client
     .api('/applications')
-    .select(['id', 'appId', 'displayName', 'tags', 'passwordCredentials'])
+    .select(['id', 'appId', 'displayName', 'tags', 'passwordCredentials', 'keyCredentials'])
     .top(999)
     .get()) as { value: GraphApplication[]; '@odata.nextLink'?: string };
   apps.push(...page.value);
@@ -56,7 +72,7 @@ export async function graphApplications(endpoints: EmulatorEndpoints): Promise<G
     page = (await client.api(page['@odata.nextLink']).get()) as typeof page;
     apps.push(...page.value);
   }
-  return apps;
+  return apps.map((a) => ({ ...a, keyCredentials: a.keyCredentials ?? [] }));
 }
 
 /**
@@ -64,13 +80,22 @@ export async function graphApplications(endpoints: EmulatorEndpoints): Promise<G
  * `vending:request:` tag) that no 201 reported, every credential of such an app without an enabled version holding its
  * secret, every enabled version of the API's (`managedBy` tag) whose credential is gone, and every slot whose latest
  * version is not its newest live credential — newest by where its original version (not a `restoredFrom` copy) stands
- * in the vault's creation order.
+ * in the vault's creation order. Certificates alike: every key credential of such an app that Key Vault made (a
+ * certificate version of the API's carries its keyId) without an enabled version behind it, and every enabled
+ * certificate version of the API's whose key credential is gone. The secrets behind certificates are judged as their
+ * certificates, not as secrets.
  */
 export async function findLeftovers(
   endpoints: EmulatorEndpoints,
   reported: { apps: ReadonlySet<string> },
 ): Promise<Leftovers> {
-  const [apps, secrets] = await Promise.all([graphApplications(endpoints), vaultSecrets(endpoints)]);
+  const [apps, allSecrets, certificates] = await Promise.all([
+    graphApplications(endpoints),
+    vaultSecrets(endpoints),
+    vaultCertificates(endpoints),
+  ]);
+  const certificateNames = new Set(certificates.map((c) => c.name.toLowerCase()));
+  const secrets = allSecrets.filter((s) => !certificateNames.has(s.name.toLowerCase()));
   const ours = apps.filter((a) => a.tags.some((t) => t.startsWith('vending:request:')));
   const live = new Map<string, string>(); // keyId → appId
   for (const app of ours) for (const c of app.passwordCredentials) live.set(c.keyId.toLowerCase(), app.appId);
@@ -109,11 +134,37 @@ export async function findLeftovers(
     credentialsWithoutSecret,
     versionsWithoutCredential,
     brokenSlots,
+    ...certificateLeftovers(ours, certificates),
   };
+}
+
+/** The certificate half of {@link findLeftovers}: key credentials and certificate versions that outlived each other. */
+function certificateLeftovers(
+  ours: readonly GraphApplication[],
+  certificates: readonly VaultCertificate[],
+): Pick<Leftovers, 'keyCredentialsWithoutCertificate' | 'certificatesWithoutKeyCredential'> {
+  const keyCredentials = new Map<string, string>(); // keyId → appId
+  for (const app of ours) for (const k of app.keyCredentials) keyCredentials.set(k.keyId.toLowerCase(), app.appId);
+  const made = new Set<string>(); // keyIds Key Vault made a certificate version for
+  const enabled = new Set<string>();
+  const certificatesWithoutKeyCredential: string[] = [];
+  for (const certificate of certificates) {
+    for (const v of certificate.versions.filter((v) => v.tags?.managedBy === 'entra-app-vending')) {
+      const keyId = v.tags?.keyId?.toLowerCase() ?? 'untagged';
+      made.add(keyId);
+      if (!v.enabled) continue;
+      enabled.add(keyId);
+      if (!keyCredentials.has(keyId)) certificatesWithoutKeyCredential.push(`${certificate.name}/${v.version}`);
+    }
+  }
+  const keyCredentialsWithoutCertificate = [...keyCredentials.entries()]
+    .filter(([keyId]) => made.has(keyId) && !enabled.has(keyId))
+    .map(([keyId, appId]) => `${appId}/${keyId}`);
+  return { keyCredentialsWithoutCertificate, certificatesWithoutKeyCredential };
 }
 
 /** The number of items in all the lists of {@link Leftovers}. */
 export function countLeftovers(leftovers: Leftovers): number {
-  const { strayApps, credentialsWithoutSecret, versionsWithoutCredential, brokenSlots } = leftovers;
-  return strayApps.length + credentialsWithoutSecret.length + versionsWithoutCredential.length + brokenSlots.length;
+  const lists = Object.values(leftovers as unknown as Record<string, string[]>);
+  return lists.reduce((sum, list) => sum + list.length, 0);
 }

@@ -139,6 +139,28 @@ describe('certificate adapters against the emulators: keyVaultCertificateStore a
     ]);
   });
 
+  it('answers a 403 on removing a key credential as a permission this identity lacks (502), never "already gone"', async () => {
+    const cert = testCertificate({ subject: 'denied' });
+    await directory.addKeyCredential(appId, {
+      keyId: '33333333-3333-4333-8333-333333333333',
+      displayName: 'denied',
+      thumbprint: cert.thumbprint,
+      certificate: cert.base64,
+      startDateTime: new Date(),
+      endDateTime: new Date(Date.now() + 30 * DAY_MS),
+    });
+    const graph = emulators().endpoints.graph.control;
+    await control(graph, 'POST', 'faults', { method: 'PATCH', pathPattern: 'applications', status: 403 });
+    const error = await directory
+      .removeKeyCredential(appId, '33333333-3333-4333-8333-333333333333')
+      .catch((e: unknown) => e);
+    await control(graph, 'DELETE', 'faults');
+    expect(error).toBeInstanceOf(UpstreamFailureError);
+    expect(error).toMatchObject({ status: 502, upstream: 'graph' });
+    const { keyCredentials } = await directory.getOwnedKeyCredentials(appId);
+    expect(keyCredentials.map((k) => k.keyId)).toContain('33333333-3333-4333-8333-333333333333');
+  });
+
   it('answers NotFound for an app this identity does not own', async () => {
     await expect(directory.getOwnedKeyCredentials(emulators().seed.applications[0]!.appId)).rejects.toBeInstanceOf(
       NotFoundError,

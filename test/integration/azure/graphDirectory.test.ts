@@ -260,6 +260,34 @@ describe('graphDirectory: the Directory port over the official Graph client, aga
       expect((error as Error).message).toBe('Microsoft Graph refused the request.');
     });
 
+    it('a 403 on removePassword is a permission this identity lacks (502 and an operator line), never "already gone"', async () => {
+      const warnings: string[] = [];
+      const { endpoints } = emulators();
+      const client = createGraphClient(functionIdentity(), {
+        baseUrl: endpoints.graph.baseUrl,
+        tokenScope: 'https://graph.microsoft.com/.default',
+        customHosts: [new URL(endpoints.graph.baseUrl).hostname],
+      });
+      const warned = createGraphDirectory(client, {
+        managedIdentityClientId: endpoints.managedIdentity.clientId,
+        warn: (message) => warnings.push(message),
+      });
+      const created = await directory.createApplication({
+        displayName: 'denied-removal',
+        tags: [],
+        password: window(3),
+      });
+      await control(graphControl(), 'POST', 'faults', { method: 'POST', pathPattern: 'removePassword', status: 403 });
+      const error = await warned
+        .removePassword(created.application.appId, created.password!.keyId)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UpstreamFailureError);
+      expect(error).toMatchObject({ status: 502, upstream: 'graph' });
+      expect(warnings).toHaveLength(1);
+      // Not removed: a revoke must not go on as if it were.
+      expect((await directory.getOwnedApplication(created.application.appId)).passwordCredentials).toHaveLength(1);
+    });
+
     it('a removal is idempotent: retried after a dropped connection, and done', async () => {
       const created = await directory.createApplication({
         displayName: 'dropped-removal',
