@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseUploadedCertificate, requireValidityCovers } from './certificateCheck';
 import { CallBudget } from './deadline';
 import { CertificateDependencies } from './dependencies';
+import { lookForLostWrite, mayLandLater } from './compensation';
 import { CertificateRefusedError, InvalidRequestError } from './errors';
 import { keyVaultReferenceFor, KeyVaultReference } from './keyVaultReference';
 import { CredentialWindow, decideCredentialWindow, LifetimeRequest } from './lifetimePolicy';
@@ -136,22 +137,73 @@ async function addUploadedCertificate(
   return answer(appId, credential, 'uploaded', null);
 }
 
-/** Disables a certificate whose key credential could not be added, so nothing signs with it; false if it could not. */
-async function disableUnused(
+/** What a failed certificate add must undo: its certificate (made or maybe made) and maybe its key credential. */
+interface CertificateRollback {
+  appId: string;
+  keyId: string;
+  /** The certificate's name in the vault (its versions carry the keyId as a tag). */
+  name: string;
+  /** The certificate, when Key Vault's answer came; otherwise it is looked for by its keyId tag. */
+  stored?: StoredCertificate;
+  /** The create that failed: it is several calls (create, polls, the read), so a certificate may exist all the same. */
+  createError?: unknown;
+  /** The Graph write that failed: unless Graph surely refused it, the key credential may exist (or land late). */
+  addError?: unknown;
+}
+
+/**
+ * Undoes a certificate add, on the compensation budget (beyond the request's deadline): disables the certificate first,
+ * so nothing signs with it — the one Key Vault answered with, or every enabled version tagged with this keyId (looked
+ * for until the budget ends when the create was cut off at the deadline and may land later) — then, if Graph may have
+ * added the key credential, looks for it the same way and removes it. Records `compensated`, `abandoned` (nothing was
+ * made), or `compensationFailed` naming the step and tells the operator; a write that may still land after the budget
+ * leaves the intent open for the scan.
+ */
+async function rollBackCertificate(
   deps: CertificateDependencies,
-  appId: string,
-  stored: StoredCertificate,
+  journal: OperationJournal,
+  rollback: CertificateRollback,
   budget: CallBudget,
-): Promise<boolean> {
+): Promise<void> {
+  const { appId, keyId, name, stored } = rollback;
+  const target = { appId, keyId };
+  let step = 'disableCertificate';
+  let certificateFound = stored !== undefined;
+  let keyCredentialSettled = true;
   try {
-    await deps.certificateStore.disableVersion(stored.name, stored.version, budget);
-    return true;
+    if (stored) {
+      await deps.certificateStore.disableVersion(stored.name, stored.version, budget);
+    } else {
+      certificateFound = await lookForLostWrite(deps, budget, mayLandLater(rollback.createError), async () => {
+        const made = (await deps.certificateStore.listVersions(name, budget)).filter((v) => v.tags.keyId === keyId);
+        for (const version of made.filter((v) => v.enabled)) {
+          await deps.certificateStore.disableVersion(name, version.version, budget);
+        }
+        return made.length > 0;
+      });
+    }
+    if (rollback.addError !== undefined && !certainlyNotApplied(rollback.addError)) {
+      step = 'removeKeyCredential';
+      keyCredentialSettled = await lookForLostWrite(deps, budget, mayLandLater(rollback.addError), async () => {
+        const { keyCredentials } = await deps.directory.getOwnedKeyCredentials(appId, budget);
+        if (!keyCredentials.some((c) => c.keyId.toLowerCase() === keyId)) return false;
+        await deps.directory.removeKeyCredential(appId, keyId, budget);
+        return true;
+      });
+      // Not found after a failure that came back (a 5xx, a dropped connection): the write did not happen.
+      if (!mayLandLater(rollback.addError)) keyCredentialSettled = true;
+    }
   } catch {
-    deps.warn('A certificate was created but could not be added to its app nor disabled; disable it by hand.', {
-      appId,
-      certificateId: stored.id,
-    });
-    return false;
+    deps.warn('A certificate add failed and undoing it did not finish; the expiry scan will.', { ...target, step });
+    await journalStep(deps, journal, (j) => j.compensationFailed({ ...target, step }), target);
+    return;
+  }
+  // A write cut off at the deadline and not found within the budget may still land: the open intent is the scan's.
+  if (!keyCredentialSettled) return;
+  if (certificateFound) {
+    await journalStep(deps, journal, (j) => j.compensated(target), target);
+  } else if (!mayLandLater(rollback.createError)) {
+    await journalStep(deps, journal, (j) => j.abandoned(), target);
   }
 }
 
@@ -165,9 +217,10 @@ async function disableUnused(
  * Policy, certificate checks and who may are decided first; then the operation is written ahead to the ledger (the
  * intent names the new keyId, slot and window), so a ledger that cannot take it stops everything (503). Key Vault
  * creates the certificate (progress `issued`, beside the Graph write), Graph adds the key credential, and the record is
- * completed with the certificate version. If Graph refuses, the certificate is disabled and the record says
- * `compensated`; if the disable fails too, it stays open as `compensationFailed`; if Graph may have acted (a 5xx), it
- * stays open for the scan, the certificate disabled.
+ * completed with the certificate version. If either fails, {@link rollBackCertificate} undoes what may have been made —
+ * the certificate disabled (looked for by its keyId tag when the create's answer was lost), the key credential looked
+ * for and removed when Graph may have acted — and the record says `compensated` (or `abandoned`: nothing was made);
+ * `compensationFailed` if the undo fails; open for the scan if a write cut off at the deadline may still land.
  */
 export async function issueCertificate(
   deps: CertificateDependencies,
@@ -214,8 +267,9 @@ export async function issueCertificate(
       context.deadline.forward,
     );
   } catch (error) {
-    // As for a Graph write: refused, nothing was made; otherwise a certificate may exist for the scan to find.
-    await journalGraphFailure(deps, journal, error, target);
+    // Whatever failed — the create, a poll, the read — a certificate may have been made: it is looked for and disabled.
+    const rollback = { appId, keyId, name: certificateNameFor(appId, displayName), createError: error };
+    await rollBackCertificate(deps, journal, rollback, context.deadline.compensation());
     throw error;
   }
   const credential: KeyCredentialRequest = {
@@ -238,11 +292,8 @@ export async function issueCertificate(
   } catch (error) {
     await progress; // settled either way (journalStep never throws); the record must not be written after closing
     // The undo runs on the compensation budget: past the deadline that may have cut the Graph write short.
-    if (!(await disableUnused(deps, appId, stored, context.deadline.compensation()))) {
-      await journalStep(deps, journal, (j) => j.compensationFailed({ ...target, step: 'disableCertificate' }), target);
-    } else if (certainlyNotApplied(error)) {
-      await journalStep(deps, journal, (j) => j.compensated(target), target);
-    }
+    const rollback = { appId, keyId, name: stored.name, stored, addError: error };
+    await rollBackCertificate(deps, journal, rollback, context.deadline.compensation());
     throw error;
   }
   const inVault = { certificateName: stored.name, certificateVersion: stored.version };

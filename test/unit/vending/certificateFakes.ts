@@ -30,6 +30,7 @@ type CertificateStoreMethod = 'create' | 'listVersions' | 'disableVersion' | 'ce
 /** Calls into `timeline` (as `<prefix>.<method>`), failing on demand: what both certificate fakes share. */
 class Recorder<M extends string> {
   private readonly failures = new Map<M, Error>();
+  private readonly lostAnswers = new Map<M, Error>();
 
   constructor(
     private readonly prefix: string,
@@ -42,6 +43,18 @@ class Recorder<M extends string> {
 
   recover(method: M): void {
     this.failures.delete(method);
+    this.lostAnswers.delete(method);
+  }
+
+  /** `method` does its work, then fails with `error`: its answer was lost (a 5xx after the write, the deadline). */
+  loseAnswerOf(method: M, error: Error): void {
+    this.lostAnswers.set(method, error);
+  }
+
+  /** After the work of `method`: throws if its answer is to be lost. */
+  leave(method: M): void {
+    const lost = this.lostAnswers.get(method);
+    if (lost) throw lost;
   }
 
   enter(method: M, args: unknown[]): void {
@@ -68,6 +81,11 @@ export class FakeKeyCredentialDirectory implements KeyCredentialDirectory {
 
   failOn(method: KeyCredentialMethod, error: Error): void {
     this.recorder.failOn(method, error);
+  }
+
+  /** `method` takes effect, then fails with `error`. */
+  loseAnswerOf(method: KeyCredentialMethod, error: Error): void {
+    this.recorder.loseAnswerOf(method, error);
   }
 
   /** An app this identity owns, with owner tags for `owners` (by default {@link OWNER}). */
@@ -105,6 +123,7 @@ export class FakeKeyCredentialDirectory implements KeyCredentialDirectory {
         endDateTime: credential.endDateTime.toISOString(),
       };
       this.owned(appId).keys.push({ ...info, certificate: credential.certificate });
+      this.recorder.leave('addKeyCredential');
       return info;
     });
   }
@@ -138,6 +157,11 @@ export class FakeCertificateStore implements CertificateStore {
     this.recorder.recover(method);
   }
 
+  /** `method` takes effect, then fails with `error`. */
+  loseAnswerOf(method: CertificateStoreMethod, error: Error): void {
+    this.recorder.loseAnswerOf(method, error);
+  }
+
   create(name: string, options: Parameters<CertificateStore['create']>[1]) {
     return settle(() => {
       this.recorder.enter('create', [name, options]);
@@ -162,6 +186,7 @@ export class FakeCertificateStore implements CertificateStore {
         tags: options.tags,
         exportable: options.exportable,
       });
+      this.recorder.leave('create');
       return stored;
     });
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseUploadedCertificate } from '../../../src/vending/certificateCheck';
 import {
   CertificateRefusedError,
+  DeadlineExceededError,
   InvalidRequestError,
   LifetimePolicyError,
   NotFoundError,
@@ -12,6 +13,7 @@ import {
   UpstreamFailureError,
   UpstreamUnavailableError,
 } from '../../../src/vending/errors';
+import { startDeadline } from '../../../src/vending/deadline';
 import { issueCertificate } from '../../../src/vending/issueCertificate';
 import { listCertificates, revokeCertificate } from '../../../src/vending/listCertificates';
 import { APP_ROLES } from '../../../src/vending/ownership';
@@ -223,6 +225,7 @@ describe('certificates: who may', () => {
 describe('certificates: the write-ahead record', () => {
   const ledgerDown = () => new UpstreamUnavailableError('ledger down', 503, 5, 'ledger');
   const graphDown = () => new UpstreamUnavailableError('graph down', 503, 5, 'graph');
+  const vaultDown = () => new UpstreamUnavailableError('vault down', 503, 5, 'keyVault');
   const graphRefuses = () => new TenantPolicyError('the tenant refuses');
 
   function setup() {
@@ -302,7 +305,7 @@ describe('certificates: the write-ahead record', () => {
     expect(ledger.steps).toEqual([]);
   });
 
-  it('closes the record when Key Vault refused to create, and keeps it open when a certificate may exist', async () => {
+  it('looks for a certificate after a failed create: nothing made closes the record, one made is disabled', async () => {
     const refused = setup();
     refused.certificateStore.failOn(
       'create',
@@ -313,13 +316,39 @@ describe('certificates: the write-ahead record', () => {
     expect(refused.ledger.open.size).toBe(0);
 
     const unsure = setup();
-    unsure.certificateStore.failOn('create', new UpstreamUnavailableError('vault down', 503, 5, 'keyVault'));
+    unsure.certificateStore.failOn('create', vaultDown());
     await expect(issueCertificate(unsure.deps, unsure.app.appId, {}, CALLER)).rejects.toThrow('vault down');
-    expect(unsure.ledger.stepNames()).toEqual(['begin']);
-    expect(unsure.ledger.open.size).toBe(1);
+    expect(unsure.order().slice(-2)).toEqual(['certificateStore.listVersions', 'ledger.abandoned']);
+    expect(unsure.ledger.open.size).toBe(0);
+
+    // The create took effect but its answer was lost (a poll or the read failed): the certificate is found by its
+    // keyId tag and disabled, before anything could sign with it.
+    const lost = setup();
+    lost.certificateStore.loseAnswerOf('create', vaultDown());
+    await expect(issueCertificate(lost.deps, lost.app.appId, {}, CALLER)).rejects.toThrow('vault down');
+    const keyId = (lost.ledger.steps[0] as { intent: OperationIntent }).intent.keyId!;
+    expect(lost.certificateStore.versions.map((v) => [v.tags.keyId, v.enabled])).toEqual([[keyId, false]]);
+    expect(lost.ledger.stepNames()).toEqual(['begin', 'compensated']);
+    expect(lost.ledger.open.size).toBe(0);
   });
 
-  it('disables the certificate when Graph does not add it: compensated if Graph refused, open if Graph may have acted', async () => {
+  it('keeps looking until the budget ends for a create cut off at the deadline; not found, the record stays open', async () => {
+    const { deps, ledger, certificateStore, app, order } = setup();
+    let now = Date.now();
+    const clocked = { ...deps, clock: () => new Date(now), sleep: (ms: number) => Promise.resolve(void (now += ms)) };
+    certificateStore.failOn('create', new DeadlineExceededError('too slow', 5, 'keyVault'));
+    const deadline = startDeadline(clocked.clock, { deadlineMs: 1_000, compensationMs: 5_000 });
+    await expect(issueCertificate(clocked, app.appId, {}, requestContext(OWNER, undefined, deadline))).rejects.toThrow(
+      'too slow',
+    );
+    deadline.dispose();
+    const looks = order().filter((m) => m === 'certificateStore.listVersions').length;
+    expect(looks).toBeGreaterThan(2); // looked again and again: the create may land while the rollback waits
+    expect(ledger.stepNames()).toEqual(['begin']); // may still land: the scan looks for it from the open intent
+    expect(ledger.open.size).toBe(1);
+  });
+
+  it('disables the certificate when Graph does not add it, and removes the key credential if Graph added it after all', async () => {
     const refused = setup();
     refused.directory.failOn('addKeyCredential', graphRefuses());
     await expect(issueCertificate(refused.deps, refused.app.appId, {}, CALLER)).rejects.toThrow('the tenant refuses');
@@ -331,13 +360,25 @@ describe('certificates: the write-ahead record', () => {
     expect(refused.certificateStore.versions.map((v) => v.enabled)).toEqual([false]);
     expect(refused.ledger.open.size).toBe(0);
 
-    // A 503 after the PATCH was sent: the key credential may exist (its key now disabled), so the scan must look.
+    // A 503 after the PATCH was sent: the key credential may exist, so it is looked for (once: the answer came).
     const unsure = setup();
     unsure.directory.failOn('addKeyCredential', graphDown());
     await expect(issueCertificate(unsure.deps, unsure.app.appId, {}, CALLER)).rejects.toThrow('graph down');
-    expect(unsure.ledger.stepNames()).toEqual(['begin', 'issued']);
+    expect(unsure.order().slice(-3)).toEqual([
+      'certificateStore.disableVersion',
+      'directory.getOwnedKeyCredentials',
+      'ledger.compensated',
+    ]);
     expect(unsure.certificateStore.versions.map((v) => v.enabled)).toEqual([false]);
-    expect(unsure.ledger.open.size).toBe(1);
+    expect(unsure.ledger.open.size).toBe(0);
+
+    // The PATCH took effect and its answer was lost: the key credential is found and removed again.
+    const lost = setup();
+    lost.directory.loseAnswerOf('addKeyCredential', graphDown());
+    await expect(issueCertificate(lost.deps, lost.app.appId, {}, CALLER)).rejects.toThrow('graph down');
+    expect(lost.directory.apps.get(lost.app.appId)!.keys).toEqual([]);
+    expect(lost.certificateStore.versions.map((v) => v.enabled)).toEqual([false]);
+    expect(lost.ledger.stepNames()).toEqual(['begin', 'issued', 'compensated']);
   });
 
   it('records a failed compensation: the certificate could not be disabled; the record stays open and the operator is told', async () => {
@@ -351,10 +392,12 @@ describe('certificates: the write-ahead record', () => {
       details: { appId: app.appId, keyId, step: 'disableCertificate' },
     });
     expect(ledger.open.size).toBe(1);
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/disable it by hand/), {
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/undoing it did not finish/), {
       appId: app.appId,
-      certificateId: certificateStore.created[0]!.id,
+      keyId,
+      step: 'disableCertificate',
     });
+    expect(certificateStore.versions.map((v) => v.enabled)).toEqual([true]); // the scan's to disable
   });
 
   it('answers with the certificate when the ledger fails after the changes, and tells the operator', async () => {
