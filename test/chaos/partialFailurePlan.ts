@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-/** The operations a run may pick; the certificate ones only when asked for (see {@link operationsFor}). */
+/** The operations a run may pick; the certificate ones unless left out (see {@link operationsFor}). */
 export type Operation =
   'createApplication' | 'addSecret' | 'revokeSecret' | 'listSecrets' | 'addCertificate' | 'revokeCertificate';
 
