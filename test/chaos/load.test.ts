@@ -9,7 +9,7 @@ import { callerTokens } from '../support/callerTokens';
 import { graphClientAs, secretClientAs } from '../support/clients';
 import { control } from '../support/emulators';
 import { leaksIn } from '../support/leakCheck';
-import { sendRaw } from '../support/rawHttp';
+import { sendJson } from '../support/rawHttp';
 import { useSandbox } from '../support/sandbox';
 
 /** Size and shape of the run (issue 12): 1,000 requests, 50 at once, one Graph call in ten answered 429. */
@@ -86,23 +86,14 @@ describe('load: 1,000 requests at concurrency 50 with 10 % of Graph calls thrott
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }> => {
-    const outcome = await sendRaw(
+    const token = await tokenFor('portal');
+    const answer = await sendJson<T>(
       sandbox().apiBaseUrl,
-      {
-        method,
-        path: `/api${path}`,
-        headers: {
-          authorization: `Bearer ${await tokenFor('portal')}`,
-          'idempotency-key': crypto.randomUUID(),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)) }),
-      },
+      { method, path, token, body, idempotencyKey: crypto.randomUUID() },
       HANG_MS,
     );
-    if (outcome.kind !== 'answer') return { status: 0, body: { [outcome.kind]: outcome } as T };
-    answers.push(outcome.text);
-    return { status: outcome.status, body: (outcome.text ? JSON.parse(outcome.text) : {}) as T };
+    if (answer.status !== 0) answers.push(answer.text);
+    return answer;
   };
   const graphControl = (): string => sandbox().endpoints.graph.control;
   const graphCalls = (): Promise<RequestLogEntry[]> => control<RequestLogEntry[]>(graphControl(), 'GET', 'requests');

@@ -1,4 +1,3 @@
-import { IncomingHttpHeaders } from 'node:http';
 import { CreatedApplication } from '../../src/vending/createApplication';
 import { IssuedCertificate } from '../../src/vending/issueCertificate';
 import { IssuedSecret } from '../../src/vending/issueSecret';
@@ -15,7 +14,7 @@ import {
   vaultSecrets,
 } from '../support/endState';
 import { leaksIn } from '../support/leakCheck';
-import { sendRaw } from '../support/rawHttp';
+import { JsonAnswer, sendJson } from '../support/rawHttp';
 import { useSandbox } from '../support/sandbox';
 import { describeRun, faultBody, Operation, planRuns, PlannedRun, Service } from './partialFailurePlan';
 
@@ -38,13 +37,7 @@ const HANG_MS = 30_000;
 // Kept before useSandbox captures the console: the summary must reach the test output, even with --ci.
 const print = console.log.bind(console);
 
-interface Answer<T = Record<string, unknown>> {
-  /** 0 when the connection dropped or hung. */
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: T;
-  text: string;
-}
+type Answer<T = Record<string, unknown>> = JsonAnswer<T>;
 
 /** A tally by key, printed as JSON. */
 function tally(): { add(key: string): void; counts: Record<string, number> } {
@@ -71,28 +64,11 @@ describe('partial failure: one fault on one call of each operation leaves all of
 
   /** Calls the API as the portal, on a connection of its own; a POST carries a fresh Idempotency-Key. */
   async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
-    const outcome = await sendRaw(
-      sandbox().apiBaseUrl,
-      {
-        method,
-        path: `/api${path}`,
-        headers: {
-          authorization: `Bearer ${await tokenFor('portal')}`,
-          ...(method === 'POST' ? { 'idempotency-key': crypto.randomUUID() } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)) }),
-      },
-      HANG_MS,
-    );
-    if (outcome.kind !== 'answer') return { status: 0, headers: {}, body: { [outcome.kind]: true } as T, text: '' };
-    answers.push(outcome.text);
-    return {
-      status: outcome.status,
-      headers: outcome.headers,
-      body: (outcome.text ? JSON.parse(outcome.text) : {}) as T,
-      text: outcome.text,
-    };
+    const token = await tokenFor('portal');
+    const idempotencyKey = method === 'POST' ? crypto.randomUUID() : undefined;
+    const answer = await sendJson<T>(sandbox().apiBaseUrl, { method, path, token, body, idempotencyKey }, HANG_MS);
+    if (answer.status !== 0) answers.push(answer.text);
+    return answer;
   }
 
   /** A setup step must succeed; on a loaded machine it may meet the short deadline, so it is tried a few times. */

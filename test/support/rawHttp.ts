@@ -88,3 +88,45 @@ export function sendRaw(baseUrl: string, raw: RawRequest, timeoutMs: number): Pr
     req.end(raw.body);
   });
 }
+
+/** A JSON answer of the API as the chaos suites read it: `status` 0 when the connection dropped or hung. */
+export interface JsonAnswer<T = Record<string, unknown>> {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The parsed body; for no answer, `{ dropped: true }` or `{ hung: true }`. */
+  body: T;
+  text: string;
+}
+
+/**
+ * Calls the API (`apiBaseUrl`) with a bearer token and a JSON body, each request on a connection of its own (as a fleet
+ * of clients does), with `idempotencyKey` when given; at most `timeoutMs` for the answer.
+ */
+export async function sendJson<T = Record<string, unknown>>(
+  apiBaseUrl: string,
+  request: { method: string; path: string; token: string; body?: unknown; idempotencyKey?: string },
+  timeoutMs: number,
+): Promise<JsonAnswer<T>> {
+  const { method, path, token, body, idempotencyKey } = request;
+  const outcome = await sendRaw(
+    apiBaseUrl,
+    {
+      method,
+      path: `${new URL(apiBaseUrl).pathname.replace(/\/$/, '')}${path}`,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: Buffer.from(JSON.stringify(body)) }),
+    },
+    timeoutMs,
+  );
+  if (outcome.kind !== 'answer') return { status: 0, headers: {}, body: { [outcome.kind]: true } as T, text: '' };
+  return {
+    status: outcome.status,
+    headers: outcome.headers,
+    body: (outcome.text ? JSON.parse(outcome.text) : {}) as T,
+    text: outcome.text,
+  };
+}
