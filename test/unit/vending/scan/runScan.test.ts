@@ -191,6 +191,38 @@ describe('runScan', () => {
     expect(scan.directory.callsTo('removePassword')).toEqual([]);
   });
 
+  it("removing a slot's newest credential brings the previous live one back behind the versionless reference", async () => {
+    const scan = fakeScan();
+    const { directory, secretStore, deps } = scan;
+    const app = directory.seedApplication('slot');
+    const live = await issueSecret({ ...deps, expiringWithinDays: 30, warn: scan.warn }, app.appId, {}, CALLER);
+    // A newer credential of the same slot, long expired (a short one issued after the long one): its version is the
+    // slot's latest, so the versionless reference serves it until the scan removes it.
+    const expiredKeyId = randomUUID();
+    directory.apps.get(app.appId)!.passwordCredentials.push({
+      keyId: expiredKeyId,
+      displayName: 'default',
+      hint: 'abc',
+      startDateTime: iso(-40 * DAY_MS),
+      endDateTime: iso(-20 * DAY_MS),
+    });
+    const name = secretNameFor(app.appId, 'default');
+    await secretStore.put(name, 'expired value', {
+      contentType: 'text/plain',
+      notBefore: new Date(iso(-40 * DAY_MS)),
+      expiresOn: new Date(iso(-20 * DAY_MS)),
+      tags: { ...MANAGED_BY_TAG, appId: app.appId, keyId: expiredKeyId },
+    });
+
+    const report = await runScan(scan.deps, { dryRun: false, trigger: 'timer' });
+    expect(report.findings.find((f) => f.keyId === expiredKeyId)).toMatchObject({ class: 'expired', outcome: 'done' });
+    const current = await secretStore.currentVersion(name);
+    expect(current?.enabled).toBe(true);
+    const versions = await secretStore.listVersions(name);
+    const served = versions.find((v) => v.version === current?.version);
+    expect(served?.tags).toMatchObject({ keyId: live.keyId, restoredFrom: live.keyVault.version });
+  });
+
   it('records a failed action and goes on with the others', async () => {
     const scan = fakeScan();
     const planted = await plantEveryClass(scan);
