@@ -39,20 +39,17 @@ function isTransient(status: number): boolean {
   return status === 429 || (status >= 500 && status !== 501 && status !== 505);
 }
 
-/** The statuses' and headers' names the SDK's throttling retry honours (any one of them makes it wait and retry). */
+/** The headers the SDK's throttling retry honours: a 429 with any of them is the SDK's to retry. */
 const RETRY_AFTER_HEADERS = ['retry-after', 'retry-after-ms', 'x-ms-retry-after-ms'];
 
 /**
  * A retry the Key Vault SDKs lack: their throttling retry waits only when a 429 says how long (Retry-After), and their
  * exponential retry takes only 5xx and 408, so a 429 without the header would fail at once. This retries it with
- * equal-jitter exponential backoff (`baseDelayMs`, doubling, `maxRetries` times); the request's abort signal ends a wait.
+ * equal-jitter exponential backoff (`baseDelayMs`, doubling, three times); the request's abort signal ends a wait.
  * Added to every Key Vault client (`additionalPolicies`, per call, outside the SDK's own retry).
  */
-export function throttledWithoutRetryAfter(
-  options: { maxRetries?: number; baseDelayMs?: number; random?: () => number } = {},
-): PipelinePolicy {
+export function throttledWithoutRetryAfter(options: { baseDelayMs?: number } = {}): PipelinePolicy {
   const baseDelayMs = options.baseDelayMs ?? 500;
-  const random = options.random ?? Math.random;
   return {
     ...retryPolicy(
       [
@@ -60,11 +57,11 @@ export function throttledWithoutRetryAfter(
           name: 'throttledWithoutRetryAfter',
           retry: ({ retryCount, response }) =>
             response?.status === 429 && RETRY_AFTER_HEADERS.every((h) => !response.headers.has(h))
-              ? { retryAfterInMs: baseDelayMs * 2 ** retryCount * (0.5 + random() / 2) }
+              ? { retryAfterInMs: baseDelayMs * 2 ** retryCount * (0.5 + Math.random() / 2) }
               : { skipStrategy: true },
         },
       ],
-      { maxRetries: options.maxRetries ?? 3 },
+      { maxRetries: 3 },
     ),
     name: 'throttledWithoutRetryAfter',
   };

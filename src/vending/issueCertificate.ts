@@ -168,7 +168,7 @@ async function rollBackCertificate(
   const { appId, keyId, name, stored } = rollback;
   const target = { appId, keyId };
   let step = 'disableCertificate';
-  let certificateFound = stored !== undefined;
+  let certificateFound = true;
   let keyCredentialSettled = true;
   try {
     if (stored) {
@@ -184,14 +184,15 @@ async function rollBackCertificate(
     }
     if (rollback.addError !== undefined && !certainlyNotApplied(rollback.addError)) {
       step = 'removeKeyCredential';
-      keyCredentialSettled = await lookForLostWrite(deps, budget, mayLandLater(rollback.addError), async () => {
+      const landsLate = mayLandLater(rollback.addError);
+      const removed = await lookForLostWrite(deps, budget, landsLate, async () => {
         const { keyCredentials } = await deps.directory.getOwnedKeyCredentials(appId, budget);
         if (!keyCredentials.some((c) => c.keyId.toLowerCase() === keyId)) return false;
         await deps.directory.removeKeyCredential(appId, keyId, budget);
         return true;
       });
       // Not found after a failure that came back (a 5xx, a dropped connection): the write did not happen.
-      if (!mayLandLater(rollback.addError)) keyCredentialSettled = true;
+      keyCredentialSettled = removed || !landsLate;
     }
   } catch {
     deps.warn('A certificate add failed and undoing it did not finish; the expiry scan will.', { ...target, step });

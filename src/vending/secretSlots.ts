@@ -98,10 +98,14 @@ function sameCredential(versions: readonly StoredSecretVersionInfo[], a: string,
 /** What settling a slot did: nothing (its current version was fine), a restore, or nothing left to serve. */
 export type SlotOutcome = 'unchanged' | 'restored' | 'empty';
 
+/** The credentials still on the app: known already, or read only when a settle needs them (a Graph read spared). */
+export type LiveKeyIds = ReadonlySet<string> | (() => Promise<Iterable<string>>);
+
 /**
  * Makes the slot's versionless URI serve its newest live credential after one of its credentials was revoked or rolled
- * back. `liveKeyIds` are the credentials still on the app as the caller last read them; a version written after this
- * call first listed the slot counts as live too (a concurrent issue: its credential exists before its version does).
+ * back. `liveKeyIds` are the credentials still on the app as the caller last read them (or how to read them, asked only
+ * when the current version is disabled and another is enabled); a version written after this call first listed the
+ * slot counts as live too (a concurrent issue: its credential exists before its version does).
  *
  * If the current version is enabled, the slot was not broken by this change and is left alone. If it is disabled, the
  * newest live version is restored; then the slot is checked again, since an issue that landed meanwhile may be newer
@@ -111,10 +115,15 @@ export type SlotOutcome = 'unchanged' | 'restored' | 'empty';
 export async function settleSlot(
   store: SecretStore,
   name: string,
-  liveKeyIds: ReadonlySet<string>,
+  liveKeyIds: LiveKeyIds,
   budget?: CallBudget,
 ): Promise<SlotOutcome> {
-  const live = new Set([...liveKeyIds].map((k) => k.toLowerCase()));
+  let live: Set<string> | undefined;
+  const liveSet = async (): Promise<Set<string>> => {
+    if (live) return live;
+    const keyIds = typeof liveKeyIds === 'function' ? await liveKeyIds() : liveKeyIds;
+    return (live = new Set([...keyIds].map((k) => k.toLowerCase())));
+  };
   let listedFirst: Set<string> | undefined;
   let restored = false;
   for (let round = 0; round < SETTLE_ROUNDS; round++) {
@@ -124,9 +133,9 @@ export async function settleSlot(
     const versions = await store.listVersions(name, budget);
     listedFirst ??= new Set(versions.map((v) => v.version));
     const written = listedFirst;
-    const candidates = versions.filter(
-      (v) => v.enabled && (live.has(v.tags.keyId?.toLowerCase() ?? '') || !written.has(v.version)),
-    );
+    const enabled = versions.filter((v) => v.enabled);
+    const liveNow = enabled.length > 0 ? await liveSet() : new Set<string>();
+    const candidates = enabled.filter((v) => liveNow.has(v.tags.keyId?.toLowerCase() ?? '') || !written.has(v.version));
     const target = newest(versions, candidates);
     if (!target) return current.enabled ? 'restored' : 'empty';
     if (current.enabled && sameCredential(versions, current.version, target.version)) return 'restored';

@@ -9,7 +9,7 @@ import { callerTokens } from '../support/callerTokens';
 import { graphClientAs, secretClientAs } from '../support/clients';
 import { control } from '../support/emulators';
 import { leaksIn } from '../support/leakCheck';
-import { sendJson } from '../support/rawHttp';
+import { JsonAnswer, sendJson } from '../support/rawHttp';
 import { useSandbox } from '../support/sandbox';
 
 /** Size and shape of the run (issue 12): 1,000 requests, 50 at once, one Graph call in ten answered 429. */
@@ -23,11 +23,8 @@ const SLOTS = ['default', 'blue', 'green'];
 /** An answer slower than this is a hang. */
 const HANG_MS = 60_000;
 
-interface Answer<T = Record<string, unknown>> {
-  /** 0 when the connection dropped or hung (the body then says which). */
-  status: number;
-  body: T;
-}
+/** An answer of the API; `status` 0 when the connection dropped or hung (the body then says which). */
+type Answer<T = Record<string, unknown>> = JsonAnswer<T>;
 
 // Kept before useSandbox captures the console: the summary must reach the test output, even with --ci.
 const print = console.log.bind(console);
@@ -81,11 +78,7 @@ describe('load: 1,000 requests at concurrency 50 with 10 % of Graph calls thrott
    * clients does): a pooled keep-alive connection could be closed by the server's idle timer just as a starved event
    * loop reuses it, a reset no request of this run should be blamed for.
    */
-  const api = async <T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
+  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<Answer<T>> => {
     const token = await tokenFor('portal');
     const answer = await sendJson<T>(
       sandbox().apiBaseUrl,

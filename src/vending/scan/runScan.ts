@@ -532,29 +532,17 @@ class ScanRun {
     }
     if (assessment.version) {
       await this.disableVersion(assessment);
-      if (assessment.credentialType === 'password') await this.settleSlotOf(assessment);
+      // The slot's promise, as after a revocation: its versionless URI serves its newest live credential. One vault
+      // read when the disabled version was not the one it served; the app's credentials are read only when another
+      // enabled version could take its place.
+      if (assessment.credentialType === 'password') {
+        const { appId } = assessment;
+        const live = async () =>
+          ((await this.deps.directory.findAllCredentials(appId))?.passwordCredentials ?? []).map((c) => c.keyId);
+        await settleSlot(this.deps.secretStore, assessment.version.name, live);
+      }
     }
     return result;
-  }
-
-  /**
-   * The slot's promise after a removal (as after a revocation): its versionless URI serves its newest live credential.
-   * One vault read when the disabled version was not the one it served; when it was and another enabled version of the
-   * slot could take its place, the app's credentials (one Graph read) say which are live, and the newest is written
-   * back as the latest version (`settleSlot`). With none, the slot stays empty.
-   */
-  private async settleSlotOf(assessment: Assessment): Promise<void> {
-    const { secretStore, directory } = this.deps;
-    const { name } = assessment.version!;
-    const current = await secretStore.currentVersion(name);
-    if (!current || current.enabled) return;
-    const removed = assessment.keyId.toLowerCase();
-    const others = (await secretStore.listVersions(name)).filter(
-      (v) => v.enabled && (v.tags.keyId?.toLowerCase() ?? removed) !== removed,
-    );
-    if (others.length === 0) return;
-    const live = (await directory.findAllCredentials(assessment.appId))?.passwordCredentials ?? [];
-    await settleSlot(secretStore, name, new Set(live.map((c) => c.keyId)));
   }
 
   private async disableVersion(assessment: Assessment): Promise<void> {

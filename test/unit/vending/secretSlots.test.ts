@@ -91,6 +91,31 @@ describe('the versionless reference of a slot follows its newest live credential
     expect(secretStore.resolve(name)).toMatchObject({ keyId: c!.keyId });
   });
 
+  it('reads the live credentials only when another enabled version could take the place of the disabled one', async () => {
+    const { deps, app, secretStore } = setup();
+    const a = await issueSecret(deps, app.appId, {}, CONTEXT);
+    const b = await issueSecret(deps, app.appId, {}, CONTEXT);
+    const name = secretNameFor(app.appId, 'default');
+    const reads: string[] = [];
+    const live = (keyIds: string[]) => () => {
+      reads.push(keyIds.join());
+      return Promise.resolve(keyIds);
+    };
+    expect(await settleSlot(secretStore, name, live([a.keyId, b.keyId]))).toBe('unchanged');
+    expect(reads).toEqual([]); // the current version is fine: nothing to read
+
+    await secretStore.disableVersion(name, b.keyVault.version);
+    expect(await settleSlot(secretStore, name, live([a.keyId]))).toBe('restored');
+    expect(reads).toEqual([a.keyId]); // read once, though the slot was checked again after the restore
+    expect(secretStore.resolve(name)).toMatchObject({ keyId: a.keyId });
+
+    const other = secretNameFor(app.appId, 'alone');
+    const only = await issueSecret(deps, app.appId, { displayName: 'alone' }, CONTEXT);
+    await secretStore.disableVersion(other, only.keyVault.version);
+    expect(await settleSlot(secretStore, other, live([]))).toBe('empty');
+    expect(reads).toEqual([a.keyId]); // no enabled version left: nothing could take its place, nothing read
+  });
+
   it('leaves a slot alone whose current version is enabled, whatever else it holds', async () => {
     const { deps, app, secretStore } = setup();
     await issueSecret(deps, app.appId, {}, CONTEXT);
